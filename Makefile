@@ -1,0 +1,134 @@
+# vmb — one entry point.
+#
+#   make              build ./vmb
+#   make run          set up (packages, guest images) and boot Debian's U-Boot
+#                     on machines/virt.yaml; Ctrl-A x quits
+#   make test         set up and run unit + integration tests
+#   make check-unit   cmocka unit tests only
+#   make check-integration   real guests over their console
+#   make check-asan   unit + integration tests under ASan/UBSan
+#   make bench        benchmarks side by side with QEMU (bench/)
+#   make install      install vmb and the shipped machines under $(PREFIX)
+#
+# Set-up targets install Debian packages with apt-get (as root, or via sudo)
+# and fetch guest images with apt-get download into build/images.
+
+PREFIX   ?= /usr/local
+CC       ?= cc
+BUILD    ?= build
+PKGS     := yaml-0.1 capstone unicorn
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfdt
+
+CFLAGS   ?= -O2 -g
+SANFLAGS ?=
+ALL_CFLAGS = $(CFLAGS) $(SANFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+	    -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Isrc $(PKG_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lpthread
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+SRCS     := $(shell find src -name '*.c' | sort)
+# VMB_EMU=0 leaves out the Unicorn backend: Debian's arm64 libunicorn.a
+# cannot be linked statically (GOT overflow), and the static aarch64 vmb of
+# the nested KVM tests (tests/nested/build-arm64.sh) runs on KVM only.
+ifeq ($(VMB_EMU),0)
+SRCS     := $(filter-out src/hv/emu.c,$(SRCS))
+endif
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+IMAGES   := $(BUILD)/images
+UBOOT    := $(IMAGES)/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin
+
+.PHONY: all run test check check-unit check-integration check-asan bench \
+	deps images kernels install clean check-kvm-arm64 bench-kvm-arm64
+
+all: vmb
+
+vmb: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(OBJS:.o=.d)
+
+# --- set-up ---------------------------------------------------------------
+
+deps:
+	@sh tests/setup-deps.sh
+
+images: deps
+	@sh tests/fetch-images.sh $(IMAGES)
+
+kernels:
+	$(MAKE) -C kernels
+
+# --- main job ---------------------------------------------------------------
+
+run: deps images
+	$(MAKE) vmb
+	./vmb run machines/virt.yaml --firmware $(UBOOT)
+
+# --- tests ----------------------------------------------------------------
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+check-unit: $(UNIT_BINS)
+	@sh tests/run-unit.sh $(UNIT_BINS)
+
+check-integration: vmb kernels
+	@sh tests/integration/run.sh ./vmb $(IMAGES)
+
+check: check-unit check-integration
+
+test: deps images
+	$(MAKE) vmb kernels
+	$(MAKE) check
+
+check-asan: deps images
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+		vmb-asan check-unit-asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		sh tests/integration/run.sh ./build/asan/vmb $(IMAGES)
+
+# A vmb under $(BUILD), for cross builds (tests/nested/build-arm64.sh).
+$(BUILD)/vmb: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# arm64 KVM, nested: a static aarch64 vmb run inside an arm64 Linux guest of
+# qemu-system-aarch64 (TCG, virtualization=on); see tests/nested/run.sh.
+check-kvm-arm64:
+	@sh tests/nested/run.sh check
+
+bench-kvm-arm64:
+	@sh tests/nested/run.sh bench
+
+vmb-asan: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $(BUILD)/vmb $^ $(LDLIBS)
+
+check-unit-asan: $(UNIT_BINS)
+	@ASAN_OPTIONS=detect_leaks=1 sh tests/run-unit.sh $(UNIT_BINS)
+
+bench: deps images
+	$(MAKE) vmb kernels
+	@sh bench/run.sh ./vmb $(IMAGES)
+
+install: vmb
+	install -D -m 0755 vmb $(DESTDIR)$(PREFIX)/bin/vmb
+	install -d $(DESTDIR)$(PREFIX)/share/vmb/machines
+	install -m 0644 machines/*.yaml $(DESTDIR)$(PREFIX)/share/vmb/machines/
+	install -D -m 0644 schemas/machine.schema.json \
+		$(DESTDIR)$(PREFIX)/share/vmb/schemas/machine.schema.json
+
+clean:
+	rm -rf $(BUILD) vmb
+	$(MAKE) -C kernels clean

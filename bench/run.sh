@@ -1,0 +1,49 @@
+#!/bin/sh
+# vmb benchmarks, side by side with the reference in one run.
+#   sh bench/run.sh VMB IMAGES
+# Reports medians over RUNS (default 5) and ratios vmb/reference.
+set -eu
+VMB=$1
+IMAGES=$2
+RUNS=${RUNS:-5}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+UBOOT=$IMAGES/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo "== U-Boot time-to-prompt (Debian u-boot-qemu, virt, 128 MiB, $RUNS runs, median)"
+expect "$ROOT/bench/uboot-prompt.exp" vmb "$RUNS" "$VMB" run "$ROOT/machines/virt.yaml" \
+	--accel emu --firmware "$UBOOT" >"$tmp/vmb"
+expect "$ROOT/bench/uboot-prompt.exp" qemu "$RUNS" qemu-system-aarch64 -M virt \
+	-cpu cortex-a57 -m 128M -bios "$UBOOT" -nographic -monitor none >"$tmp/qemu"
+v=$(awk '{ print $2 }' "$tmp/vmb" | median)
+q=$(awk '{ print $2 }' "$tmp/qemu" | median)
+printf '  vmb (emu/Unicorn)   %6d ms\n  qemu (TCG)          %6d ms\n  ratio vmb/qemu      %6s   (target <= 1.20)\n' \
+	"$v" "$q" "$(ratio "$v" "$q")"
+
+echo "== vmb start-up: exec to guest power-off for a 2-instruction guest ($RUNS runs, median)"
+# movz w0, #0x8400, lsl #16; add w0, w0, #8 (PSCI SYSTEM_OFF); hvc #0
+printf '\000\200\260\122\000\040\000\021\002\000\000\324' >"$tmp/off.bin"
+for i in $(seq "$RUNS"); do
+	/usr/bin/time -f '%e %M' -o "$tmp/t" "$VMB" run "$ROOT/machines/virt.yaml" \
+		--accel emu --kernel "$tmp/off.bin" </dev/null >/dev/null
+	cat "$tmp/t" >>"$tmp/startup"
+done
+s=$(awk '{ print $1 * 1000 }' "$tmp/startup" | median)
+r=$(awk '{ print $2 }' "$tmp/startup" | median)
+printf '  exec to exit        %6s ms\n  peak RSS            %6s KiB\n' "$s" "$r"
+
+echo "== peak RSS at the U-Boot prompt"
+/usr/bin/time -f '%M' -o "$tmp/rss" expect "$ROOT/bench/uboot-prompt.exp" vmb 1 \
+	"$VMB" run "$ROOT/machines/virt.yaml" --accel emu --firmware "$UBOOT" >/dev/null
+printf '  vmb + expect        %6s KiB (max of the two processes)\n' "$(cat "$tmp/rss")"
+
+if [ -x "$ROOT/bench/x86-exits.sh" ] || [ -f "$ROOT/bench/x86-exits.sh" ]; then
+	if [ -r /dev/kvm ] && [ "$(uname -m)" = x86_64 ]; then
+		echo "== x86_64 KVM exit round trips"
+		sh "$ROOT/bench/x86-exits.sh" "$VMB"
+	fi
+fi

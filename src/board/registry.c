@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device type registry and type-specific property access.
+ *
+ * Types register themselves from constructors (VMB_DEVICE_TYPE), so the
+ * registry is filled before main() runs and is read-only afterwards.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "board/board.h"
+
+#define MAX_TYPES 64
+
+static const struct vmb_device_type *types[MAX_TYPES];
+static unsigned ntypes;
+static bool sorted;
+
+void vmb_device_type_register(const struct vmb_device_type *t)
+{
+	if (ntypes == MAX_TYPES)
+		vmb_die("too many device types (raise MAX_TYPES in %s)", __FILE__);
+	types[ntypes++] = t;
+	sorted = false;
+}
+
+static int cmp_type(const void *a, const void *b)
+{
+	const struct vmb_device_type *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+const struct vmb_device_type *const *vmb_device_types(unsigned *n)
+{
+	if (!sorted) {
+		qsort(types, ntypes, sizeof(types[0]), cmp_type);
+		sorted = true;
+	}
+	*n = ntypes;
+	return types;
+}
+
+const struct vmb_device_type *vmb_device_type_find(const char *name)
+{
+	for (unsigned i = 0; i < ntypes; i++)
+		if (!strcmp(types[i]->name, name))
+			return types[i];
+	return NULL;
+}
+
+static const struct vmb_prop_desc *prop_desc(const struct vmb_device *dev,
+					     const char *name)
+{
+	const struct vmb_prop_desc *p = dev->type->props;
+
+	for (; p && p->name; p++)
+		if (!strcmp(p->name, name))
+			return p;
+	vmb_die("device type '%s' reads undeclared property '%s'",
+		dev->type->name, name);
+}
+
+/* The value node given in the file, or NULL (absent or YAML null). */
+static const struct vmb_node *given(const struct vmb_device *dev, const char *name)
+{
+	const struct vmb_node *n = vmb_node_get(dev->spec->props, name);
+
+	if (n && n->kind == VMB_NODE_SCALAR && !n->quoted &&
+	    (!strcmp(n->scalar, "") || !strcmp(n->scalar, "~") ||
+	     !strcmp(n->scalar, "null")))
+		return NULL;
+	return n;
+}
+
+/* Value text: given scalar or declared default. */
+static const char *text(const struct vmb_device *dev, const char *name)
+{
+	const struct vmb_prop_desc *p = prop_desc(dev, name);
+	const struct vmb_node *n = given(dev, name);
+
+	if (n && n->kind == VMB_NODE_SCALAR)
+		return n->scalar;
+	return p->def;
+}
+
+uint64_t vmb_dev_prop_u64(const struct vmb_device *dev, const char *name)
+{
+	const char *s = text(dev, name);
+	uint64_t v = 0;
+
+	if (s)
+		vmb_parse_size(s, &v); /* sizes accept plain numbers too */
+	return v;
+}
+
+bool vmb_dev_prop_bool(const struct vmb_device *dev, const char *name)
+{
+	const char *s = text(dev, name);
+
+	return s && (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"));
+}
+
+const char *vmb_dev_prop_str(const struct vmb_device *dev, const char *name)
+{
+	return text(dev, name);
+}
+
+const struct vmb_node *vmb_dev_prop_node(const struct vmb_device *dev, const char *name)
+{
+	prop_desc(dev, name);
+	return given(dev, name);
+}
+
+const struct vmb_loc *vmb_dev_prop_loc(const struct vmb_device *dev, const char *name)
+{
+	const struct vmb_node *n = vmb_node_get(dev->spec->props, name);
+
+	return n ? &n->loc : &dev->spec->loc;
+}
+
+void vmb_dev_set_irq(struct vmb_device *dev, unsigned idx, int level)
+{
+	struct vmb_board *b = dev->board;
+
+	if (idx >= dev->spec->nirq || !b->hv.set_irq)
+		return;
+	b->hv.set_irq(b->hv.opaque, dev->spec->irq[idx], level);
+}

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Arm GICv2 interrupt controller (ARM IHI 0048B, GIC architecture version
+ * 2.0) with an optional GICv2m MSI frame (ARM Server Base System
+ * Architecture, appendix "GICv2m"), as QEMU 7.2 -M virt describes it.
+ *
+ * Register model (for backends without an in-kernel GIC; see gic.h), all
+ * widths allowed, anything not listed reads as zero and ignores writes:
+ *  distributor (base, size):
+ *   0x000 GICD_CTLR bit 0 (Enable) stored; 0x004 GICD_TYPER: ITLinesNumber
+ *   from "spis", CPUNumber from the CPU count, no Security Extensions;
+ *   0x008 GICD_IIDR 0x0200043B (ARM, GIC-400 numbering); 0x800-0x81C
+ *   GICD_ITARGETSR0-7 read 0x01010101 (the reading CPU is taken to be
+ *   CPU 0); 0xC00 GICD_ICFGR0 0xAAAAAAAA (SGIs edge-triggered);
+ *   0xFD0-0xFFC ID registers, PIDR2 ArchRev 2
+ *  CPU interface (cpu-base, cpu-size):
+ *   0x00 GICC_CTLR bit 0, 0x04 GICC_PMR (8 bits), 0x08 GICC_BPR (3 bits,
+ *   reset 2), 0x1C GICC_ABPR stored; 0x0C GICC_IAR, 0x18 GICC_HPPIR,
+ *   0x20 GICC_AIAR, 0x28 GICC_AHPPIR read 1023 (spurious: nothing is ever
+ *   pending here); 0x14 GICC_RPR 0xFF (idle); 0xFC GICC_IIDR 0x0202043B
+ *  v2m frame (v2m-base, 4 KiB):
+ *   0x008 MSI_TYPER = (first SPI INTID) << 16 | number of SPIs
+ * Errors at create: more than 8 CPUs (GICv2's limit), a device SPI beyond
+ * "spis".
+ */
+#include <stdlib.h>
+
+#include "devices/gic.h"
+#include "fdt/fdt.h"
+
+#define GICD_CTLR	0x000
+#define GICD_TYPER	0x004
+#define GICD_IIDR	0x008
+#define GICD_ITARGETSR	0x800
+#define GICD_ICFGR	0xc00
+
+#define GICC_CTLR	0x00
+#define GICC_PMR	0x04
+#define GICC_BPR	0x08
+#define GICC_IAR	0x0c
+#define GICC_RPR	0x14
+#define GICC_HPPIR	0x18
+#define GICC_ABPR	0x1c
+#define GICC_AIAR	0x20
+#define GICC_AHPPIR	0x28
+#define GICC_IIDR	0xfc
+
+#define V2M_MSI_TYPER	0x008
+#define V2M_SIZE	0x1000
+
+#define SPURIOUS	1023
+
+struct gicv2 {
+	struct vmb_gic_desc desc; /* first: vmb_gic_describe copies it */
+	struct vmb_device *dev;
+	uint32_t dctlr, cctlr, pmr, bpr, abpr;
+};
+
+static uint32_t dist_word(void *opaque, uint64_t off)
+{
+	struct gicv2 *s = opaque;
+	uint32_t v = 0;
+
+	switch (off) {
+	case GICD_CTLR:
+		return s->dctlr;
+	case GICD_TYPER:
+		return ((s->desc.nr_spis + 32) / 32 - 1) |
+		       ((s->dev->board->ncpus ? s->dev->board->ncpus - 1 : 0) << 5);
+	case GICD_IIDR:
+		return 0x0200043b;
+	case GICD_ICFGR:
+		return 0xaaaaaaaa;
+	}
+	if (off >= GICD_ITARGETSR && off < GICD_ITARGETSR + 0x20)
+		return 0x01010101;
+	if (vmb_gic_id_read(2, off, 0xfd0, &v))
+		return v;
+	return 0;
+}
+
+static uint64_t dist_read(void *opaque, uint64_t off, unsigned size)
+{
+	return vmb_gic_read_words(dist_word, opaque, off, size);
+}
+
+static void dist_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+	struct gicv2 *s = opaque;
+
+	if (off == GICD_CTLR)
+		s->dctlr = (uint32_t)val & 1;
+}
+
+static uint32_t cpu_word(void *opaque, uint64_t off)
+{
+	struct gicv2 *s = opaque;
+
+	switch (off) {
+	case GICC_CTLR:
+		return s->cctlr;
+	case GICC_PMR:
+		return s->pmr;
+	case GICC_BPR:
+		return s->bpr;
+	case GICC_ABPR:
+		return s->abpr;
+	case GICC_IAR: case GICC_HPPIR: case GICC_AIAR: case GICC_AHPPIR:
+		return SPURIOUS;
+	case GICC_RPR:
+		return 0xff;
+	case GICC_IIDR:
+		return 0x0202043b;
+	}
+	return 0;
+}
+
+static uint64_t cpu_read(void *opaque, uint64_t off, unsigned size)
+{
+	return vmb_gic_read_words(cpu_word, opaque, off, size);
+}
+
+static void cpu_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+	struct gicv2 *s = opaque;
+	uint32_t v = (uint32_t)val;
+
+	switch (off) {
+	case GICC_CTLR:
+		s->cctlr = v & 1;
+		break;
+	case GICC_PMR:
+		s->pmr = v & 0xff;
+		break;
+	case GICC_BPR:
+		s->bpr = v & 7;
+		break;
+	case GICC_ABPR:
+		s->abpr = v & 7;
+		break;
+	default:
+		break; /* EOIR and the rest: nothing is ever active */
+	}
+}
+
+static uint32_t v2m_word(void *opaque, uint64_t off)
+{
+	struct gicv2 *s = opaque;
+
+	if (off == V2M_MSI_TYPER)
+		return (s->desc.v2m_spi_base + 32) << 16 | s->desc.v2m_nr_spis;
+	return 0;
+}
+
+static uint64_t v2m_read(void *opaque, uint64_t off, unsigned size)
+{
+	return vmb_gic_read_words(v2m_word, opaque, off, size);
+}
+
+static void ignore_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+}
+
+static const struct vmb_io_ops dist_ops = { .read = dist_read, .write = dist_write };
+static const struct vmb_io_ops cpu_ops = { .read = cpu_read, .write = cpu_write };
+static const struct vmb_io_ops v2m_ops = { .read = v2m_read, .write = ignore_write };
+
+static int gicv2_create(struct vmb_device *dev, struct vmb_err *err)
+{
+	struct gicv2 *s = vmb_zalloc(sizeof(*s));
+	struct vmb_gic_desc *g = &s->desc;
+	struct vmb_board *b = dev->board;
+	uint64_t spis = vmb_dev_prop_u64(dev, "spis");
+
+	dev->priv = s;
+	s->dev = dev;
+	g->version = 2;
+	g->dev = dev;
+	g->dist_base = dev->base;
+	g->dist_size = dev->size;
+	if (b->ncpus > 8)
+		return vmb_errf(err, &dev->spec->type_loc, "gic-v2 '%s' serves at most "
+				"8 CPUs, this machine has %u; use a gic-v3", dev->name,
+				b->ncpus);
+	if (spis < 32 || spis > 960 || spis % 32)
+		return vmb_errf(err, vmb_dev_prop_loc(dev, "spis"), "gic-v2 '%s': spis "
+				"must be a multiple of 32 from 32 to 960", dev->name);
+	g->nr_spis = (unsigned)spis;
+	if (!vmb_dev_prop_node(dev, "cpu-base"))
+		return vmb_errf(err, &dev->spec->loc, "missing required field "
+				"'cpu-base' in gic-v2 device '%s'", dev->name);
+	g->cpu_base = vmb_dev_prop_u64(dev, "cpu-base");
+	g->cpu_size = vmb_dev_prop_u64(dev, "cpu-size");
+	if (vmb_dev_prop_node(dev, "v2m-base")) {
+		g->has_v2m = true;
+		g->v2m_base = vmb_dev_prop_u64(dev, "v2m-base");
+		g->v2m_size = V2M_SIZE;
+		g->v2m_spi_base = (uint32_t)vmb_dev_prop_u64(dev, "v2m-spi-base");
+		g->v2m_nr_spis = (uint32_t)vmb_dev_prop_u64(dev, "v2m-spis");
+		if (!g->v2m_nr_spis || g->v2m_nr_spis > 1024 ||
+		    g->v2m_spi_base + g->v2m_nr_spis > g->nr_spis)
+			return vmb_errf(err, vmb_dev_prop_loc(dev, "v2m-spis"), "gic-v2 "
+					"'%s': the v2m SPIs %u..%u must lie below spis "
+					"(%u)", dev->name, g->v2m_spi_base,
+					g->v2m_spi_base + g->v2m_nr_spis - 1, g->nr_spis);
+	}
+	if (vmb_gic_check_spis(dev, g->nr_spis, err))
+		return -1;
+	if (!vmb_board_map_mmio(b, dev, "dist", g->dist_base, g->dist_size,
+				&dist_ops, s, NULL, err) ||
+	    !vmb_board_map_mmio(b, dev, "cpu", g->cpu_base, g->cpu_size,
+				&cpu_ops, s, NULL, err))
+		return -1;
+	if (g->has_v2m && !vmb_board_map_mmio(b, dev, "v2m", g->v2m_base, g->v2m_size,
+					      &v2m_ops, s, NULL, err))
+		return -1;
+	return 0;
+}
+
+static void gicv2_reset(struct vmb_device *dev)
+{
+	struct gicv2 *s = dev->priv;
+
+	s->dctlr = s->cctlr = s->pmr = s->abpr = 0;
+	s->bpr = 2;
+}
+
+/* Node and property choices of QEMU 7.2 create_gic()/fdt_add_v2m_gic_node(). */
+static int gicv2_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err)
+{
+	struct gicv2 *s = dev->priv;
+	const struct vmb_gic_desc *g = &s->desc;
+	uint64_t reg[4] = { g->dist_base, g->dist_size, g->cpu_base, g->cpu_size };
+	uint64_t v2m_reg[2] = { g->v2m_base, g->v2m_size };
+	int node, v2m;
+
+	node = vmb_fdt_add_node(f, 0, "intc", g->dist_base, err);
+	if (node < 0 ||
+	    vmb_fdt_prop_u32(f, node, "#interrupt-cells", 3, err) ||
+	    vmb_fdt_prop_empty(f, node, "interrupt-controller", err) ||
+	    vmb_fdt_prop_u32(f, node, "#address-cells", 2, err) ||
+	    vmb_fdt_prop_u32(f, node, "#size-cells", 2, err) ||
+	    vmb_fdt_prop_empty(f, node, "ranges", err) ||
+	    vmb_fdt_prop_str(f, node, "compatible", "arm,cortex-a15-gic", err) ||
+	    vmb_fdt_prop_reg(f, node, reg, 2, err) ||
+	    vmb_fdt_prop_u32(f, node, "phandle", vmb_fdt_phandle(f, dev->name), err))
+		return -1;
+	if (!g->has_v2m)
+		return 0;
+	v2m = vmb_fdt_add_node(f, node, "v2m", g->v2m_base, err);
+	if (v2m < 0 ||
+	    vmb_fdt_prop_str(f, v2m, "compatible", "arm,gic-v2m-frame", err) ||
+	    vmb_fdt_prop_empty(f, v2m, "msi-controller", err) ||
+	    vmb_fdt_prop_reg(f, v2m, v2m_reg, 1, err) ||
+	    vmb_fdt_prop_u32(f, v2m, "phandle", vmb_fdt_phandle(f, "v2m"), err))
+		return -1;
+	return 0;
+}
+
+static void gicv2_destroy(struct vmb_device *dev)
+{
+	free(dev->priv);
+	dev->priv = NULL;
+}
+
+static const struct vmb_prop_desc gicv2_props[] = {
+	{ "cpu-base", VMB_PROP_U64, NULL, "CPU interface base address (required)", NULL },
+	{ "cpu-size", VMB_PROP_SIZE, "64K", "CPU interface size", NULL },
+	{ "v2m-base", VMB_PROP_U64, NULL, "GICv2m MSI frame base (optional)", NULL },
+	{ "v2m-spi-base", VMB_PROP_U64, "48", "first SPI of the v2m frame", NULL },
+	{ "v2m-spis", VMB_PROP_U64, "64", "number of v2m SPIs", NULL },
+	{ "spis", VMB_PROP_U64, "256", "number of SPIs (multiple of 32)", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct vmb_device_type gicv2_type = {
+	.name = "gic-v2",
+	.summary = "Arm GICv2 interrupt controller (IHI0048B) with optional "
+		   "GICv2m MSI frame; base = distributor",
+	.props = gicv2_props,
+	.needs_base = true,
+	.default_size = 0x10000,
+	.min_irqs = 0,
+	.max_irqs = 0,
+	.create = gicv2_create,
+	.reset = gicv2_reset,
+	.fdt_node = gicv2_fdt,
+	.destroy = gicv2_destroy,
+};
+
+VMB_DEVICE_TYPE(gicv2_type)

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Arm GICv3 interrupt controller (ARM IHI 0069, GICv3 and GICv4
+ * architecture specification) with an optional ITS, as QEMU 7.2
+ * -M virt,gic-version=3 describes it: one redistributor region
+ * (VMB_GIC_REDIST_STRIDE = 128 KiB per CPU: RD_base + SGI_base frames).
+ *
+ * Register model (for backends without an in-kernel GIC; see gic.h), all
+ * widths allowed, anything not listed reads as zero and ignores writes;
+ * a single security state (GICD_CTLR.DS = 1) with affinity routing:
+ *  distributor (base, size): 0x0000 GICD_CTLR EnableGrp0/1 stored, ARE_NS
+ *   and DS read as one; 0x0004 GICD_TYPER ITLinesNumber from "spis", LPIS
+ *   and IDbits 15 with an ITS (else IDbits 9); 0x0008 GICD_IIDR 0x43B;
+ *   0xFFD0-0xFFFC ID registers, PIDR2 ArchRev 3
+ *  redistributor of CPU n (redist-base + n * 128 KiB): 0x0004 GICR_IIDR;
+ *   0x0008 GICR_TYPER (64-bit): affinity of CPU n (the MPIDR the DT gives
+ *   it), Processor_Number n, Last on the last CPU, PLPIS with an ITS;
+ *   0x0014 GICR_WAKER: ProcessorSleep stored, ChildrenAsleep follows it at
+ *   once (reset: both set); ID registers as the distributor. Frames beyond
+ *   the CPU count read as zero.
+ *  ITS (its-base, 128 KiB): 0x0000 GITS_CTLR Enabled stored, Quiescent set;
+ *   0x0008 GITS_TYPER physical LPIs, 8-byte ITT entries, 16 ID and device
+ *   bits; ID registers as the distributor.
+ * Errors at create: a redistributor region too small for the CPUs, a
+ * device SPI beyond "spis".
+ */
+#include <stdlib.h>
+
+#include "devices/gic.h"
+#include "fdt/fdt.h"
+
+#define GICD_CTLR	0x0000
+#define GICD_TYPER	0x0004
+#define GICD_IIDR	0x0008
+#define GICD_CTLR_ARE_NS (1u << 4)
+#define GICD_CTLR_DS	(1u << 6)
+
+#define GICR_CTLR	0x0000
+#define GICR_IIDR	0x0004
+#define GICR_TYPER	0x0008
+#define GICR_WAKER	0x0014
+#define WAKER_PS	(1u << 1)
+#define WAKER_CA	(1u << 2)
+
+#define GITS_CTLR	0x0000
+#define GITS_IIDR	0x0004
+#define GITS_TYPER	0x0008
+#define GITS_QUIESCENT	(1u << 31)
+#define ITS_SIZE	0x20000
+
+#define IIDR_ARM	0x43b
+#define ID_BASE		0xffd0
+
+struct gicv3 {
+	struct vmb_gic_desc desc; /* first: vmb_gic_describe copies it */
+	struct vmb_device *dev;
+	uint32_t dctlr, its_ctlr;
+	uint32_t *waker;          /* per CPU */
+};
+
+static uint32_t dist_word(void *opaque, uint64_t off)
+{
+	struct gicv3 *s = opaque;
+	uint32_t v = 0;
+
+	switch (off) {
+	case GICD_CTLR:
+		return s->dctlr | GICD_CTLR_ARE_NS | GICD_CTLR_DS;
+	case GICD_TYPER:
+		v = (s->desc.nr_spis + 32) / 32 - 1;
+		if (s->desc.has_its)
+			v |= 1u << 17 | 15u << 19;
+		else
+			v |= 9u << 19;
+		return v;
+	case GICD_IIDR:
+		return IIDR_ARM;
+	}
+	if (vmb_gic_id_read(3, off, ID_BASE, &v))
+		return v;
+	return 0;
+}
+
+static uint64_t dist_read(void *opaque, uint64_t off, unsigned size)
+{
+	return vmb_gic_read_words(dist_word, opaque, off, size);
+}
+
+static void dist_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+	struct gicv3 *s = opaque;
+
+	if (off == GICD_CTLR && size >= 4)
+		s->dctlr = (uint32_t)val & 3;
+}
+
+static uint32_t redist_word(void *opaque, uint64_t off)
+{
+	struct gicv3 *s = opaque;
+	unsigned ncpus = s->dev->board->ncpus, cpu = (unsigned)(off / VMB_GIC_REDIST_STRIDE);
+	uint64_t fo = off % VMB_GIC_REDIST_STRIDE, mpidr;
+	uint32_t v = 0;
+
+	if (cpu >= ncpus || fo >= 0x10000)
+		return 0; /* absent CPU, or the SGI_base frame */
+	mpidr = vmb_fdt_cpu_mpidr(cpu);
+	switch (fo) {
+	case GICR_IIDR:
+		return IIDR_ARM;
+	case GICR_TYPER:
+		return cpu << 8 | (cpu == ncpus - 1 ? 1u << 4 : 0) |
+		       (s->desc.has_its ? 1u : 0);
+	case GICR_TYPER + 4:
+		return (uint32_t)((mpidr & 0xffffff) | ((mpidr >> 32) & 0xff) << 24);
+	case GICR_WAKER:
+		return s->waker[cpu];
+	}
+	if (vmb_gic_id_read(3, fo, ID_BASE, &v))
+		return v;
+	return 0;
+}
+
+static uint64_t redist_read(void *opaque, uint64_t off, unsigned size)
+{
+	return vmb_gic_read_words(redist_word, opaque, off, size);
+}
+
+static void redist_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+	struct gicv3 *s = opaque;
+	unsigned cpu = (unsigned)(off / VMB_GIC_REDIST_STRIDE);
+
+	if (cpu < s->dev->board->ncpus && off % VMB_GIC_REDIST_STRIDE == GICR_WAKER &&
+	    size >= 4)
+		s->waker[cpu] = (val & WAKER_PS) ? WAKER_PS | WAKER_CA : 0;
+}
+
+static uint32_t its_word(void *opaque, uint64_t off)
+{
+	struct gicv3 *s = opaque;
+	uint32_t v = 0;
+
+	switch (off) {
+	case GITS_CTLR:
+		return s->its_ctlr | GITS_QUIESCENT;
+	case GITS_IIDR:
+		return IIDR_ARM;
+	case GITS_TYPER:
+		return 1u | 7u << 4 | 15u << 8 | 15u << 13;
+	}
+	if (vmb_gic_id_read(3, off, ID_BASE, &v))
+		return v;
+	return 0;
+}
+
+static uint64_t its_read(void *opaque, uint64_t off, unsigned size)
+{
+	return vmb_gic_read_words(its_word, opaque, off, size);
+}
+
+static void its_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+	struct gicv3 *s = opaque;
+
+	if (off == GITS_CTLR && size >= 4)
+		s->its_ctlr = (uint32_t)val & 1;
+}
+
+static const struct vmb_io_ops dist_ops = { .read = dist_read, .write = dist_write };
+static const struct vmb_io_ops redist_ops = { .read = redist_read, .write = redist_write };
+static const struct vmb_io_ops its_ops = { .read = its_read, .write = its_write };
+
+static int gicv3_create(struct vmb_device *dev, struct vmb_err *err)
+{
+	struct gicv3 *s = vmb_zalloc(sizeof(*s));
+	struct vmb_gic_desc *g = &s->desc;
+	struct vmb_board *b = dev->board;
+	uint64_t spis = vmb_dev_prop_u64(dev, "spis");
+	unsigned ncpus = b->ncpus ? b->ncpus : 1;
+
+	dev->priv = s;
+	s->dev = dev;
+	s->waker = vmb_zalloc(ncpus * sizeof(*s->waker));
+	g->version = 3;
+	g->dev = dev;
+	g->dist_base = dev->base;
+	g->dist_size = dev->size;
+	if (spis < 32 || spis > 960 || spis % 32)
+		return vmb_errf(err, vmb_dev_prop_loc(dev, "spis"), "gic-v3 '%s': spis "
+				"must be a multiple of 32 from 32 to 960", dev->name);
+	g->nr_spis = (unsigned)spis;
+	if (!vmb_dev_prop_node(dev, "redist-base"))
+		return vmb_errf(err, &dev->spec->loc, "missing required field "
+				"'redist-base' in gic-v3 device '%s'", dev->name);
+	g->redist_base = vmb_dev_prop_u64(dev, "redist-base");
+	g->redist_size = vmb_dev_prop_u64(dev, "redist-size");
+	if (g->redist_size < (uint64_t)ncpus * VMB_GIC_REDIST_STRIDE ||
+	    g->redist_size % 0x10000)
+		return vmb_errf(err, vmb_dev_prop_loc(dev, "redist-size"), "gic-v3 '%s': "
+				"redist-size 0x%llx must be a multiple of 64 KiB holding "
+				"128 KiB for each of the %u CPUs (0x%llx)", dev->name,
+				(unsigned long long)g->redist_size, ncpus,
+				(unsigned long long)ncpus * VMB_GIC_REDIST_STRIDE);
+	if (vmb_dev_prop_node(dev, "its-base")) {
+		g->has_its = true;
+		g->its_base = vmb_dev_prop_u64(dev, "its-base");
+		g->its_size = ITS_SIZE;
+	}
+	if (vmb_gic_check_spis(dev, g->nr_spis, err))
+		return -1;
+	if (!vmb_board_map_mmio(b, dev, "dist", g->dist_base, g->dist_size,
+				&dist_ops, s, NULL, err) ||
+	    !vmb_board_map_mmio(b, dev, "redist", g->redist_base, g->redist_size,
+				&redist_ops, s, NULL, err))
+		return -1;
+	if (g->has_its && !vmb_board_map_mmio(b, dev, "its", g->its_base, g->its_size,
+					      &its_ops, s, NULL, err))
+		return -1;
+	return 0;
+}
+
+static void gicv3_reset(struct vmb_device *dev)
+{
+	struct gicv3 *s = dev->priv;
+	unsigned ncpus = dev->board->ncpus ? dev->board->ncpus : 1;
+
+	s->dctlr = s->its_ctlr = 0;
+	for (unsigned i = 0; i < ncpus; i++)
+		s->waker[i] = WAKER_PS | WAKER_CA;
+}
+
+/* Node and property choices of QEMU 7.2 create_gic()/create_its(). */
+static int gicv3_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err)
+{
+	struct gicv3 *s = dev->priv;
+	const struct vmb_gic_desc *g = &s->desc;
+	uint64_t reg[4] = { g->dist_base, g->dist_size, g->redist_base, g->redist_size };
+	uint64_t its_reg[2] = { g->its_base, g->its_size };
+	int node, its;
+
+	node = vmb_fdt_add_node(f, 0, "intc", g->dist_base, err);
+	if (node < 0 ||
+	    vmb_fdt_prop_u32(f, node, "#interrupt-cells", 3, err) ||
+	    vmb_fdt_prop_empty(f, node, "interrupt-controller", err) ||
+	    vmb_fdt_prop_u32(f, node, "#address-cells", 2, err) ||
+	    vmb_fdt_prop_u32(f, node, "#size-cells", 2, err) ||
+	    vmb_fdt_prop_empty(f, node, "ranges", err) ||
+	    vmb_fdt_prop_str(f, node, "compatible", "arm,gic-v3", err) ||
+	    vmb_fdt_prop_u32(f, node, "#redistributor-regions", 1, err) ||
+	    vmb_fdt_prop_reg(f, node, reg, 2, err) ||
+	    vmb_fdt_prop_u32(f, node, "phandle", vmb_fdt_phandle(f, dev->name), err))
+		return -1;
+	if (!g->has_its)
+		return 0;
+	its = vmb_fdt_add_node(f, node, "its", g->its_base, err);
+	if (its < 0 ||
+	    vmb_fdt_prop_str(f, its, "compatible", "arm,gic-v3-its", err) ||
+	    vmb_fdt_prop_empty(f, its, "msi-controller", err) ||
+	    vmb_fdt_prop_u32(f, its, "#msi-cells", 1, err) ||
+	    vmb_fdt_prop_reg(f, its, its_reg, 1, err) ||
+	    vmb_fdt_prop_u32(f, its, "phandle", vmb_fdt_phandle(f, "its"), err))
+		return -1;
+	return 0;
+}
+
+static void gicv3_destroy(struct vmb_device *dev)
+{
+	struct gicv3 *s = dev->priv;
+
+	if (!s)
+		return;
+	free(s->waker);
+	free(s);
+	dev->priv = NULL;
+}
+
+static const struct vmb_prop_desc gicv3_props[] = {
+	{ "redist-base", VMB_PROP_U64, NULL,
+	  "redistributor region base address (required)", NULL },
+	{ "redist-size", VMB_PROP_SIZE, "0xf60000",
+	  "redistributor region size, 128 KiB per CPU (QEMU virt: 123 CPUs)", NULL },
+	{ "its-base", VMB_PROP_U64, NULL, "ITS base address (optional)", NULL },
+	{ "spis", VMB_PROP_U64, "256", "number of SPIs (multiple of 32)", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct vmb_device_type gicv3_type = {
+	.name = "gic-v3",
+	.summary = "Arm GICv3 interrupt controller (IHI0069) with optional ITS; "
+		   "base = distributor",
+	.props = gicv3_props,
+	.needs_base = true,
+	.default_size = 0x10000,
+	.min_irqs = 0,
+	.max_irqs = 0,
+	.create = gicv3_create,
+	.reset = gicv3_reset,
+	.fdt_node = gicv3_fdt,
+	.destroy = gicv3_destroy,
+};
+
+VMB_DEVICE_TYPE(gicv3_type)

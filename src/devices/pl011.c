@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Arm PL011 UART (PrimeCell UART (PL011) Technical Reference Manual r1p5,
+ * ARM DDI 0183G), as QEMU 7.2's hw/char/pl011.c presents it to guests.
+ *
+ * Register page (4 KiB, offsets per TRM §3.2 table 3-1; any access width,
+ * offsets that are not word aligned or not listed read as zero and ignore
+ * writes):
+ *   0x000 DR      read: next RX FIFO byte (no error bits: the console never
+ *                 produces framing/parity/break/overrun); write: transmit
+ *   0x004 RSR/ECR read: receive status (always 0); write: clear errors
+ *   0x018 FR      TXFE=1, TXFF=0, BUSY=0 always (transmission completes
+ *                 at once); RXFE/RXFF from the RX FIFO
+ *   0x020 ILPR, 0x024 IBRD, 0x028 FBRD, 0x02C LCR_H, 0x030 CR,
+ *   0x034 IFLS, 0x048 DMACR: stored and read back; baud rate, framing,
+ *                 enables (UARTEN/TXE/RXE) and DMA have no effect, as in QEMU
+ *   0x038 IMSC, 0x03C RIS, 0x040 MIS (= RIS & IMSC), 0x044 ICR (W1C)
+ *   0xFE0-0xFFC   PeriphID 0x11 0x10 0x14 0x00, PCellID 0x0D 0xF0 0x05 0xB1
+ *
+ * RX: bytes come from the board console (claimed at create when the
+ * "console" property is true and no other UART has it) into a 16-byte FIFO
+ * (1 byte when LCR_H.FEN = 0); what does not fit stays in the console's
+ * buffer, so nothing is lost. Interrupts (TRM §3.4): RXRIS while the FIFO
+ * holds at least the IFLS trigger level (1 byte without FIFO), RTRIS while
+ * it holds anything (the receive timeout is taken to expire at once),
+ * TXRIS after every transmitted byte until cleared by ICR (the FIFO drains
+ * immediately, so it always sits below the trigger level). The interrupt
+ * line (irq[0]) is high while (RIS & IMSC) != 0.
+ *
+ * Deliberate difference from QEMU: changing LCR_H.FEN does not flush
+ * received bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "board/board.h"
+#include "board/console.h"
+#include "devices/primecell.h"
+#include "fdt/fdt.h"
+
+#define PL011_DR	0x000
+#define PL011_RSR	0x004
+#define PL011_FR	0x018
+#define PL011_ILPR	0x020
+#define PL011_IBRD	0x024
+#define PL011_FBRD	0x028
+#define PL011_LCR_H	0x02c
+#define PL011_CR	0x030
+#define PL011_IFLS	0x034
+#define PL011_IMSC	0x038
+#define PL011_RIS	0x03c
+#define PL011_MIS	0x040
+#define PL011_ICR	0x044
+#define PL011_DMACR	0x048
+
+#define FR_RXFE		(1u << 4)
+#define FR_RXFF		(1u << 6)
+#define FR_TXFE		(1u << 7)
+
+#define LCR_H_FEN	(1u << 4)
+
+#define INT_RX		(1u << 4)
+#define INT_TX		(1u << 5)
+#define INT_RT		(1u << 6)
+#define INT_ALL		0x7ffu
+
+#define FIFO_DEPTH	16
+
+struct pl011 {
+	struct vmb_device *dev;
+	struct vmb_console *con;  /* claimed console, or NULL */
+	bool is_console;          /* writes /chosen/stdout-path */
+	const char *clock;
+
+	uint8_t fifo[FIFO_DEPTH];
+	unsigned head, count;
+
+	uint32_t ilpr, ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr;
+	int level;                /* last level driven on irq[0] */
+};
+
+static const uint8_t pl011_id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
+
+static unsigned depth(const struct pl011 *s)
+{
+	return (s->lcr_h & LCR_H_FEN) ? FIFO_DEPTH : 1;
+}
+
+/* IFLS RXIFLSEL (bits 5:3): 1/8, 1/4, 1/2, 3/4, 7/8 full (TRM §3.3.12). */
+static unsigned rx_trigger(const struct pl011 *s)
+{
+	static const unsigned level[8] = { 2, 4, 8, 12, 14, 14, 14, 14 };
+
+	if (!(s->lcr_h & LCR_H_FEN))
+		return 1;
+	return level[(s->ifls >> 3) & 7];
+}
+
+static void update_irq(struct pl011 *s)
+{
+	int level = (s->ris & s->imsc) != 0;
+
+	if (level != s->level) {
+		s->level = level;
+		vmb_dev_set_irq(s->dev, 0, level);
+	}
+}
+
+/* Pull console input into the FIFO, then recompute RX/RT. */
+static void fill(struct pl011 *s)
+{
+	while (s->con && s->count < depth(s)) {
+		int ch = vmb_console_getc(s->con);
+
+		if (ch < 0)
+			break;
+		s->fifo[(s->head + s->count) % FIFO_DEPTH] = (uint8_t)ch;
+		s->count++;
+	}
+	s->ris &= ~(INT_RX | INT_RT);
+	if (s->count >= rx_trigger(s))
+		s->ris |= INT_RX;
+	if (s->count)
+		s->ris |= INT_RT;
+}
+
+static void console_notify(void *opaque)
+{
+	struct pl011 *s = opaque;
+
+	fill(s);
+	update_irq(s);
+}
+
+static uint32_t read_dr(struct pl011 *s)
+{
+	uint32_t v = 0;
+
+	if (s->count) {
+		v = s->fifo[s->head];
+		s->head = (s->head + 1) % FIFO_DEPTH;
+		s->count--;
+	}
+	fill(s);
+	update_irq(s);
+	return v;
+}
+
+static uint64_t pl011_read(void *opaque, uint64_t off, unsigned size)
+{
+	struct pl011 *s = opaque;
+	uint32_t v = 0;
+
+	switch (off) {
+	case PL011_FR:
+		/* Polled in tight loops by firmware: keep it to local state. */
+		v = FR_TXFE;
+		if (!s->count)
+			v |= FR_RXFE;
+		else if (s->count >= depth(s))
+			v |= FR_RXFF;
+		return v;
+	case PL011_DR:
+		v = read_dr(s);
+		break;
+	case PL011_RSR:
+		v = 0;
+		break;
+	case PL011_ILPR:
+		v = s->ilpr;
+		break;
+	case PL011_IBRD:
+		v = s->ibrd;
+		break;
+	case PL011_FBRD:
+		v = s->fbrd;
+		break;
+	case PL011_LCR_H:
+		v = s->lcr_h;
+		break;
+	case PL011_CR:
+		v = s->cr;
+		break;
+	case PL011_IFLS:
+		v = s->ifls;
+		break;
+	case PL011_IMSC:
+		v = s->imsc;
+		break;
+	case PL011_RIS:
+		v = s->ris;
+		break;
+	case PL011_MIS:
+		v = s->ris & s->imsc;
+		break;
+	case PL011_DMACR:
+		v = s->dmacr;
+		break;
+	default:
+		if (!vmb_primecell_id_read(pl011_id, off, &v))
+			v = 0;
+		break;
+	}
+	if (size < 4)
+		v &= (1u << (size * 8)) - 1;
+	return v;
+}
+
+static void pl011_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+	struct pl011 *s = opaque;
+	uint32_t v = (uint32_t)val;
+
+	switch (off) {
+	case PL011_DR: {
+		uint8_t ch = (uint8_t)v;
+
+		if (s->con)
+			vmb_console_write(s->con, &ch, 1);
+		s->ris |= INT_TX;
+		break;
+	}
+	case PL011_RSR:
+		break; /* ECR: no error is ever latched */
+	case PL011_ILPR:
+		s->ilpr = v & 0xff;
+		break;
+	case PL011_IBRD:
+		s->ibrd = v & 0xffff;
+		break;
+	case PL011_FBRD:
+		s->fbrd = v & 0x3f;
+		break;
+	case PL011_LCR_H:
+		s->lcr_h = v & 0xff;
+		fill(s); /* FIFO depth and trigger level may have changed */
+		break;
+	case PL011_CR:
+		s->cr = v & 0xffff;
+		break;
+	case PL011_IFLS:
+		s->ifls = v & 0x3f;
+		fill(s);
+		break;
+	case PL011_IMSC:
+		s->imsc = v & INT_ALL;
+		break;
+	case PL011_ICR:
+		s->ris &= ~(v & INT_ALL);
+		break;
+	case PL011_DMACR:
+		s->dmacr = v & 7;
+		break;
+	default:
+		return;
+	}
+	update_irq(s);
+}
+
+static const struct vmb_io_ops pl011_ops = {
+	.read = pl011_read,
+	.write = pl011_write,
+};
+
+/* Is an earlier PL011 on this board the console? (Decides stdout-path when
+ * the board has no console object, e.g. for "vmb dtb".) */
+static bool earlier_console(const struct vmb_device *dev)
+{
+	const struct vmb_board *b = dev->board;
+
+	for (unsigned i = 0; i < b->ndev && b->dev[i] != dev; i++)
+		if (b->dev[i]->type == dev->type && b->dev[i]->priv &&
+		    ((struct pl011 *)b->dev[i]->priv)->is_console)
+			return true;
+	return false;
+}
+
+static int pl011_create(struct vmb_device *dev, struct vmb_err *err)
+{
+	struct pl011 *s = vmb_zalloc(sizeof(*s));
+
+	dev->priv = s;
+	s->dev = dev;
+	s->clock = vmb_dev_prop_str(dev, "clock");
+	if (vmb_primecell_check_clock(dev, s->clock, err))
+		return -1;
+	if (vmb_dev_prop_bool(dev, "console")) {
+		if (dev->board->console) {
+			if (vmb_console_claim(dev->board->console, console_notify, s))
+				s->con = dev->board->console;
+			s->is_console = s->con != NULL;
+		} else {
+			s->is_console = !earlier_console(dev);
+		}
+	}
+	if (!vmb_board_map_mmio(dev->board, dev, dev->name, dev->base, dev->size,
+				&pl011_ops, s, NULL, err))
+		return -1;
+	return 0;
+}
+
+static void pl011_reset(struct vmb_device *dev)
+{
+	struct pl011 *s = dev->priv;
+
+	s->ilpr = s->ibrd = s->fbrd = s->lcr_h = s->imsc = s->ris = s->dmacr = 0;
+	s->cr = 0x300; /* TXE | RXE (TRM §3.3.8) */
+	s->ifls = 0x12; /* both trigger levels 1/2 (TRM §3.3.9) */
+	/* Bytes already in the FIFO were taken from the console: keep them. */
+	fill(s);
+	update_irq(s);
+}
+
+static int pl011_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err)
+{
+	static const char *const clock_names[] = { "uartclk", "apb_pclk", NULL };
+	struct pl011 *s = dev->priv;
+	int node = vmb_primecell_fdt(dev, f, "pl011", "arm,pl011", s->clock,
+				     clock_names, err);
+
+	if (node < 0)
+		return -1;
+	if (s->is_console && vmb_fdt_set_stdout(f, node, err))
+		return -1;
+	return 0;
+}
+
+static void pl011_destroy(struct vmb_device *dev)
+{
+	free(dev->priv);
+	dev->priv = NULL;
+}
+
+static const struct vmb_prop_desc pl011_props[] = {
+	{ "console", VMB_PROP_BOOL, "true",
+	  "connect to the vmb console (the first UART that asks gets it)", NULL },
+	{ "clock", VMB_PROP_STR, "apb-pclk",
+	  "fixed-clock device feeding UARTCLK and PCLK", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct vmb_device_type pl011_type = {
+	.name = "pl011",
+	.summary = "Arm PL011 UART (PrimeCell UART TRM r1p5): console I/O, "
+		   "16-byte RX FIFO, RX/RT/TX interrupts",
+	.props = pl011_props,
+	.needs_base = true,
+	.default_size = VMB_PRIMECELL_SIZE,
+	.min_irqs = 1,
+	.max_irqs = 1,
+	.create = pl011_create,
+	.reset = pl011_reset,
+	.fdt_node = pl011_fdt,
+	.destroy = pl011_destroy,
+};
+
+VMB_DEVICE_TYPE(pl011_type)

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * 16550A UART on I/O ports (TI PC16550D data sheet, SNLS378C: §8.6
+ * "Register Descriptions", table 9 "Summary of Registers"), as QEMU 7.2's
+ * hw/char/serial.c presents it to PC guests.
+ *
+ * Eight byte-wide ports from "base" (0x3f8 for COM1); DLAB = LCR bit 7:
+ *   +0 read RBR (next received byte) / write THR (transmit); DLAB: DLL
+ *   +1 IER (bits 0-3: RDA, THRE, RLS, MS interrupt enables); DLAB: DLM
+ *   +2 read IIR (bit 0 = 0: pending; bits 1-3 ID: 011 line status, 010
+ *      data, 110 character timeout, 001 THR empty, 000 modem status;
+ *      bits 6-7 = 11 while FIFOs are on); write FCR (bit 0 FIFO enable,
+ *      bit 1 clear RX, bit 2 clear TX, bits 6-7 RX trigger 1/4/8/14)
+ *   +3 LCR, +4 MCR (DTR, RTS, OUT1, OUT2, LOOP), +5 LSR (DR, OE, THRE,
+ *      TEMT), +6 MSR (deltas, CTS, DSR, RI, DCD), +7 SCR (scratch)
+ * Wider accesses use the low byte (writes) and read the register
+ * zero-extended; ports past +7 are not claimed.
+ *
+ * TX: bytes go to the board console at once, so THR and the shift register
+ * are always empty (LSR THRE = TEMT = 1). The THR-empty interrupt follows
+ * the data sheet: pending after a THR write (the byte left at once) or
+ * when ETBEI is set, cleared by reading IIR while it is the reported
+ * source or by writing THR (Linux's 8250 driver probes exactly this).
+ * RX: bytes come from the console (claimed at create when "console" is
+ * true and no other UART has it) into a 16-byte FIFO (1 byte with FIFOs
+ * off); the rest waits in the console's buffer, so nothing is lost and OE
+ * is never set. Interrupt "data available" when the FIFO reaches the
+ * trigger level, "character timeout" when it holds less (the timeout is
+ * taken to expire at once, as there is no time in this model).
+ * Loopback (MCR.LOOP): transmitted bytes are received, and MSR reflects
+ * MCR (CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2); outside loopback the
+ * modem lines read CTS, DSR and DCD asserted, as QEMU's do.
+ * The interrupt line (irq[0], GSI 4 for COM1) is high while IIR reports a
+ * pending interrupt. As in QEMU, OUT2 does not gate it (PC boards wire
+ * OUT2 as an interrupt enable; Linux sets it anyway).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "board/board.h"
+#include "board/console.h"
+#include "devices/uart16550.h"
+
+#define RBR 0
+#define IER 1
+#define IIR 2
+#define LCR 3
+#define MCR 4
+#define LSR 5
+#define MSR 6
+#define SCR 7
+
+#define IER_RDI  0x01
+#define IER_THRI 0x02
+#define IER_RLSI 0x04
+#define IER_MSI  0x08
+
+#define IIR_NO_INT 0x01
+#define IIR_MSI    0x00
+#define IIR_THRI   0x02
+#define IIR_RDI    0x04
+#define IIR_RLSI   0x06
+#define IIR_CTI    0x0c
+#define IIR_FIFO   0xc0
+
+#define FCR_ENABLE   0x01
+#define FCR_CLEAR_RX 0x02
+#define FCR_CLEAR_TX 0x04
+
+#define LCR_DLAB 0x80
+
+#define MCR_DTR  0x01
+#define MCR_RTS  0x02
+#define MCR_OUT1 0x04
+#define MCR_OUT2 0x08
+#define MCR_LOOP 0x10
+
+#define LSR_DR   0x01
+#define LSR_OE   0x02
+#define LSR_PE   0x04
+#define LSR_FE   0x08
+#define LSR_BI   0x10
+#define LSR_THRE 0x20
+#define LSR_TEMT 0x40
+#define LSR_ERR  (LSR_OE | LSR_PE | LSR_FE | LSR_BI)
+
+#define MSR_DCTS 0x01
+#define MSR_DDSR 0x02
+#define MSR_TERI 0x04
+#define MSR_DDCD 0x08
+#define MSR_CTS  0x10
+#define MSR_DSR  0x20
+#define MSR_RI   0x40
+#define MSR_DCD  0x80
+#define MSR_DELTA 0x0f
+
+#define FIFO_DEPTH 16
+
+static uint8_t fifo_depth(const struct vmb_uart16550 *s)
+{
+	return (s->fcr & FCR_ENABLE) ? FIFO_DEPTH : 1;
+}
+
+static unsigned rx_trigger(const struct vmb_uart16550 *s)
+{
+	static const unsigned level[4] = { 1, 4, 8, 14 };
+
+	return (s->fcr & FCR_ENABLE) ? level[s->fcr >> 6] : 1;
+}
+
+/* Highest-priority pending interrupt as an IIR ID (IIR_NO_INT if none). */
+static uint8_t pending(const struct vmb_uart16550 *s)
+{
+	if ((s->ier & IER_RLSI) && (s->lsr & LSR_ERR))
+		return IIR_RLSI;
+	if ((s->ier & IER_RDI) && s->count)
+		return s->count >= rx_trigger(s) ? IIR_RDI : IIR_CTI;
+	if ((s->ier & IER_THRI) && s->thr_ipending)
+		return IIR_THRI;
+	if ((s->ier & IER_MSI) && (s->msr & MSR_DELTA))
+		return IIR_MSI;
+	return IIR_NO_INT;
+}
+
+static void update_irq(struct vmb_uart16550 *s)
+{
+	int level = pending(s) != IIR_NO_INT;
+
+	if (level != s->level) {
+		s->level = level;
+		if (s->dev)
+			vmb_dev_set_irq(s->dev, 0, level);
+	}
+}
+
+static void push_rx(struct vmb_uart16550 *s, uint8_t ch)
+{
+	if (s->count >= fifo_depth(s)) {
+		s->lsr |= LSR_OE; /* only reachable in loopback */
+		return;
+	}
+	s->fifo[(s->head + s->count) % FIFO_DEPTH] = ch;
+	s->count++;
+}
+
+/* Pull console input into the FIFO. */
+static void fill(struct vmb_uart16550 *s)
+{
+	if (s->mcr & MCR_LOOP)
+		return; /* the receiver is disconnected from the line */
+	while (s->con && s->count < fifo_depth(s)) {
+		int ch = vmb_console_getc(s->con);
+
+		if (ch < 0)
+			break;
+		push_rx(s, (uint8_t)ch);
+	}
+}
+
+static void console_notify(void *opaque)
+{
+	struct vmb_uart16550 *s = opaque;
+
+	fill(s);
+	update_irq(s);
+}
+
+/* Modem status inputs: from MCR in loopback, else the idle line. */
+static void update_msr(struct vmb_uart16550 *s)
+{
+	uint8_t in, old = s->msr;
+
+	if (s->mcr & MCR_LOOP)
+		in = (uint8_t)(((s->mcr & MCR_RTS) ? MSR_CTS : 0) |
+			       ((s->mcr & MCR_DTR) ? MSR_DSR : 0) |
+			       ((s->mcr & MCR_OUT1) ? MSR_RI : 0) |
+			       ((s->mcr & MCR_OUT2) ? MSR_DCD : 0));
+	else
+		in = MSR_CTS | MSR_DSR | MSR_DCD;
+	s->msr = (uint8_t)((old & MSR_DELTA) | in);
+	if ((old ^ in) & MSR_CTS)
+		s->msr |= MSR_DCTS;
+	if ((old ^ in) & MSR_DSR)
+		s->msr |= MSR_DDSR;
+	if ((old ^ in) & MSR_DCD)
+		s->msr |= MSR_DDCD;
+	if ((old & MSR_RI) && !(in & MSR_RI))
+		s->msr |= MSR_TERI; /* trailing edge of RI */
+}
+
+static uint8_t read_rbr(struct vmb_uart16550 *s)
+{
+	uint8_t v = 0;
+
+	if (s->count) {
+		v = s->fifo[s->head];
+		s->head = (uint8_t)((s->head + 1) % FIFO_DEPTH);
+		s->count--;
+	}
+	fill(s);
+	return v;
+}
+
+uint8_t vmb_uart16550_read(struct vmb_uart16550 *s, unsigned reg)
+{
+	uint8_t v = 0;
+
+	switch (reg) {
+	case RBR:
+		v = (s->lcr & LCR_DLAB) ? (uint8_t)s->divisor : read_rbr(s);
+		break;
+	case IER:
+		v = (s->lcr & LCR_DLAB) ? (uint8_t)(s->divisor >> 8) : s->ier;
+		break;
+	case IIR:
+		v = pending(s);
+		if (v == IIR_THRI)
+			s->thr_ipending = false; /* reading IIR acknowledges it */
+		if (s->fcr & FCR_ENABLE)
+			v |= IIR_FIFO;
+		break;
+	case LCR:
+		v = s->lcr;
+		break;
+	case MCR:
+		v = s->mcr;
+		break;
+	case LSR:
+		v = (uint8_t)(s->lsr | LSR_THRE | LSR_TEMT | (s->count ? LSR_DR : 0));
+		s->lsr &= (uint8_t)~LSR_ERR; /* reading LSR clears the errors */
+		break;
+	case MSR:
+		v = s->msr;
+		s->msr &= (uint8_t)~MSR_DELTA;
+		break;
+	case SCR:
+		v = s->scr;
+		break;
+	}
+	update_irq(s);
+	return v;
+}
+
+static void write_thr(struct vmb_uart16550 *s, uint8_t ch)
+{
+	if (s->mcr & MCR_LOOP)
+		push_rx(s, ch);
+	else if (s->con)
+		vmb_console_write(s->con, &ch, 1);
+	/* The byte left at once: THR is empty again. */
+	s->thr_ipending = true;
+}
+
+void vmb_uart16550_write(struct vmb_uart16550 *s, unsigned reg, uint8_t v)
+{
+	switch (reg) {
+	case RBR:
+		if (s->lcr & LCR_DLAB)
+			s->divisor = (uint16_t)((s->divisor & 0xff00) | v);
+		else
+			write_thr(s, v);
+		break;
+	case IER:
+		if (s->lcr & LCR_DLAB) {
+			s->divisor = (uint16_t)((s->divisor & 0x00ff) | v << 8);
+			break;
+		}
+		/* Enabling THRE interrupts with THR empty raises one at once. */
+		if ((v & IER_THRI) && !(s->ier & IER_THRI))
+			s->thr_ipending = true;
+		s->ier = v & 0x0f;
+		break;
+	case IIR: /* FCR */
+		if ((v ^ s->fcr) & FCR_ENABLE) {
+			s->count = 0; /* toggling FIFO mode clears both FIFOs */
+			s->head = 0;
+		}
+		if (v & FCR_CLEAR_RX) {
+			s->count = 0;
+			s->head = 0;
+		}
+		s->fcr = v & (FCR_ENABLE | 0xc0);
+		fill(s);
+		break;
+	case LCR:
+		s->lcr = v;
+		break;
+	case MCR:
+		s->mcr = v & 0x1f;
+		update_msr(s);
+		fill(s);
+		break;
+	case LSR:
+	case MSR:
+		break; /* read-only (factory test registers) */
+	case SCR:
+		s->scr = v;
+		break;
+	}
+	update_irq(s);
+}
+
+void vmb_uart16550_reset(struct vmb_uart16550 *s)
+{
+	/* Data sheet table 12, "UART Reset Configuration". */
+	s->ier = 0;
+	s->lcr = 0;
+	s->mcr = 0;
+	s->fcr = 0;
+	s->lsr = 0;
+	s->msr = MSR_CTS | MSR_DSR | MSR_DCD;
+	s->scr = 0;
+	s->divisor = 12; /* 9600 baud from 1.8432 MHz, what PC BIOSes leave */
+	s->thr_ipending = false;
+	/* Bytes already in the FIFO came from the console: keep them. */
+	fill(s);
+	update_irq(s);
+}
+
+void vmb_uart16550_init(struct vmb_uart16550 *s, struct vmb_device *dev,
+			struct vmb_console *con)
+{
+	memset(s, 0, sizeof(*s));
+	s->dev = dev;
+	if (con && vmb_console_claim(con, console_notify, s))
+		s->con = con;
+	vmb_uart16550_reset(s);
+}
+
+static uint64_t uart_read(void *opaque, uint64_t off, unsigned size)
+{
+	return vmb_uart16550_read(opaque, (unsigned)off & 7);
+}
+
+static void uart_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+	vmb_uart16550_write(opaque, (unsigned)off & 7, (uint8_t)val);
+}
+
+static const struct vmb_io_ops uart_ops = {
+	.read = uart_read,
+	.write = uart_write,
+};
+
+static int uart_create(struct vmb_device *dev, struct vmb_err *err)
+{
+	struct vmb_uart16550 *s = vmb_zalloc(sizeof(*s));
+
+	dev->priv = s;
+	vmb_uart16550_init(s, dev, vmb_dev_prop_bool(dev, "console") ?
+			   dev->board->console : NULL);
+	if (dev->size != 8)
+		return vmb_errf(err, &dev->spec->loc, "uart16550 '%s' has 8 ports, "
+				"not size 0x%llx", dev->name,
+				(unsigned long long)dev->size);
+	if (!vmb_board_map_pio(dev->board, dev, dev->name, dev->base, 8, &uart_ops,
+			       s, err))
+		return -1;
+	return 0;
+}
+
+static void uart_reset(struct vmb_device *dev)
+{
+	vmb_uart16550_reset(dev->priv);
+}
+
+static void uart_destroy(struct vmb_device *dev)
+{
+	free(dev->priv);
+	dev->priv = NULL;
+}
+
+static const struct vmb_prop_desc uart_props[] = {
+	{ "console", VMB_PROP_BOOL, "true",
+	  "connect to the vmb console (the first UART that asks gets it)", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct vmb_device_type uart16550_type = {
+	.name = "uart16550",
+	.summary = "16550A UART on 8 I/O ports (TI PC16550D): console I/O, 16-byte "
+		   "RX FIFO, RDA/timeout/THRE/line/modem interrupts, loopback",
+	.props = uart_props,
+	.needs_base = true,
+	.default_size = 8,
+	.min_irqs = 1,
+	.max_irqs = 1,
+	.create = uart_create,
+	.reset = uart_reset,
+	.destroy = uart_destroy,
+};
+
+VMB_DEVICE_TYPE(uart16550_type)

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hypervisor backend interface.
+ *
+ * A backend turns a board into running vCPUs: it maps the board's RAM/ROM
+ * regions as guest memory (memslots, Unicorn memory), routes every other
+ * guest access to vmb_board_mmio_*() / vmb_board_pio_*(), hands HVC/SMC to
+ * vmb_board_hypercall(), implements the board's interrupt lines, and returns
+ * from run() when the board's stop reason is set or the guest faults.
+ *
+ * Backends: "kvm" (Linux, x86_64 and arm64 hosts), "hvf" (macOS arm64),
+ * "emu" (Unicorn: arm64 firmware and bare-metal guests on any host; no
+ * interrupts, no guest exceptions). --accel auto picks the first one whose
+ * probe() accepts the board.
+ */
+#ifndef VMB_HV_HV_H
+#define VMB_HV_HV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "board/board.h"
+
+/* Initial vCPU state chosen by the boot protocol (arch/). */
+struct vmb_boot_state {
+	uint64_t pc;       /* entry point (GPA; MMU is off) */
+	uint64_t x[4];     /* arm64: x0..x3 (x0 = DTB GPA for Linux) */
+	/* x86_64 64-bit entry: rsi = zero page; paging set up by arch code */
+	uint64_t rsi;
+	uint64_t cr3;      /* identity page tables GPA (x86_64) */
+	uint64_t gdt;      /* GDT GPA (x86_64) */
+	uint64_t sp;
+	bool x86_long_mode;
+	/* Where the boot protocol put the device tree (GPA, bytes; 0 if none),
+	 * for --dtb-out and diagnostics. Not a register. */
+	uint64_t dtb;
+	uint64_t dtb_size;
+};
+
+/* One register for crash reports, in the architecture's own names. */
+struct vmb_reg {
+	char name[8];
+	uint64_t val;
+};
+
+/* vCPU snapshot for crash reports. */
+struct vmb_cpu_state {
+	enum vmb_arch arch;
+	unsigned cpu;
+	uint64_t pc;
+	unsigned nreg;
+	struct vmb_reg reg[64];
+};
+
+/* What went wrong when run() stops with VMB_STOP_FAULT. */
+struct vmb_fault {
+	unsigned cpu;
+	bool has_addr;
+	uint64_t addr;      /* GPA (or port) of the offending access */
+	bool is_write;
+	unsigned size;
+	bool is_pio;
+	char what[256];     /* "read of unmapped address", "guest exception:
+			       ESR 0x..." , "KVM internal error: ..." */
+};
+
+struct vmb_vm {
+	struct vmb_board *board;
+	const struct vmb_hv_ops *ops;
+	struct vmb_boot_state boot;
+	struct vmb_fault fault;
+	void *priv;         /* backend state */
+	bool stats;         /* --stats: count exits */
+};
+
+struct vmb_hv_ops {
+	const char *name;
+	const char *summary;
+	/* 0 if this backend can run this board on this host; else -1 with a
+	 * reason in err ("no /dev/kvm", "emu runs arm64 guests only", ...). */
+	int (*probe)(const struct vmb_board *b, struct vmb_err *err);
+	/* Create the VM and vCPUs, map memory, install board hooks. */
+	int (*create)(struct vmb_vm *vm, struct vmb_err *err);
+	/* Set every vCPU to the power-on state from vm->boot (boot CPU) /
+	 * powered-off (secondaries). Called before the first run and after a
+	 * board reset. */
+	int (*reset)(struct vmb_vm *vm, struct vmb_err *err);
+	/* Run until board->stop is set; returns the reason. On FAULT, fill
+	 * vm->fault. */
+	enum vmb_stop_reason (*run)(struct vmb_vm *vm);
+	/* Snapshot a vCPU for a crash report. */
+	int (*get_state)(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *st);
+	/* Read guest memory by virtual address as the vCPU sees it (through its
+	 * page tables); -1 if not mapped. May be NULL (then GPA is used). */
+	int (*read_virt)(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf,
+			 unsigned len);
+	/* Print backend statistics (--stats). May be NULL. */
+	void (*print_stats)(struct vmb_vm *vm, FILE *out);
+	void (*destroy)(struct vmb_vm *vm);
+};
+
+/* Backends compiled in, in --accel auto preference order (NULL-terminated). */
+extern const struct vmb_hv_ops *const vmb_hv_backends[];
+
+/*
+ * Pick a backend: name "auto" tries each in order and returns the first
+ * whose probe succeeds; a name selects that one (error if its probe fails,
+ * with its reason; unknown names list the known ones).
+ */
+const struct vmb_hv_ops *vmb_hv_select(const char *name, const struct vmb_board *b,
+				       struct vmb_err *err);
+
+#endif

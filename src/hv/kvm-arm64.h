@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * KVM arm64 backend: the decisions that depend only on the board, kept
+ * free of ioctls so they can be unit-tested on any host (tests/unit/
+ * test_kvm_arm64.c). The backend itself is vmb_hv_kvm_arm64 in kvm-arm64.c;
+ * memslots are the generic code's (vmb_kvm_wants_slot in kvm.h).
+ */
+#ifndef VMB_HV_KVM_ARM64_H
+#define VMB_HV_KVM_ARM64_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "board/board.h"
+#include "util/err.h"
+
+/*
+ * IPA size (bits) the VM needs: enough for the highest guest-physical
+ * address the board maps (RAM, ROM and every MMIO window, e.g. the high
+ * PCIe ECAM at 0x4010000000 needs 39 bits), at least 32 (KVM's minimum).
+ * Returns 32..64.
+ */
+unsigned vmb_kvm_arm64_ipa_bits(const struct vmb_board *b);
+
+/* The in-kernel vGIC the board asks for, from its interrupt controller
+ * device (gic-v2 / gic-v3). Addresses are GPAs. */
+struct vmb_kvm_vgic {
+	unsigned version;      /* 2 or 3 */
+	uint64_t dist;         /* distributor base */
+	uint64_t cpu;          /* v2: CPU interface base */
+	uint64_t redist;       /* v3: redistributor region base */
+	uint64_t redist_size;  /* v3: bytes the board reserves for it */
+	bool has_its;          /* v3: an ITS is described */
+	uint64_t its;
+	unsigned nr_irqs;      /* KVM_DEV_ARM_VGIC_GRP_NR_IRQS: 32 private +
+				  SPIs, multiple of 32, 64..1024 */
+};
+
+/*
+ * Derive the vGIC from the board's gic device (vmb_gic_describe) for ncpus
+ * vCPUs. Errors: no GIC device, a GICv2 with more than 8 vCPUs, a
+ * redistributor region too small for ncpus (128 KiB each), an SPI count
+ * KVM does not take.
+ */
+int vmb_kvm_arm64_vgic(const struct vmb_board *b, unsigned ncpus,
+		       struct vmb_kvm_vgic *g, struct vmb_err *err);
+
+/* KVM_IRQ_LINE "irq" field for SPI n (GIC INTID 32 + n), KVM api.rst 4.25. */
+uint32_t vmb_kvm_arm64_spi_line(uint32_t spi);
+
+#endif

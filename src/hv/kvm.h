@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Architecture-neutral KVM plumbing shared by the x86_64 and arm64 KVM
+ * backends (Linux Documentation/virt/kvm/api.rst).
+ *
+ * The generic part owns what every KVM VMM does the same way:
+ *  - /dev/kvm, KVM_GET_API_VERSION (12), KVM_CREATE_VM;
+ *  - one memslot per board RAM/ROM region (KVM_SET_USER_MEMORY_REGION); ROM
+ *    and romd MMIO regions are KVM_MEM_READONLY slots, so reads run at memory
+ *    speed and writes exit as MMIO to the board (flash commands, ignored ROM
+ *    writes); a romd flip re-slots the region (region_changed hook);
+ *  - vCPU creation, the shared kvm_run mapping, one thread per vCPU;
+ *  - the exit loop: KVM_EXIT_IO / KVM_EXIT_MMIO dispatched to
+ *    vmb_board_pio_* / vmb_board_mmio_*, KVM_EXIT_SYSTEM_EVENT, internal
+ *    errors and failed entries reported as guest faults;
+ *  - kicks: a real-time signal plus kvm_run.immediate_exit (api.rst §5,
+ *    "immediate_exit"), so a stop request reaches a vCPU whether it is in
+ *    the guest, halted in the kernel, or about to enter;
+ *  - a halt watchdog: a vCPU that has not exited for VMB_KVM_TICK_MS is
+ *    kicked and asked (arch vcpu_dead hook) whether it can ever run again;
+ *    when none can, the machine powers off;
+ *  - --stats: exits per vCPU by reason and by board region, and the time
+ *    spent inside KVM_RUN (guest) against the time outside it (VMM).
+ *
+ * An architecture supplies a struct vmb_kvm_arch (irqchip, vCPU register
+ * set-up, interrupt lines, its own exit reasons) and a struct vmb_hv_ops
+ * whose create/reset/run/print_stats/destroy are the vmb_kvm_* functions
+ * below and whose probe/get_state/read_virt are its own.
+ */
+#ifndef VMB_HV_KVM_H
+#define VMB_HV_KVM_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hv/hv.h"
+
+struct kvm_run;
+struct vmb_kvm;
+
+/* Exit reasons counted individually (KVM_EXIT_* are below this). */
+#define VMB_KVM_NR_EXITS 64
+/* Halt watchdog period. */
+#define VMB_KVM_TICK_MS 50
+
+struct vmb_kvm_stats {
+	uint64_t exits;                      /* every return from KVM_RUN */
+	uint64_t reason[VMB_KVM_NR_EXITS];   /* by KVM_EXIT_* (EINTR: INTR) */
+	uint64_t *region;                    /* by vmb_kvm.reg[] index */
+	uint64_t unassigned_pio, unassigned_mmio;
+	uint64_t guest_ns, vmm_ns;           /* inside / outside KVM_RUN */
+};
+
+struct vmb_kvm_vcpu {
+	struct vmb_kvm *kvm;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+	volatile bool probe;   /* watchdog: "check whether you are dead" */
+	volatile bool dead;    /* arch says it can never run again */
+	uint64_t probe_exits;  /* exits caused by watchdog probes */
+	uint64_t seen;         /* exits - probe_exits at the last tick */
+	struct vmb_kvm_stats st;
+	void *arch;            /* arch per-vCPU state */
+};
+
+/* What the generic code keeps per board region (region->hv_data). */
+struct vmb_kvm_region {
+	struct vmb_region *r;
+	unsigned idx;          /* into vmb_kvm.reg[] and stats.region[] */
+	bool pio;
+	int slot;              /* memslot, or -1 */
+};
+
+struct vmb_kvm_arch {
+	const char *name;      /* "x86_64", "arm64" */
+	/* KVM_CREATE_VM type argument (arm64: KVM_VM_TYPE_ARM_IPA_SIZE). */
+	unsigned long (*vm_type)(struct vmb_kvm *k, struct vmb_err *err);
+	/* After KVM_CREATE_VM, before memslots and vCPUs (irqchip, PIT, TSS). */
+	int (*vm_init)(struct vmb_kvm *k, struct vmb_err *err);
+	/* After each KVM_CREATE_VCPU (fd and kvm_run are ready). */
+	int (*vcpu_init)(struct vmb_kvm_vcpu *v, struct vmb_err *err);
+	/* After every vCPU exists (arm64: vGIC init). May be NULL. */
+	int (*vm_init_late)(struct vmb_kvm *k, struct vmb_err *err);
+	/* Machine reset before the vCPUs' (irqchip/timer state). May be NULL. */
+	int (*vm_reset)(struct vmb_kvm *k, struct vmb_err *err);
+	/* Power-on state of one vCPU; vCPU 0 enters at bs. */
+	int (*vcpu_reset)(struct vmb_kvm_vcpu *v, const struct vmb_boot_state *bs,
+			  struct vmb_err *err);
+	/* Drive interrupt line irq (controller numbering). Any thread. */
+	void (*set_irq)(struct vmb_kvm *k, uint32_t irq, int level);
+	/* Exit reasons the generic loop does not handle: 0 handled (the
+	 * hook may have requested a stop), -1 unknown (reported as a fault). */
+	int (*handle_exit)(struct vmb_kvm_vcpu *v);
+	/* No region owns this access: 0 completes it (reads return all
+	 * ones), -1 reports a guest fault. NULL: always a fault. */
+	int (*unassigned)(struct vmb_kvm_vcpu *v, bool pio, bool write,
+			  uint64_t addr, unsigned size);
+	/* The vCPU was kicked out of a long KVM_RUN: true if it can never
+	 * run again (halted with interrupts masked, never started). NULL: the
+	 * watchdog is off. Called on the vCPU's own thread. */
+	bool (*vcpu_dead)(struct vmb_kvm_vcpu *v);
+	void (*vcpu_destroy)(struct vmb_kvm_vcpu *v); /* may be NULL */
+	void (*destroy)(struct vmb_kvm *k);           /* may be NULL */
+};
+
+struct vmb_kvm {
+	struct vmb_vm *vm;
+	struct vmb_board *board;
+	const struct vmb_kvm_arch *arch;
+	int sys_fd;            /* /dev/kvm */
+	int vm_fd;
+	size_t run_size;
+	unsigned nvcpus;
+	struct vmb_kvm_vcpu *vcpu;
+	struct vmb_kvm_region *reg; /* board map regions, then PIO regions */
+	unsigned nreg;
+	unsigned nslots;       /* slot numbers handed out */
+	int *free_slots;       /* released slot numbers for reuse */
+	unsigned nfree;
+	bool readonly_mem;     /* KVM_CAP_READONLY_MEM */
+	pthread_mutex_t slot_lock;
+	sem_t wake;            /* posted by kicks: run() re-checks the stop */
+	volatile int fault_claimed;
+	void *arch_priv;
+};
+
+/* Open /dev/kvm and check the API version; returns the fd or -1 with err
+ * set ("cannot open /dev/kvm: ..."). For probe(). */
+int vmb_kvm_open(struct vmb_err *err);
+
+/* Value of KVM_CHECK_EXTENSION on /dev/kvm (0 if absent). */
+int vmb_kvm_cap(const struct vmb_kvm *k, long cap);
+int vmb_kvm_vm_cap(const struct vmb_kvm *k, long cap);
+
+/* hv_ops implementations. create() installs the board hooks (set_irq,
+ * region_changed, kick). */
+int vmb_kvm_create(struct vmb_vm *vm, const struct vmb_kvm_arch *arch,
+		   struct vmb_err *err);
+int vmb_kvm_reset(struct vmb_vm *vm, struct vmb_err *err);
+enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm);
+void vmb_kvm_print_stats(struct vmb_vm *vm, FILE *out);
+void vmb_kvm_destroy(struct vmb_vm *vm);
+
+/*
+ * Report a guest fault from vCPU v: fills vm->fault (the first fault wins)
+ * and requests VMB_STOP_FAULT. vmb_kvm_fault_access also records the
+ * offending access. Return -1.
+ */
+int vmb_kvm_fault(struct vmb_kvm_vcpu *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int vmb_kvm_fault_access(struct vmb_kvm_vcpu *v, bool pio, bool write,
+			 uint64_t addr, unsigned size, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* Memslot policy, pure so it can be unit-tested without KVM: whether
+ * region r is guest memory in its current state (RAM; ROM and romd MMIO
+ * only with KVM_CAP_READONLY_MEM and page alignment), and its memslot
+ * flags (KVM_MEM_READONLY for ROM and romd). (Added for the arm64 tests.) */
+bool vmb_kvm_wants_slot(const struct vmb_region *r, bool readonly_mem,
+			uint32_t *flags);
+
+/* Name of a KVM_EXIT_* reason ("io", "mmio", "shutdown", ...). */
+const char *vmb_kvm_exit_name(unsigned reason);
+
+/* Host pointer of guest physical memory [gpa, gpa+len) (board RAM/ROM),
+ * or NULL. */
+uint8_t *vmb_kvm_gpa_ptr(struct vmb_kvm *k, uint64_t gpa, uint64_t len);
+
+/* The backends (kvm-x86_64.c; kvm-arm64.c). Each probe() accepts only its
+ * own host and board architecture. */
+extern const struct vmb_hv_ops vmb_hv_kvm_x86_64;
+
+static inline struct vmb_kvm *vmb_kvm_of(struct vmb_vm *vm)
+{
+	return vm->priv;
+}
+
+#endif

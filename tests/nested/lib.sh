@@ -1,0 +1,104 @@
+#!/bin/sh
+# Console driving for the nested tests, in busybox sh (no expect in L1).
+# A program runs in the background with stdin from a FIFO (kept open on fd
+# 3) and its console output in a file; con_wait polls that file for a
+# pattern past a mark, con_send types into the FIFO. stdin is not a
+# terminal, so vmb passes bytes through without raw mode or escapes.
+#
+#   con_start NAME CMD...   start CMD, output in $WORK/NAME.out
+#   con_mark                later waits look only at output from here on
+#   con_wait PATTERN SECS   0 when the (grep -E) PATTERN appears, 1 on
+#                           timeout or if the program exited first
+#   con_send TEXT           type TEXT and a carriage return
+#   con_end SECS            close stdin, wait for the exit; $CON_STATUS is
+#                           its status (124 after a timeout, then killed)
+#   now_ms                  milliseconds since L1 booted
+#   pass NAME [NOTE] / fail NAME REASON   the markers run.sh counts
+
+WORK=${WORK:-/tmp/nested}
+mkdir -p "$WORK"
+
+now_ms() {
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+
+# L1 uptime in seconds, to see where a slow run spends its time.
+stamp() {
+	cut -d' ' -f1 /proc/uptime
+}
+
+pass() {
+	echo "VMBTEST: PASS $1${2:+ ($2)} [at $(stamp) s]"
+}
+
+fail() {
+	echo "VMBTEST: FAIL $1: $2 [at $(stamp) s]"
+	if [ -n "${CON_OUT:-}" ] && [ -f "$CON_OUT" ]; then
+		echo "---- last console output of $CON_NAME:"
+		tail -n 25 "$CON_OUT" | tr -d '\r'
+		echo "----"
+	fi
+}
+
+con_start() {
+	CON_NAME=$1
+	shift
+	CON_OUT=$WORK/$CON_NAME.out
+	rm -f "$WORK/$CON_NAME.in" "$CON_OUT"
+	mkfifo "$WORK/$CON_NAME.in"
+	: >"$CON_OUT"
+	"$@" <"$WORK/$CON_NAME.in" >"$CON_OUT" 2>&1 &
+	CON_PID=$!
+	exec 3>"$WORK/$CON_NAME.in"
+	CON_MARK=0
+	CON_T0=$(now_ms)
+}
+
+con_mark() {
+	CON_MARK=$(wc -c <"$CON_OUT")
+}
+
+con_alive() {
+	kill -0 "$CON_PID" 2>/dev/null
+}
+
+con_wait() {
+	_deadline=$(( $(now_ms) + $2 * 1000 ))
+	while :; do
+		if tail -c +$((CON_MARK + 1)) "$CON_OUT" | tr -d '\r' | grep -qE -- "$1"; then
+			return 0
+		fi
+		if ! con_alive; then
+			# One last look: the output may have landed as it exited.
+			tail -c +$((CON_MARK + 1)) "$CON_OUT" | tr -d '\r' | grep -qE -- "$1"
+			return
+		fi
+		[ "$(now_ms)" -ge $_deadline ] && return 1
+		sleep 0.1
+	done
+}
+
+con_send() {
+	printf '%s\r' "$1" >&3
+}
+
+con_end() {
+	_deadline=$(( $(now_ms) + $1 * 1000 ))
+	exec 3>&-
+	while con_alive && [ "$(now_ms)" -lt $_deadline ]; do
+		sleep 0.1
+	done
+	if con_alive; then
+		kill -9 "$CON_PID" 2>/dev/null
+		wait "$CON_PID" 2>/dev/null
+		CON_STATUS=124
+	else
+		wait "$CON_PID"
+		CON_STATUS=$?
+	fi
+}
+
+# Output since the mark, without carriage returns.
+con_since_mark() {
+	tail -c +$((CON_MARK + 1)) "$CON_OUT" | tr -d '\r'
+}

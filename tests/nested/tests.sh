@@ -1,0 +1,157 @@
+#!/bin/sh
+# The nested arm64 KVM tests, run by L1's /init (tests/nested/l1-init) with
+# the static aarch64 vmb on L1's /dev/kvm. Prints "VMBTEST: PASS|FAIL name"
+# lines and a closing "VMBTEST: end" for tests/nested/run.sh.
+#  1. U-Boot (Debian u-boot-qemu) on machines/virt-gicv3.yaml reaches its
+#     prompt; version, bdinfo, reset (PSCI SYSTEM_RESET, U-Boot comes back)
+#     and poweroff (PSCI SYSTEM_OFF, vmb exits 0) work.
+#  2. Debian's arm64 kernel boots directly (--kernel/--initrd/--append) with
+#     2 vCPUs and 512 MiB to a busybox shell; both CPUs are online,
+#     /proc/interrupts shows the arch_timer and PL011 interrupts counting;
+#     poweroff -f ends vmb with status 0.
+#  3. machines/virt.yaml (GICv2) is refused with a clear message: L1's
+#     GICv3 has no GICv2 compatibility, so KVM offers no vGICv2.
+. /nested/lib.sh
+
+M=/machines
+I=/images
+T_UBOOT=${T_UBOOT:-180}
+T_LINUX=${T_LINUX:-600}
+
+test_uboot() {
+	con_start uboot vmb run $M/virt-gicv3.yaml --accel kvm \
+		--firmware $I/u-boot.bin
+	if ! con_wait 'Hit any key to stop autoboot' "$T_UBOOT"; then
+		fail uboot-prompt "no autoboot countdown within $T_UBOOT s"
+		con_end 5
+		return
+	fi
+	con_mark
+	con_send " "
+	if ! con_wait '=> $' 30; then
+		fail uboot-prompt "no '=>' prompt after stopping autoboot"
+		con_end 5
+		return
+	fi
+	pass uboot-prompt "$(( $(now_ms) - CON_T0 )) ms"
+
+	con_mark
+	con_send version
+	if con_wait '^U-Boot 20[0-9][0-9]' 30 && con_wait '=> $' 30; then
+		pass uboot-version
+	else
+		fail uboot-version "no U-Boot version line"
+	fi
+
+	con_mark
+	con_send bdinfo
+	if con_wait 'DRAM bank' 30 && con_wait '=> $' 30 &&
+	   con_since_mark | grep -qE 'start += 0x0*40000000'; then
+		pass uboot-bdinfo
+	else
+		fail uboot-bdinfo "no DRAM bank at 0x40000000 in bdinfo"
+	fi
+
+	con_mark
+	con_send reset
+	if con_wait 'Hit any key to stop autoboot' "$T_UBOOT"; then
+		con_mark
+		con_send " "
+		if con_wait '=> $' 30; then
+			pass uboot-reset
+		else
+			fail uboot-reset "no prompt after the reset"
+		fi
+	else
+		fail uboot-reset "U-Boot did not come back after 'reset'"
+	fi
+
+	con_mark
+	con_send poweroff
+	con_end 30
+	if [ "$CON_STATUS" = 0 ]; then
+		pass uboot-poweroff
+	else
+		fail uboot-poweroff "vmb exit status $CON_STATUS, expected 0"
+	fi
+}
+
+# Sum of the per-CPU counts of the /proc/interrupts lines matching $1 in
+# the output since the mark.
+irq_count() {
+	con_since_mark | awk -v pat="$1" '
+		$0 ~ pat { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i }
+		END { print s + 0 }'
+}
+
+test_linux() {
+	con_start linux vmb run $M/virt-gicv3.yaml --accel kvm \
+		--kernel $I/Image --initrd $I/l2.cpio.gz \
+		--append "console=ttyAMA0" --smp 2 -m 512M
+	if ! con_wait 'L2-INIT: up' "$T_LINUX"; then
+		fail linux-boot "no L2 /init within $T_LINUX s"
+		con_end 5
+		return
+	fi
+	if ! con_wait 'l2# ' 60; then
+		fail linux-boot "no shell prompt"
+		con_end 5
+		return
+	fi
+	pass linux-boot "$(( $(now_ms) - CON_T0 )) ms to the shell"
+	if grep -q 'L2-INIT: up, 2 CPUs online' "$CON_OUT"; then
+		pass linux-smp "2 CPUs online"
+	else
+		fail linux-smp "$(grep -o 'L2-INIT: up, [0-9]* CPUs' "$CON_OUT")"
+	fi
+
+	con_mark
+	con_send "cat /proc/interrupts"
+	con_wait 'l2# $' 60
+	t1=$(irq_count arch_timer)
+	u1=$(irq_count 'pl011')
+	sleep 2
+	con_mark
+	con_send "cat /proc/interrupts"
+	con_wait 'l2# $' 60
+	t2=$(irq_count arch_timer)
+	u2=$(irq_count 'pl011')
+	con_since_mark | grep -E 'arch_timer|pl011'
+	if [ "$t1" -gt 0 ] && [ "$t2" -gt "$t1" ]; then
+		pass linux-timer-irq "arch_timer $t1 -> $t2"
+	else
+		fail linux-timer-irq "arch_timer interrupts $t1 -> $t2"
+	fi
+	if [ "$u1" -gt 0 ] && [ "$u2" -gt "$u1" ]; then
+		pass linux-uart-irq "pl011 $u1 -> $u2"
+	else
+		fail linux-uart-irq "pl011 interrupts $u1 -> $u2"
+	fi
+
+	con_mark
+	con_send "poweroff -f"
+	con_end 60
+	if [ "$CON_STATUS" = 0 ]; then
+		pass linux-poweroff
+	else
+		fail linux-poweroff "vmb exit status $CON_STATUS, expected 0"
+	fi
+}
+
+test_gicv2_refused() {
+	out=$(vmb run $M/virt.yaml --accel kvm --firmware $I/u-boot.bin \
+		</dev/null 2>&1)
+	st=$?
+	if [ $st = 1 ] && echo "$out" | grep -q 'vGICv2'; then
+		pass gicv2-refused
+	else
+		fail gicv2-refused "status $st: $out"
+	fi
+}
+
+echo "VMBTEST: start, $(vmb --version 2>&1 | head -n 1)"
+t0=$(now_ms)
+test_uboot
+test_linux
+test_gicv2_refused
+echo "VMBTEST: end after $(( ($(now_ms) - t0) / 1000 )) s"
