@@ -45,7 +45,8 @@ IMAGES   := $(BUILD)/images
 UBOOT    := $(IMAGES)/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin
 
 .PHONY: all run test check check-unit check-integration check-asan bench \
-	deps images kernels install clean check-kvm-arm64 bench-kvm-arm64
+	deps images kernels install clean check-kvm-arm64 bench-kvm-arm64 \
+	check-linux-x86
 
 all: vmb
 
@@ -111,6 +112,12 @@ check-kvm-arm64:
 
 bench-kvm-arm64:
 	@sh tests/nested/run.sh bench
+
+# Debian's x86_64 cloud kernel through the 64-bit boot protocol on the
+# microvm board (KVM); minutes on a software KVM. tests/integration/linux-x86.sh.
+check-linux-x86: deps
+	$(MAKE) vmb
+	@sh tests/integration/linux-x86.sh ./vmb $(IMAGES)
 
 vmb-asan: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $(BUILD)/vmb $^ $(LDLIBS)

@@ -40,7 +40,7 @@ linux_once() {
 	label=$1
 	shift
 	con_start "$label" "$@"
-	if con_wait 'l2# $' 900; then
+	if con_wait 'l2# (\[6n)?$' 900; then
 		echo $(( $(now_ms) - CON_T0 ))
 		con_send "poweroff -f"
 	fi

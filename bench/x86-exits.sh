@@ -2,15 +2,19 @@
 # Round-trip cost of a port-I/O exit and an MMIO exit through vmb (kvm
 # backend, microvm board, kernels/x86_64/exits.elf) against the floor: a
 # bare KVM_RUN loop around the same guest instructions (x86_exit_floor.c).
-# Both guests time their loops with RDTSC; each side runs RUNS times and the
-# median counts. Prints ns per exit and vmb's overhead over the floor
-# (target: <= 10%).
+# Both guests time their loops with RDTSC; the two sides run alternately
+# RUNS times (default 7). Exit costs on a shared (and here nested,
+# software) hypervisor are noisy, and noise only ever adds time, so the
+# minimum is the comparison (the median is shown beside it). A last vmb run
+# with --stats gives the part that is vmb's own: the time its vCPU thread
+# spends outside KVM_RUN per exit (dispatch, device model, accounting).
+# Target: vmb adds <= 10% over the floor.
 #
 #   sh bench/x86-exits.sh VMB [N]        (N exits of each kind, default 20000)
 set -u
 VMB=${1:?usage: x86-exits.sh VMB [N]}
 N=${2:-20000}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-7}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 K=$ROOT/kernels/build/x86_64/exits.elf
 M=$ROOT/machines/microvm-x86_64.yaml
@@ -25,6 +29,7 @@ trap 'rm -rf "$tmp"' EXIT
 ${CC:-cc} -O2 -o "$tmp/floor" "$ROOT/bench/x86_exit_floor.c" || exit 1
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+minimum() { sort -n | head -n 1; }
 
 : >"$tmp/floor.pio"; : >"$tmp/floor.mmio"; : >"$tmp/vmb.pio"; : >"$tmp/vmb.mmio"
 hz=
@@ -43,14 +48,27 @@ while [ $i -lt "$RUNS" ]; do
 	echo "$2" >>"$tmp/vmb.mmio"
 	i=$((i + 1))
 done
-fp=$(median <"$tmp/floor.pio"); fm=$(median <"$tmp/floor.mmio")
-vp=$(median <"$tmp/vmb.pio"); vm=$(median <"$tmp/vmb.mmio")
-awk -v fp="$fp" -v fm="$fm" -v vp="$vp" -v vm="$vm" -v hz="$hz" -v n="$N" -v runs="$RUNS" 'BEGIN {
+fp=$(minimum <"$tmp/floor.pio"); fm=$(minimum <"$tmp/floor.mmio")
+vp=$(minimum <"$tmp/vmb.pio"); vm=$(minimum <"$tmp/vmb.mmio")
+mfp=$(median <"$tmp/floor.pio"); mfm=$(median <"$tmp/floor.mmio")
+mvp=$(median <"$tmp/vmb.pio"); mvm=$(median <"$tmp/vmb.mmio")
+# vmb's own share: time outside KVM_RUN per exit, from --stats.
+"$VMB" run "$M" --accel kvm --kernel "$K" --append "pio=$N mmio=$N" --stats \
+	</dev/null >/dev/null 2>"$tmp/stats"
+own=$(sed -n 's/^kvm: vCPU 0: \([0-9]*\) exits, guest \([0-9.]*\) s, VMM \([0-9.]*\) s.*/\1 \3/p' "$tmp/stats")
+awk -v fp="$fp" -v fm="$fm" -v vp="$vp" -v vm="$vm" -v mfp="$mfp" -v mfm="$mfm" \
+    -v mvp="$mvp" -v mvm="$mvm" -v hz="$hz" -v n="$N" -v runs="$RUNS" -v own="$own" 'BEGIN {
 	ns = 1e9 / hz
-	printf "x86-exits: %d exits of each kind, median of %d runs, TSC %.3f GHz\n", n, runs, hz / 1e9
-	printf "x86-exits: %-28s %8s %8s\n", "", "pio", "mmio"
-	printf "x86-exits: %-28s %6.0f ns %6.0f ns\n", "floor (bare KVM_RUN loop)", fp * ns, fm * ns
-	printf "x86-exits: %-28s %6.0f ns %6.0f ns\n", "vmb (kvm, microvm board)", vp * ns, vm * ns
-	printf "x86-exits: %-28s %+7.1f%% %+7.1f%%   (target <= +10%%)\n", "vmb over floor",
-	       100 * (vp - fp) / fp, 100 * (vm - fm) / fm
+	printf "x86-exits: %d exits of each kind, %d runs each, TSC %.3f GHz; ns per exit, min (median)\n", n, runs, hz / 1e9
+	printf "x86-exits: %-28s %17s %17s\n", "", "pio", "mmio"
+	printf "x86-exits: %-28s %7.0f (%7.0f) %7.0f (%7.0f)\n", "floor (bare KVM_RUN loop)",
+	       fp * ns, mfp * ns, fm * ns, mfm * ns
+	printf "x86-exits: %-28s %7.0f (%7.0f) %7.0f (%7.0f)\n", "vmb (kvm, microvm board)",
+	       vp * ns, mvp * ns, vm * ns, mvm * ns
+	printf "x86-exits: %-28s %+8.1f%%          %+8.1f%%          (target <= +10%%)\n",
+	       "vmb over floor (min)", 100 * (vp - fp) / fp, 100 * (vm - fm) / fm
+	split(own, o, " ")
+	if (o[1] > 0)
+		printf "x86-exits: vmb outside KVM_RUN: %.0f ns per exit (%d exits, --stats)\n",
+		       o[2] * 1e9 / o[1], o[1]
 }'

@@ -586,6 +586,10 @@ static int cmd_help(int argc, char **argv)
 		fputs(main_help, stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(help_help, stdout);
+		return 0;
+	}
 	if (argc > 2)
 		return usage_error("help", "unexpected argument '%s'", argv[2]);
 	c = find_command(argv[1]);

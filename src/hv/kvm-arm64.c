@@ -12,9 +12,11 @@
  *    and reach the device; a bank out of romd mode has no slot (reads exit
  *    too). Without the slot for bank 1, U-Boot's byte-wise environment CRC
  *    costs one exit (~250 us nested) per byte.
- *  - vCPUs: KVM_ARM_PREFERRED_TARGET + KVM_ARM_VCPU_INIT with PSCI 0.2;
- *    secondaries start powered off and are started by the guest's
- *    PSCI CPU_ON, handled in the kernel. One host thread per vCPU.
+ *  - vCPUs: KVM_ARM_PREFERRED_TARGET + KVM_ARM_VCPU_INIT with PSCI 0.2
+ *    (and PMUv3 on the armv8-pmu device's PPI when the board has one and
+ *    KVM offers it); secondaries start powered off and are started by the
+ *    guest's PSCI CPU_ON, handled in the kernel. One host thread per vCPU
+ *    (kvm.c).
  *  - PSCI SYSTEM_OFF / SYSTEM_RESET arrive as KVM_EXIT_SYSTEM_EVENT and
  *    become VMB_STOP_POWEROFF / VMB_STOP_RESET; after a reset the run loop
  *    resets the board and calls reset(), which re-inits every vCPU.
@@ -115,9 +117,11 @@ int vmb_kvm_arm64_vgic(const struct vmb_board *b, unsigned ncpus,
 
 /* Backend state beside the generic struct vmb_kvm (arch_priv). */
 struct arm64 {
-	struct kvm_vcpu_init init;   /* KVM_ARM_PREFERRED_TARGET + PSCI 0.2 */
+	struct kvm_vcpu_init init;   /* KVM_ARM_PREFERRED_TARGET + PSCI 0.2
+					(+ PMUv3) */
 	struct vmb_kvm_vgic vgic;
 	int vgic_fd, its_fd;
+	int pmu_intid;               /* PMU overflow PPI as INTID, 0: no PMU */
 };
 
 static int kvm_probe(const struct vmb_board *b, struct vmb_err *err)
@@ -162,6 +166,7 @@ static unsigned long arm64_vm_type(struct vmb_kvm *k, struct vmb_err *err)
 static int arm64_vm_init(struct vmb_kvm *k, struct vmb_err *err)
 {
 	struct arm64 *a = vmb_zalloc(sizeof(*a));
+	const struct vmb_device *pmu;
 
 	a->vgic_fd = a->its_fd = -1;
 	k->arch_priv = a;
@@ -178,6 +183,13 @@ static int arm64_vm_init(struct vmb_kvm *k, struct vmb_err *err)
 		return vmb_errf(err, NULL, "kvm: KVM_ARM_PREFERRED_TARGET: %s",
 				strerror(errno));
 	a->init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+	/* A virtual PMUv3 when the board describes one, as QEMU gives it
+	 * under KVM; without it Linux's armv8-pmu probe fails. */
+	pmu = vmb_board_find_type(k->board, "armv8-pmu");
+	if (pmu && vmb_kvm_cap(k, KVM_CAP_ARM_PMU_V3) > 0) {
+		a->init.features[0] |= 1u << KVM_ARM_VCPU_PMU_V3;
+		a->pmu_intid = 16 + (int)vmb_dev_prop_u64(pmu, "ppi");
+	}
 	return 0;
 }
 
@@ -277,6 +289,23 @@ static int create_its(struct vmb_kvm *k, struct arm64 *a, struct vmb_err *err)
 	return 0;
 }
 
+/* The PMU overflow interrupt and PMU init, per vCPU, once the vGIC is
+ * initialised (devices/vcpu.rst, KVM_ARM_VCPU_PMU_V3_CTRL). */
+static int init_pmu(struct vmb_kvm *k, struct arm64 *a, struct vmb_err *err)
+{
+	for (unsigned i = 0; a->pmu_intid && i < k->nvcpus; i++) {
+		int irq = a->pmu_intid;
+
+		if (dev_attr(k->vcpu[i].fd, KVM_ARM_VCPU_PMU_V3_CTRL,
+			     KVM_ARM_VCPU_PMU_V3_IRQ, &irq) ||
+		    dev_attr(k->vcpu[i].fd, KVM_ARM_VCPU_PMU_V3_CTRL,
+			     KVM_ARM_VCPU_PMU_V3_INIT, NULL))
+			return vmb_errf(err, NULL, "kvm: PMU of vCPU %u (INTID %d): "
+					"%s", i, irq, strerror(errno));
+	}
+	return 0;
+}
+
 /* In-kernel vGIC at the board's addresses, after every vCPU exists
  * (arm-vgic-v3.rst: CTRL_INIT "after all VCPUs have been created"). */
 static int arm64_vm_init_late(struct vmb_kvm *k, struct vmb_err *err)
@@ -314,7 +343,9 @@ static int arm64_vm_init_late(struct vmb_kvm *k, struct vmb_err *err)
 	if (dev_attr(a->vgic_fd, KVM_DEV_ARM_VGIC_GRP_CTRL,
 		     KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))
 		return vmb_errf(err, NULL, "kvm: vGIC init: %s", strerror(errno));
-	return g->has_its ? create_its(k, a, err) : 0;
+	if (g->has_its && create_its(k, a, err))
+		return -1;
+	return init_pmu(k, a, err);
 }
 
 /* Device lines are SPIs; KVM serialises, so any thread may call. */

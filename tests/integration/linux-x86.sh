@@ -69,7 +69,7 @@ chmod 755 "$tmp/root/init"
 isize=$(wc -c <"$tmp/initrd.img")
 
 # A small board: 640K + 255M below 4 GiB, 64M above; and what the
-# emulator of a software KVM needs (see docs/backends.md).
+# emulator of a software KVM needs (docs/machine-format.md, cpuid-clear).
 RAM_MB=255 HIGH_MB=64
 cmdline="console=ttyS0 earlyprintk=serial,ttyS0,115200 reboot=k panic=1 nokaslr noxsave clearcpuid=smap,popcnt i8042.noaux"
 "$VMB" run "$MACHINE" --kernel "$kernel" --initrd "$tmp/initrd.img" \

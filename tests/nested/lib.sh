@@ -7,8 +7,9 @@
 #
 #   con_start NAME CMD...   start CMD, output in $WORK/NAME.out
 #   con_mark                later waits look only at output from here on
-#   con_wait PATTERN SECS   0 when the (grep -E) PATTERN appears, 1 on
-#                           timeout or if the program exited first
+#   con_wait PATTERN SECS   0 when the (grep -E) PATTERN appears in
+#                           con_since_mark's output, 1 on timeout or if
+#                           the program exited first
 #   con_send TEXT           type TEXT and a carriage return
 #   con_end SECS            close stdin, wait for the exit; $CON_STATUS is
 #                           its status (124 after a timeout, then killed)
@@ -65,12 +66,12 @@ con_alive() {
 con_wait() {
 	_deadline=$(( $(now_ms) + $2 * 1000 ))
 	while :; do
-		if tail -c +$((CON_MARK + 1)) "$CON_OUT" | tr -d '\r' | grep -qE -- "$1"; then
+		if con_since_mark | grep -qE -- "$1"; then
 			return 0
 		fi
 		if ! con_alive; then
 			# One last look: the output may have landed as it exited.
-			tail -c +$((CON_MARK + 1)) "$CON_OUT" | tr -d '\r' | grep -qE -- "$1"
+			con_since_mark | grep -qE -- "$1"
 			return
 		fi
 		[ "$(now_ms)" -ge $_deadline ] && return 1
@@ -98,7 +99,9 @@ con_end() {
 	fi
 }
 
-# Output since the mark, without carriage returns.
+# Output since the mark, without carriage returns and escape characters
+# (busybox's shell asks for the cursor position, ESC [6n, after each
+# prompt: match that prompt with 'l2# (\[6n)?$').
 con_since_mark() {
-	tail -c +$((CON_MARK + 1)) "$CON_OUT" | tr -d '\r'
+	tail -c +$((CON_MARK + 1)) "$CON_OUT" | tr -d '\r\033'
 }

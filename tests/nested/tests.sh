@@ -17,6 +17,7 @@ M=/machines
 I=/images
 T_UBOOT=${T_UBOOT:-180}
 T_LINUX=${T_LINUX:-600}
+L2_PROMPT='l2# (\[6n)?$'
 
 test_uboot() {
 	con_start uboot vmb run $M/virt-gicv3.yaml --accel kvm \
@@ -93,7 +94,7 @@ test_linux() {
 		con_end 5
 		return
 	fi
-	if ! con_wait 'l2# ' 60; then
+	if ! con_wait "$L2_PROMPT" 60; then
 		fail linux-boot "no shell prompt"
 		con_end 5
 		return
@@ -107,13 +108,13 @@ test_linux() {
 
 	con_mark
 	con_send "cat /proc/interrupts"
-	con_wait 'l2# $' 60
+	con_wait "$L2_PROMPT" 60
 	t1=$(irq_count arch_timer)
 	u1=$(irq_count 'pl011')
 	sleep 2
 	con_mark
 	con_send "cat /proc/interrupts"
-	con_wait 'l2# $' 60
+	con_wait "$L2_PROMPT" 60
 	t2=$(irq_count arch_timer)
 	u2=$(irq_count 'pl011')
 	con_since_mark | grep -E 'arch_timer|pl011'

@@ -1,0 +1,1379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * "emu" backend: arm64 guests on Unicorn 2.0.1 (QEMU 5 TCG as a library),
+ * on any host. For firmware and bare-metal guests (U-Boot), not Linux.
+ *
+ * What it does, and why (facts measured with Debian's libunicorn 2.0.1,
+ * see docs/backends.md):
+ *  - Start state as QEMU 7.2 gives a -bios boot: non-secure EL1h, DAIF
+ *    masked, PC = boot.pc, x0..x3 = boot.x, everything else zero. Unicorn
+ *    starts in secure EL1 with no API that switches security state, and it
+ *    caches PSTATE-derived flags that register writes do not refresh. So we
+ *    set SCR_EL3 = NS|HCE|RW (0x501), HCR_EL2.RW, CNTHCTL_EL2 = EL1PCEN|
+ *    EL1PCTEN (else counter reads trap to EL2), and run "eret; wfi" from a
+ *    scratch page outside the board's map with ELR_EL1 = the wfi and
+ *    SPSR_EL1 = EL1h|DAIF (0x3c5): the eret recomputes the flags, the wfi
+ *    hands control back. The page is then unmapped and ELR/SPSR zeroed.
+ *  - Memory: RAM mapped on the board's host memory (uc_mem_map_ptr, no
+ *    copy); ROM and flash banks in read-array ("romd") mode the same way
+ *    but read+exec only, so firmware executes in place. Device regions are
+ *    uc_mmio_map windows (page-granular; regions sharing a page share a
+ *    window) whose callbacks call the region's ops under the board lock.
+ *    No UC_HOOK_MEM_READ/WRITE hook is installed anywhere: any such hook
+ *    puts every guest access on the slow path (crc32 of 256 MiB: 1.4 s ->
+ *    4.5 s), and with 2.0.1 it does not even make the PC precise.
+ *  - Unicorn reports a faulting access with the PC of the start of the
+ *    translation block, after it has executed the instructions before the
+ *    access, and resuming there would run them twice; uc_emu_stop() called
+ *    from a callback has the same effect. Hence:
+ *      * a write to ROM or to a flash bank in romd mode stops emulation
+ *        (UC_ERR_WRITE_PROT, store not done); we find the store by walking
+ *        the straight-line code from the reported PC to the first store
+ *        whose address and data, computed from the current registers, are
+ *        the ones the hook saw, then replay it through the board (ROM:
+ *        ignored; flash: the device, which may leave romd mode), apply its
+ *        base-register writeback and resume after it;
+ *      * a flash bank leaving romd mode is remapped as MMIO there, outside
+ *        the emulator; one returning to romd mode from inside a callback is
+ *        remapped at the next stop (its reads are served from memory by
+ *        the MMIO path meanwhile; an instruction fetch from it stops
+ *        emulation precisely and triggers the remap);
+ *      * faults are located the same way for the crash report.
+ *  - HVC and SMC (exceptions 11 and 13, PC already past the instruction)
+ *    go to vmb_board_hypercall(): x0..x7 in, x0..x3 out, x0 = -1 if nobody
+ *    handles the call (SMCCC NOT_SUPPORTED).
+ *  - Other exceptions (SVC, BRK, undefined instruction, aborts) are not
+ *    delivered to the guest's VBAR_EL1 by Unicorn: they stop the machine
+ *    with VMB_STOP_FAULT. There is no API to raise an interrupt, so device
+ *    interrupt lines are ignored; WFI returns from uc_emu_start() and is
+ *    treated as a 1 ms pause. Memory checks use the virtual address (VA
+ *    must equal PA, as in firmware with the MMU off or identity-mapped).
+ *  - A stop request from another thread (C-a x, signals) calls
+ *    uc_emu_stop() from a small kicker thread until the run loop has seen
+ *    it: a stop that lands between two uc_emu_start() calls is otherwise
+ *    lost.
+ *  - Reset (PSCI SYSTEM_RESET): the engine is closed and opened again, a
+ *    few milliseconds, the only way to get every system register and the
+ *    translation cache back to power-on. Guest memory (RAM, flash) lives
+ *    in the board, so nothing of it is lost.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <unicorn/unicorn.h>
+
+#include "hv/hv.h"
+
+#define PAGE_SIZE 0x1000ull
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+
+/* Exception numbers Unicorn passes to UC_HOOK_INTR (QEMU target/arm/cpu.h). */
+enum {
+	EXC_UDEF = 1,
+	EXC_SVC = 2,
+	EXC_PREFETCH_ABORT = 3,
+	EXC_DATA_ABORT = 4,
+	EXC_IRQ = 5,
+	EXC_FIQ = 6,
+	EXC_BKPT = 7,
+	EXC_HVC = 11,
+	EXC_HYP_TRAP = 12,
+	EXC_SMC = 13,
+	EXC_VIRQ = 14,
+	EXC_VFIQ = 15,
+	EXC_SEMIHOST = 16,
+	EXC_UNALIGNED = 22,
+};
+
+#define A64_WFI 0xd503207fu
+#define A64_ERET 0xd69f03e0u
+
+/* Start state, Arm ARM D13.2 (SCR_EL3, HCR_EL2, CNTHCTL_EL2) and C5.2.18
+ * (SPSR_EL1): NS | HCE | RW; EL1 is AArch64; EL1 may use the physical
+ * counter and timer; EL1h with D, A, I, F masked. */
+#define START_SCR_EL3 0x501ull
+#define START_HCR_EL2 (1ull << 31)
+#define START_CNTHCTL_EL2 0x3ull
+#define START_SPSR 0x3c5ull
+
+/* The last page of a 40-bit physical space: reachable with every CPU model
+ * Unicorn offers (Cortex-A53: 40-bit PARange), and above the virt board. */
+#define SCRATCH_TOP ((1ull << 40) - PAGE_SIZE)
+
+/* uc_emu_start()'s "until": an address no A64 PC can have (0, the natural
+ * "none", would stop firmware that starts at address 0). */
+#define UNTIL_NEVER 1ull
+
+/* Longest straight line searched for a faulting access (QEMU ends a block
+ * at a page boundary and at 512 instructions). */
+#define MAX_SCAN 1024
+
+/* A system register as Unicorn's UC_ARM64_REG_CP_REG names it. */
+struct sysreg {
+	const char *name;
+	uint8_t op0, op1, crn, crm, op2;
+};
+
+static const struct sysreg SCR_EL3 = { "scr_el3", 3, 6, 1, 1, 0 };
+static const struct sysreg HCR_EL2 = { "hcr_el2", 3, 4, 1, 1, 0 };
+static const struct sysreg CNTHCTL_EL2 = { "cnthctl", 3, 4, 14, 1, 0 };
+static const struct sysreg SPSR_EL1 = { "spsr", 3, 0, 4, 0, 0 };
+static const struct sysreg ELR_EL1 = { "elr_el1", 3, 0, 4, 0, 1 };
+
+/* EL1 registers for crash reports (names as the kvm backend gives them). */
+static const struct sysreg report_regs[] = {
+	{ "elr_el1", 3, 0, 4, 0, 1 },
+	{ "spsr", 3, 0, 4, 0, 0 },
+	{ "esr_el1", 3, 0, 5, 2, 0 },
+	{ "far_el1", 3, 0, 6, 0, 0 },
+	{ "sctlr", 3, 0, 1, 0, 0 },
+	{ "tcr_el1", 3, 0, 2, 0, 2 },
+	{ "ttbr0", 3, 0, 2, 0, 0 },
+	{ "ttbr1", 3, 0, 2, 0, 1 },
+	{ "vbar", 3, 0, 12, 0, 0 },
+};
+
+/* Per-region counters, hung on vmb_region.hv_data while the backend runs. */
+struct emu_rstat {
+	uint64_t reads, writes;
+	bool as_rom;            /* romd region currently mapped as memory */
+};
+
+/* One uc_mmio_map()ed span of whole pages. */
+struct emu_window {
+	struct emu *e;
+	uint64_t base, size;
+	struct vmb_region *only; /* the single region in it, or NULL */
+};
+
+/* A guest access a hook saw (the error of uc_emu_start says which kind). */
+struct emu_access {
+	bool valid;
+	uc_mem_type type;
+	uint64_t addr;
+	unsigned size;
+	uint64_t val;
+};
+
+struct emu {
+	struct vmb_vm *vm;
+	struct vmb_board *b;
+	uc_engine *uc;
+	uint64_t scratch;        /* page for the start-state stub */
+
+	struct emu_window *win;  /* device windows of the open engine */
+	unsigned nwin;
+	struct emu_window *romd_win; /* one per romd-capable region */
+	unsigned nromd;
+
+	/* uc_lock guards uc (open/close), in_emu and kick_req against the
+	 * kicker thread. */
+	pthread_mutex_t uc_lock;
+	pthread_cond_t kick_cond;
+	pthread_t kicker;
+	bool kicker_started, kicker_quit;
+	bool in_emu, kick_req;
+
+	bool remap_pending;      /* a romd region changed inside a callback */
+	struct emu_access acc;   /* last faulting access seen by a hook */
+	bool exc_fault;          /* intr hook stopped on a guest exception */
+	uint32_t exc;
+	uint64_t exc_pc;
+	bool mmio_fault;         /* device window access nobody owns */
+
+	/* statistics (run thread only, except irqs) */
+	uint64_t starts, hypercalls, hvc_unknown, wfis, rom_writes, remaps;
+	uint64_t irqs;
+	double guest_s;
+};
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int xreg_id(unsigned n)
+{
+	if (n == 29)
+		return UC_ARM64_REG_X29;
+	if (n == 30)
+		return UC_ARM64_REG_X30;
+	return UC_ARM64_REG_X0 + (int)n;
+}
+
+static uint64_t reg_get(uc_engine *uc, int id)
+{
+	uint64_t v = 0;
+
+	uc_reg_read(uc, id, &v);
+	return v;
+}
+
+static void reg_set(uc_engine *uc, int id, uint64_t v)
+{
+	uc_reg_write(uc, id, &v);
+}
+
+/* Register n as a data operand: 31 is the zero register. */
+static uint64_t xreg(uc_engine *uc, unsigned n)
+{
+	return n == 31 ? 0 : reg_get(uc, xreg_id(n));
+}
+
+/* Register n as a base address: 31 is the current stack pointer. */
+static uint64_t xreg_sp(uc_engine *uc, unsigned n)
+{
+	return n == 31 ? reg_get(uc, UC_ARM64_REG_SP) : reg_get(uc, xreg_id(n));
+}
+
+static void set_xreg_sp(uc_engine *uc, unsigned n, uint64_t v)
+{
+	reg_set(uc, n == 31 ? UC_ARM64_REG_SP : xreg_id(n), v);
+}
+
+static int sysreg_get(uc_engine *uc, const struct sysreg *s, uint64_t *v)
+{
+	uc_arm64_cp_reg c = { .crn = s->crn, .crm = s->crm, .op0 = s->op0,
+			      .op1 = s->op1, .op2 = s->op2 };
+
+	if (uc_reg_read(uc, UC_ARM64_REG_CP_REG, &c) != UC_ERR_OK)
+		return -1;
+	*v = c.val;
+	return 0;
+}
+
+static int sysreg_set(uc_engine *uc, const struct sysreg *s, uint64_t v)
+{
+	uc_arm64_cp_reg c = { .crn = s->crn, .crm = s->crm, .op0 = s->op0,
+			      .op1 = s->op1, .op2 = s->op2, .val = v };
+
+	return uc_reg_write(uc, UC_ARM64_REG_CP_REG, &c) == UC_ERR_OK ? 0 : -1;
+}
+
+static uint64_t load_le(const uint8_t *p, unsigned size)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = size; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static struct emu *emu_of(struct vmb_vm *vm)
+{
+	return vm->priv;
+}
+
+/* ---- board checks ----------------------------------------------------------- */
+
+static bool page_aligned(uint64_t gpa, uint64_t size)
+{
+	return !(gpa & ~PAGE_MASK) && !(size & ~PAGE_MASK);
+}
+
+static int cpu_model(const char *name, int *model)
+{
+	static const struct { const char *name; int model; } models[] = {
+		{ "cortex-a57", UC_CPU_ARM64_A57 },
+		{ "cortex-a53", UC_CPU_ARM64_A53 },
+		{ "cortex-a72", UC_CPU_ARM64_A72 },
+		{ "max", UC_CPU_ARM64_MAX },
+	};
+
+	for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++)
+		if (!name || !strcmp(name, models[i].name)) {
+			*model = models[i].model;
+			return 0;
+		}
+	return -1;
+}
+
+static int emu_probe(const struct vmb_board *b, struct vmb_err *err)
+{
+	int model;
+
+	if (b->arch != VMB_ARCH_ARM64)
+		return vmb_errf(err, NULL, "the emu backend runs arm64 guests only, "
+				"'%s' is %s", b->spec->name, vmb_arch_name(b->arch));
+	if (b->ncpus != 1)
+		return vmb_errf(err, &b->spec->cpus_loc, "the emu backend runs one "
+				"vCPU, '%s' has %u; set cpus.count: 1 or use "
+				"--accel kvm", b->spec->name, b->ncpus);
+	if (cpu_model(b->spec->cpu_model, &model))
+		return vmb_errf(err, &b->spec->cpus_loc, "the emu backend models "
+				"cortex-a53, cortex-a57, cortex-a72 and max, not "
+				"'%s'", b->spec->cpu_model);
+	for (unsigned i = 0; i < b->map.n; i++) {
+		const struct vmb_region *r = b->map.r[i];
+
+		if (r->host && !page_aligned(r->gpa, r->size))
+			return vmb_errf(err, &r->loc, "the emu backend maps memory "
+					"in 4 KiB pages: '%s' (0x%llx, %llu bytes) is "
+					"not page-aligned", r->name,
+					(unsigned long long)r->gpa,
+					(unsigned long long)r->size);
+	}
+	return 0;
+}
+
+/* ---- device windows ----------------------------------------------------------- */
+
+/* The region owning [gpa, gpa+size), or NULL; w->only avoids the search for
+ * the common one-device window (PL011 FR polling). */
+static struct vmb_region *window_region(struct emu_window *w, uint64_t gpa,
+					unsigned size)
+{
+	struct vmb_region *r = w->only;
+
+	if (!r || gpa - r->gpa >= r->size)
+		r = vmb_addrmap_find(&w->e->b->map, gpa);
+	if (!r || r->kind != VMB_REGION_MMIO || gpa - r->gpa + size > r->size)
+		return NULL;
+	return r;
+}
+
+/* An access inside a device window that no region owns: a fault, stopped
+ * at once (the PC is fixed up by locate_access()). */
+static void window_fault(struct emu_window *w, uc_engine *uc, uc_mem_type type,
+			 uint64_t gpa, unsigned size, uint64_t val)
+{
+	struct emu *e = w->e;
+
+	if (e->mmio_fault)
+		return;
+	e->mmio_fault = true;
+	e->acc = (struct emu_access){ true, type, gpa, size, val };
+	uc_emu_stop(uc);
+}
+
+static uint64_t window_read(uc_engine *uc, uint64_t off, unsigned size, void *opaque)
+{
+	struct emu_window *w = opaque;
+	uint64_t gpa = w->base + off, v;
+	struct vmb_region *r = window_region(w, gpa, size);
+	struct vmb_board *b;
+
+	if (!r) {
+		window_fault(w, uc, UC_MEM_READ_UNMAPPED, gpa, size, 0);
+		return 0;
+	}
+	if (r->hv_data)
+		((struct emu_rstat *)r->hv_data)->reads++;
+	off = gpa - r->gpa;
+	/* A flash bank back in read-array mode, not yet remapped as memory. */
+	if (r->romd && r->host)
+		return load_le(r->host + off, size);
+	if (!r->ops || !r->ops->read)
+		return 0;
+	b = w->e->b;
+	pthread_mutex_lock(&b->lock);
+	v = r->ops->read(r->opaque, off, size);
+	pthread_mutex_unlock(&b->lock);
+	return v & size_mask(size);
+}
+
+static void window_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val,
+			 void *opaque)
+{
+	struct emu_window *w = opaque;
+	uint64_t gpa = w->base + off;
+	struct vmb_region *r = window_region(w, gpa, size);
+	struct vmb_board *b;
+
+	if (!r) {
+		window_fault(w, uc, UC_MEM_WRITE_UNMAPPED, gpa, size, val);
+		return;
+	}
+	if (r->hv_data)
+		((struct emu_rstat *)r->hv_data)->writes++;
+	if (!r->ops || !r->ops->write)
+		return;
+	b = w->e->b;
+	pthread_mutex_lock(&b->lock);
+	r->ops->write(r->opaque, gpa - r->gpa, val & size_mask(size), size);
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Device regions without host memory, grouped into page-granular windows:
+ * regions that share a page share a window. Called on every engine open;
+ * the map does not change while the board lives. */
+static void build_windows(struct emu *e)
+{
+	const struct vmb_addrmap *m = &e->b->map;
+	struct emu_window *cur = NULL;
+
+	free(e->win);
+	free(e->romd_win);
+	e->win = vmb_zalloc((m->n ? m->n : 1) * sizeof(*e->win));
+	e->romd_win = vmb_zalloc((m->n ? m->n : 1) * sizeof(*e->romd_win));
+	e->nwin = e->nromd = 0;
+	for (unsigned i = 0; i < m->n; i++) {
+		struct vmb_region *r = m->r[i];
+		uint64_t lo, hi;
+
+		if (r->kind != VMB_REGION_MMIO)
+			continue;
+		if (r->host) {
+			/* whole pages (emu_probe), mapped as memory or as
+			 * this window as its romd flag says */
+			e->romd_win[e->nromd++] = (struct emu_window){ e, r->gpa,
+								       r->size, r };
+			continue;
+		}
+		lo = r->gpa & PAGE_MASK;
+		hi = (r->gpa + r->size + PAGE_SIZE - 1) & PAGE_MASK;
+		if (cur && lo < cur->base + cur->size) {
+			if (hi > cur->base + cur->size)
+				cur->size = hi - cur->base;
+			cur->only = NULL;
+			continue;
+		}
+		cur = &e->win[e->nwin++];
+		*cur = (struct emu_window){ e, lo, hi - lo, r };
+	}
+}
+
+/* ---- engine --------------------------------------------------------------------- */
+
+/* Map a romd-capable region as memory (romd) or as a device window. */
+static int map_romd(struct emu *e, struct vmb_region *r)
+{
+	struct emu_rstat *st = r->hv_data;
+	uc_err rc;
+
+	if (r->romd) {
+		rc = uc_mem_map_ptr(e->uc, r->gpa, r->size, UC_PROT_READ | UC_PROT_EXEC,
+				    r->host);
+	} else {
+		struct emu_window *w = NULL;
+
+		for (unsigned i = 0; i < e->nromd; i++)
+			if (e->romd_win[i].only == r)
+				w = &e->romd_win[i];
+		if (!w)
+			return -1;
+		rc = uc_mmio_map(e->uc, r->gpa, r->size, window_read, w,
+				 window_write, w);
+	}
+	if (st)
+		st->as_rom = r->romd;
+	return rc == UC_ERR_OK ? 0 : -1;
+}
+
+static int remap_romd(struct emu *e, struct vmb_region *r)
+{
+	if (uc_mem_unmap(e->uc, r->gpa, r->size) != UC_ERR_OK)
+		return -1;
+	e->remaps++;
+	return map_romd(e, r);
+}
+
+/* Bring every romd-capable region's mapping in line with its flag. */
+static int sync_romd(struct emu *e)
+{
+	const struct vmb_addrmap *m = &e->b->map;
+
+	e->remap_pending = false;
+	for (unsigned i = 0; i < m->n; i++) {
+		struct vmb_region *r = m->r[i];
+		struct emu_rstat *st = r->hv_data;
+
+		if (r->kind == VMB_REGION_MMIO && r->host && st &&
+		    st->as_rom != r->romd && remap_romd(e, r))
+			return -1;
+	}
+	return 0;
+}
+
+static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+			  int64_t val, void *opaque)
+{
+	struct emu *e = opaque;
+
+	e->acc = (struct emu_access){ true, type, addr, (unsigned)size,
+				      (uint64_t)val };
+	return false;
+}
+
+static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
+{
+	struct emu *e = opaque;
+	uint64_t x[8];
+
+	if (intno == EXC_HVC || intno == EXC_SMC) {
+		e->hypercalls++;
+		for (unsigned i = 0; i < 8; i++)
+			x[i] = reg_get(uc, xreg_id(i));
+		if (vmb_board_hypercall(e->b, 0, x)) {
+			e->hvc_unknown++;
+			reg_set(uc, xreg_id(0), (uint64_t)-1);
+			return;
+		}
+		for (unsigned i = 0; i < 4; i++)
+			reg_set(uc, xreg_id(i), x[i]);
+		return;
+	}
+	/* Anything else would go to the guest's vector table, which Unicorn
+	 * does not do: stop here (this runs between blocks, so the PC is
+	 * exact). SVC reports the PC after the instruction. */
+	e->exc_fault = true;
+	e->exc = intno;
+	e->exc_pc = reg_get(uc, UC_ARM64_REG_PC) - (intno == EXC_SVC ? 4 : 0);
+	uc_emu_stop(uc);
+}
+
+static void engine_close(struct emu *e)
+{
+	pthread_mutex_lock(&e->uc_lock);
+	if (e->uc)
+		uc_close(e->uc);
+	e->uc = NULL;
+	pthread_mutex_unlock(&e->uc_lock);
+}
+
+static int uc_fail(struct vmb_err *err, const char *what, uint64_t a, uc_err rc)
+{
+	return vmb_errf(err, NULL, "emu: %s 0x%llx: %s", what,
+			(unsigned long long)a, uc_strerror(rc));
+}
+
+static int map_board(struct emu *e, struct vmb_err *err)
+{
+	const struct vmb_addrmap *m = &e->b->map;
+	uc_err rc;
+
+	build_windows(e);
+	for (unsigned i = 0; i < m->n; i++) {
+		struct vmb_region *r = m->r[i];
+
+		switch (r->kind) {
+		case VMB_REGION_RAM:
+			rc = uc_mem_map_ptr(e->uc, r->gpa, r->size, UC_PROT_ALL, r->host);
+			if (rc)
+				return uc_fail(err, "cannot map RAM at", r->gpa, rc);
+			break;
+		case VMB_REGION_ROM:
+			rc = uc_mem_map_ptr(e->uc, r->gpa, r->size,
+					    UC_PROT_READ | UC_PROT_EXEC, r->host);
+			if (rc)
+				return uc_fail(err, "cannot map ROM at", r->gpa, rc);
+			break;
+		case VMB_REGION_MMIO:
+			if (r->host && map_romd(e, r))
+				return vmb_errf(err, NULL, "emu: cannot map flash '%s' "
+						"at 0x%llx", r->name,
+						(unsigned long long)r->gpa);
+			break;
+		}
+	}
+	for (unsigned i = 0; i < e->nwin; i++) {
+		struct emu_window *w = &e->win[i];
+
+		rc = uc_mmio_map(e->uc, w->base, w->size, window_read, w,
+				 window_write, w);
+		if (rc)
+			return uc_fail(err, "cannot map device window at", w->base, rc);
+	}
+	return 0;
+}
+
+/* Non-secure EL1h with the flags Unicorn caches recomputed: see the top of
+ * the file. Leaves no trace in guest memory or EL1 registers. */
+static int enter_el1(struct emu *e, struct vmb_err *err)
+{
+	const uint32_t stub[2] = { A64_ERET, A64_WFI };
+	uint64_t pc, pstate;
+	uc_err rc;
+
+	rc = uc_mem_map(e->uc, e->scratch, PAGE_SIZE, UC_PROT_ALL);
+	if (rc)
+		return uc_fail(err, "cannot map the start-up page at", e->scratch, rc);
+	uc_mem_write(e->uc, e->scratch, stub, sizeof(stub));
+	if (sysreg_set(e->uc, &SCR_EL3, START_SCR_EL3) ||
+	    sysreg_set(e->uc, &HCR_EL2, START_HCR_EL2) ||
+	    sysreg_set(e->uc, &CNTHCTL_EL2, START_CNTHCTL_EL2) ||
+	    sysreg_set(e->uc, &ELR_EL1, e->scratch + 4) ||
+	    sysreg_set(e->uc, &SPSR_EL1, START_SPSR)) {
+		uc_mem_unmap(e->uc, e->scratch, PAGE_SIZE);
+		return vmb_errf(err, NULL, "emu: cannot set the EL2/EL3 controls");
+	}
+	rc = uc_emu_start(e->uc, e->scratch, UNTIL_NEVER, 0, 0);
+	pc = reg_get(e->uc, UC_ARM64_REG_PC);
+	pstate = reg_get(e->uc, UC_ARM64_REG_PSTATE);
+	uc_mem_unmap(e->uc, e->scratch, PAGE_SIZE);
+	if (rc || e->exc_fault || pc != e->scratch + 8 || (pstate & 0x3cf) != START_SPSR) {
+		e->exc_fault = false;
+		return vmb_errf(err, NULL, "emu: cannot enter non-secure EL1 (%s, pc "
+				"0x%llx, pstate 0x%llx)", uc_strerror(rc),
+				(unsigned long long)pc, (unsigned long long)pstate);
+	}
+	sysreg_set(e->uc, &ELR_EL1, 0);
+	sysreg_set(e->uc, &SPSR_EL1, 0);
+	return 0;
+}
+
+static int engine_open(struct emu *e, struct vmb_err *err)
+{
+	uc_engine *uc;
+	uc_hook h;
+	int model;
+	uc_err rc;
+
+	rc = uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &uc);
+	if (rc)
+		return vmb_errf(err, NULL, "emu: uc_open: %s", uc_strerror(rc));
+	cpu_model(e->b->spec->cpu_model, &model);
+	rc = uc_ctl_set_cpu_model(uc, model);
+	if (rc) {
+		uc_close(uc);
+		return vmb_errf(err, NULL, "emu: cannot select CPU model '%s': %s",
+				e->b->spec->cpu_model, uc_strerror(rc));
+	}
+	pthread_mutex_lock(&e->uc_lock);
+	e->uc = uc;
+	pthread_mutex_unlock(&e->uc_lock);
+	if (map_board(e, err))
+		return -1;
+	if (uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT,
+			(void *)hook_unmapped, e, 1, 0) ||
+	    uc_hook_add(uc, &h, UC_HOOK_INTR, (void *)hook_intr, e, 1, 0))
+		return vmb_errf(err, NULL, "emu: cannot install hooks");
+	return enter_el1(e, err);
+}
+
+/* Lowest-risk place for the start-up stub: the highest free page of a
+ * 40-bit space. */
+static uint64_t pick_scratch(const struct vmb_board *b)
+{
+	uint64_t p = SCRATCH_TOP;
+	bool moved = true;
+
+	while (moved && p) {
+		moved = false;
+		for (unsigned i = 0; i < b->map.n; i++) {
+			const struct vmb_region *r = b->map.r[i];
+
+			if (r->gpa < p + PAGE_SIZE && p < r->gpa + r->size) {
+				p = r->gpa >= PAGE_SIZE ? (r->gpa & PAGE_MASK) - PAGE_SIZE : 0;
+				moved = true;
+			}
+		}
+	}
+	return p;
+}
+
+/* ---- board hooks ------------------------------------------------------------------ */
+
+static void emu_set_irq(void *opaque, uint32_t irq, int level)
+{
+	struct emu *e = opaque;
+
+	__atomic_fetch_add(&e->irqs, 1, __ATOMIC_RELAXED);
+}
+
+static void emu_region_changed(void *opaque, struct vmb_region *r)
+{
+	struct emu *e = opaque;
+	struct emu_rstat *st = r->hv_data;
+
+	if (!e->uc || !st || st->as_rom == r->romd)
+		return;
+	if (!e->in_emu) {
+		if (remap_romd(e, r))
+			vmb_board_request_stop(e->b, VMB_STOP_ERROR, "emu: cannot "
+					       "remap flash '%s'", r->name);
+		return;
+	}
+	/* Inside a device callback the mapping cannot change under the
+	 * running block. Back to romd: reads are right meanwhile (served from
+	 * memory), remap at the next stop. Out of romd: reads must reach the
+	 * device now, so stop (the block restarts at its beginning: the
+	 * documented cost of an emulator-side stop). */
+	e->remap_pending = true;
+	if (!r->romd)
+		uc_emu_stop(e->uc);
+}
+
+static void emu_kick(void *opaque)
+{
+	struct emu *e = opaque;
+
+	pthread_mutex_lock(&e->uc_lock);
+	e->kick_req = true;
+	if (e->uc && e->in_emu)
+		uc_emu_stop(e->uc);
+	pthread_cond_signal(&e->kick_cond);
+	pthread_mutex_unlock(&e->uc_lock);
+}
+
+/* Repeats uc_emu_stop() every millisecond until the run loop has seen the
+ * stop request (see the top of the file). */
+static void *kicker_main(void *arg)
+{
+	struct emu *e = arg;
+
+	pthread_mutex_lock(&e->uc_lock);
+	while (!e->kicker_quit) {
+		struct timespec ts;
+
+		if (!e->kick_req) {
+			pthread_cond_wait(&e->kick_cond, &e->uc_lock);
+			continue;
+		}
+		if (e->uc && e->in_emu)
+			uc_emu_stop(e->uc);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&e->kick_cond, &e->uc_lock, &ts);
+	}
+	pthread_mutex_unlock(&e->uc_lock);
+	return NULL;
+}
+
+/* ---- replaying and locating accesses ------------------------------------------- */
+
+/* An A64 load or store with a general-purpose register (Arm ARM C4.1.4,
+ * "Loads and Stores"): the forms a compiler emits for device and flash
+ * accesses. SIMD&FP, exclusive and atomic accesses are not decoded. */
+struct a64_access {
+	bool store;
+	unsigned n;          /* transfers: 1, or 2 for a pair */
+	unsigned size;       /* bytes per transfer */
+	unsigned rt[2];      /* data registers (31: zero register) */
+	unsigned rn;         /* base register (31: SP) */
+	int64_t imm;         /* offset added to the base (0 for post-index) */
+	bool has_rm;
+	unsigned rm, option, shift;
+	int wb;              /* 0 none, 1 pre-index, 2 post-index */
+	int64_t wb_imm;      /* post-index increment */
+};
+
+static int64_t sext(uint64_t v, unsigned bits)
+{
+	return (int64_t)(v << (64 - bits)) >> (64 - bits);
+}
+
+static bool a64_decode(uint32_t insn, struct a64_access *a)
+{
+	unsigned size = insn >> 30, opc = (insn >> 22) & 3;
+
+	memset(a, 0, sizeof(*a));
+	a->rn = (insn >> 5) & 31;
+	a->rt[0] = insn & 31;
+	a->n = 1;
+	if ((insn & 0x3f000000) == 0x08000000) {
+		/* LDAR/STLR, LDLAR/STLLR: o2 = 1, o1 = 0 */
+		if (!(insn & (1u << 23)) || (insn & (1u << 21)))
+			return false;
+		a->store = !(insn & (1u << 22));
+		a->size = 1u << size;
+		return true;
+	}
+	if ((insn & 0x3a000000) == 0x28000000) {
+		/* LDP/STP/LDNP/STNP/LDPSW, integer registers */
+		unsigned popc = insn >> 30, idx = (insn >> 23) & 3;
+		bool load = insn & (1u << 22);
+		unsigned scale;
+
+		if (insn & (1u << 26) || popc == 3 || (popc == 1 && !load))
+			return false;
+		scale = popc == 2 ? 3 : 2;
+		a->store = !load;
+		a->n = 2;
+		a->size = 1u << scale;
+		a->rt[1] = (insn >> 10) & 31;
+		a->imm = sext((insn >> 15) & 0x7f, 7) * (int64_t)a->size;
+		if (idx == 1) {
+			a->wb = 2;
+			a->wb_imm = a->imm;
+			a->imm = 0;
+		} else if (idx == 3) {
+			a->wb = 1;
+		}
+		return true;
+	}
+	if ((insn & 0x3b000000) == 0x39000000) {
+		/* unsigned immediate offset */
+		if (insn & (1u << 26) || (size == 3 && opc == 2)) /* SIMD, PRFM */
+			return false;
+		a->store = opc == 0;
+		a->size = 1u << size;
+		a->imm = (int64_t)(((insn >> 10) & 0xfff) << size);
+		return true;
+	}
+	if ((insn & 0x3b200000) == 0x38000000) {
+		/* unscaled, post-index, unprivileged, pre-index */
+		unsigned op2 = (insn >> 10) & 3;
+
+		if (insn & (1u << 26) || (size == 3 && opc == 2))
+			return false;
+		a->store = opc == 0;
+		a->size = 1u << size;
+		a->imm = sext((insn >> 12) & 0x1ff, 9);
+		if (op2 == 1) {
+			a->wb = 2;
+			a->wb_imm = a->imm;
+			a->imm = 0;
+		} else if (op2 == 3) {
+			a->wb = 1;
+		}
+		return true;
+	}
+	if ((insn & 0x3b200c00) == 0x38200800) {
+		/* register offset */
+		if (insn & (1u << 26) || (size == 3 && opc == 2))
+			return false;
+		a->store = opc == 0;
+		a->size = 1u << size;
+		a->has_rm = true;
+		a->rm = (insn >> 16) & 31;
+		a->option = (insn >> 13) & 7;
+		a->shift = insn & (1u << 12) ? size : 0;
+		return a->option & 2; /* UXTW, LSL, SXTW, SXTX */
+	}
+	return false;
+}
+
+/* Ends a straight line of code: branches, exception generation, ERET. */
+static bool a64_ends_block(uint32_t insn)
+{
+	return (insn & 0x7c000000) == 0x14000000 || /* B, BL */
+	       (insn & 0xff000010) == 0x54000000 || /* B.cond */
+	       (insn & 0x7e000000) == 0x34000000 || /* CBZ, CBNZ */
+	       (insn & 0x7e000000) == 0x36000000 || /* TBZ, TBNZ */
+	       (insn & 0xfe000000) == 0xd6000000 || /* BR, BLR, RET, ERET */
+	       (insn & 0xff000000) == 0xd4000000;   /* SVC, HVC, SMC, BRK */
+}
+
+static uint64_t a64_address(uc_engine *uc, const struct a64_access *a)
+{
+	uint64_t addr = xreg_sp(uc, a->rn) + (uint64_t)a->imm;
+
+	if (a->has_rm) {
+		uint64_t m = xreg(uc, a->rm);
+
+		switch (a->option) {
+		case 2: m = (uint32_t)m; break;                    /* UXTW */
+		case 6: m = (uint64_t)(int64_t)(int32_t)m; break;  /* SXTW */
+		default: break;                                     /* LSL, SXTX */
+		}
+		addr += m << a->shift;
+	}
+	return addr;
+}
+
+/*
+ * Find the instruction that made access e->acc: the PC Unicorn reports is
+ * the start of the straight line of code it was in, and every instruction
+ * before the access has run, so the registers are those the access used.
+ * The first load/store (of the right direction) whose address covers the
+ * access, and for a store whose data matches, is it. Returns its PC, or 0.
+ */
+static uint64_t locate_access(struct emu *e, bool store, struct a64_access *out)
+{
+	uint64_t pc = reg_get(e->uc, UC_ARM64_REG_PC);
+	const struct emu_access *acc = &e->acc;
+
+	for (unsigned i = 0; i < MAX_SCAN; i++, pc += 4) {
+		const uint8_t *p = vmb_board_gpa_ptr(e->b, pc, 4);
+		struct a64_access a;
+		uint32_t insn;
+		uint64_t addr;
+
+		if (!p)
+			return 0;
+		insn = (uint32_t)load_le(p, 4);
+		if (a64_decode(insn, &a) && a.store == store) {
+			addr = a64_address(e->uc, &a);
+			for (unsigned k = 0; k < a.n; k++) {
+				uint64_t at = addr + k * a.size;
+
+				if (acc->addr - at >= a.size)
+					continue;
+				if (store && acc->size == a.size &&
+				    (xreg(e->uc, a.rt[k]) & size_mask(a.size)) !=
+				    (acc->val & size_mask(a.size)))
+					continue;
+				if (out)
+					*out = a;
+				return pc;
+			}
+		}
+		if (a64_ends_block(insn))
+			return 0;
+	}
+	return 0;
+}
+
+/* Write through the board as the MMIO path would: 8-byte device accesses
+ * are split in two, as Unicorn splits them for uc_mmio_map regions. */
+static int board_write(struct emu *e, uint64_t gpa, unsigned size, uint64_t val)
+{
+	struct vmb_region *r = vmb_addrmap_find(&e->b->map, gpa);
+
+	if (r && r->hv_data)
+		((struct emu_rstat *)r->hv_data)->writes++;
+	if (r && r->kind == VMB_REGION_MMIO && size == 8)
+		return vmb_board_mmio_write(e->b, gpa, 4, (uint32_t)val) ||
+		       vmb_board_mmio_write(e->b, gpa + 4, 4, val >> 32);
+	return vmb_board_mmio_write(e->b, gpa, size, val);
+}
+
+/* Fill vm->fault from e->acc; "exact" says whether the PC is the faulting
+ * instruction's. */
+static void set_fault(struct emu *e, bool exact, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_fault(struct emu *e, bool exact, const char *fmt, ...)
+{
+	struct vmb_fault *f = &e->vm->fault;
+	const struct emu_access *a = &e->acc;
+	size_t n;
+	va_list ap;
+
+	memset(f, 0, sizeof(*f));
+	f->has_addr = a->valid;
+	f->addr = a->addr;
+	f->size = a->size;
+	f->is_write = a->type == UC_MEM_WRITE_UNMAPPED || a->type == UC_MEM_WRITE_PROT;
+	va_start(ap, fmt);
+	vsnprintf(f->what, sizeof(f->what), fmt, ap);
+	va_end(ap);
+	n = strlen(f->what);
+	if (!exact)
+		snprintf(f->what + n, sizeof(f->what) - n, " (the pc shown starts "
+			 "the block the access is in: the emu backend could not "
+			 "find the instruction)");
+}
+
+/* Fill vm->fault for a data access the hooks stopped on, with the PC moved
+ * to the faulting instruction when it can be found. */
+static void fault_data(struct emu *e)
+{
+	bool store = e->acc.type == UC_MEM_WRITE_UNMAPPED ||
+		     e->acc.type == UC_MEM_WRITE_PROT;
+	uint64_t pc = locate_access(e, store, NULL);
+
+	if (pc)
+		reg_set(e->uc, UC_ARM64_REG_PC, pc);
+	set_fault(e, pc != 0, "%s unmapped address 0x%llx",
+		  store ? "write to" : "read of", (unsigned long long)e->acc.addr);
+}
+
+/* UC_ERR_WRITE_PROT: a store to ROM or to flash in romd mode. Replay it
+ * through the board and step over it. 0: done; 1: it faulted (vm->fault
+ * set); -1: the store was not found or cannot be replayed. */
+static int replay_store(struct emu *e)
+{
+	struct a64_access a;
+	uint64_t pc = locate_access(e, true, &a), addr;
+
+	if (!pc)
+		return -1;
+	addr = a64_address(e->uc, &a);
+	for (unsigned k = 0; k < a.n; k++) {
+		uint64_t v = xreg(e->uc, a.rt[k]) & size_mask(a.size);
+
+		if (board_write(e, addr + k * a.size, a.size, v)) {
+			e->acc = (struct emu_access){ true, UC_MEM_WRITE_UNMAPPED,
+						      addr + k * a.size, a.size, v };
+			reg_set(e->uc, UC_ARM64_REG_PC, pc);
+			set_fault(e, true, "write to unmapped address 0x%llx",
+				  (unsigned long long)e->acc.addr);
+			return 1;
+		}
+	}
+	if (a.wb == 1)
+		set_xreg_sp(e->uc, a.rn, addr);
+	else if (a.wb == 2)
+		set_xreg_sp(e->uc, a.rn, addr + (uint64_t)a.wb_imm);
+	reg_set(e->uc, UC_ARM64_REG_PC, pc + 4);
+	e->rom_writes++;
+	return 0;
+}
+
+static const char *exception_name(uint32_t n)
+{
+	switch (n) {
+	case EXC_UDEF: return "undefined instruction";
+	case EXC_SVC: return "SVC (supervisor call)";
+	case EXC_PREFETCH_ABORT: return "instruction abort";
+	case EXC_DATA_ABORT: return "data abort";
+	case EXC_IRQ: case EXC_VIRQ: return "IRQ";
+	case EXC_FIQ: case EXC_VFIQ: return "FIQ";
+	case EXC_BKPT: return "BRK (breakpoint)";
+	case EXC_HYP_TRAP: return "trap to EL2";
+	case EXC_SEMIHOST: return "semihosting call";
+	case EXC_UNALIGNED: return "alignment fault";
+	default: return NULL;
+	}
+}
+
+static void fault_exception(struct emu *e)
+{
+	struct vmb_fault *f = &e->vm->fault;
+	const char *name = exception_name(e->exc);
+	char num[32];
+
+	if (!name) {
+		snprintf(num, sizeof(num), "CPU exception %u", e->exc);
+		name = num;
+	}
+	memset(f, 0, sizeof(*f));
+	reg_set(e->uc, UC_ARM64_REG_PC, e->exc_pc);
+	snprintf(f->what, sizeof(f->what), "guest exception: %s at pc 0x%llx; the "
+		 "emu backend cannot deliver exceptions to the guest's vector "
+		 "table (VBAR_EL1) and Unicorn gives no syndrome (ESR/FAR); "
+		 "use --accel kvm", name, (unsigned long long)e->exc_pc);
+}
+
+static void fault_fetch(struct emu *e, bool unmapped)
+{
+	uint64_t pc = e->acc.valid ? e->acc.addr : reg_get(e->uc, UC_ARM64_REG_PC);
+	struct vmb_region *r = vmb_addrmap_find(&e->b->map, pc);
+
+	e->acc = (struct emu_access){ true, unmapped ? UC_MEM_FETCH_UNMAPPED :
+				      UC_MEM_FETCH_PROT, pc, 4, 0 };
+	reg_set(e->uc, UC_ARM64_REG_PC, pc);
+	if (unmapped)
+		set_fault(e, true, "instruction fetch from unmapped address 0x%llx",
+			  (unsigned long long)pc);
+	else if (r && r->kind == VMB_REGION_MMIO)
+		set_fault(e, true, "instruction fetch from device region '%s' at "
+			  "0x%llx: the emu backend executes code only from RAM, "
+			  "ROM and flash in read-array mode", r->name,
+			  (unsigned long long)pc);
+	else
+		set_fault(e, true, "instruction fetch from non-executable address "
+			  "0x%llx", (unsigned long long)pc);
+}
+
+/* ---- backend operations ------------------------------------------------------------- */
+
+static void emu_destroy(struct vmb_vm *vm);
+
+static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
+{
+	struct vmb_board *b = vm->board;
+	struct emu *e;
+
+	if (emu_probe(b, err))
+		return -1;
+	e = vmb_zalloc(sizeof(*e));
+	e->vm = vm;
+	e->b = b;
+	vm->priv = e;
+	pthread_mutex_init(&e->uc_lock, NULL);
+	pthread_cond_init(&e->kick_cond, NULL);
+	e->scratch = pick_scratch(b);
+	for (unsigned i = 0; i < b->map.n; i++)
+		if (b->map.r[i]->kind == VMB_REGION_MMIO)
+			b->map.r[i]->hv_data = vmb_zalloc(sizeof(struct emu_rstat));
+	if (engine_open(e, err)) {
+		emu_destroy(vm);
+		return -1;
+	}
+	if (pthread_create(&e->kicker, NULL, kicker_main, e)) {
+		emu_destroy(vm);
+		return vmb_errf(err, NULL, "emu: cannot start a thread: %s",
+				strerror(errno));
+	}
+	e->kicker_started = true;
+	pthread_mutex_lock(&b->lock);
+	b->hv.opaque = e;
+	b->hv.set_irq = emu_set_irq;
+	b->hv.region_changed = emu_region_changed;
+	b->hv.kick = emu_kick;
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+static int emu_reset(struct vmb_vm *vm, struct vmb_err *err)
+{
+	struct emu *e = emu_of(vm);
+
+	/* A fresh engine: every system register, the TLB and the translation
+	 * cache at power-on (a few ms; see the top of the file). */
+	engine_close(e);
+	memset(&e->acc, 0, sizeof(e->acc));
+	e->exc_fault = e->mmio_fault = e->remap_pending = false;
+	if (engine_open(e, err))
+		return -1;
+	for (unsigned i = 0; i < 31; i++)
+		reg_set(e->uc, xreg_id(i), i < 4 ? vm->boot.x[i] : 0);
+	reg_set(e->uc, UC_ARM64_REG_SP, 0);
+	reg_set(e->uc, UC_ARM64_REG_PC, vm->boot.pc);
+	return 0;
+}
+
+/* A WFI with nothing able to wake it (no interrupts here): pause 1 ms so a
+ * guest idling in a WFI loop does not spin, and look at stop requests and
+ * console input again. */
+static void wfi_pause(struct emu *e)
+{
+	struct timespec ts = { 0, 1000000 };
+	uint64_t pc = reg_get(e->uc, UC_ARM64_REG_PC);
+	const uint8_t *p = pc >= 4 ? vmb_board_gpa_ptr(e->b, pc - 4, 4) : NULL;
+
+	if (!p || load_le(p, 4) != A64_WFI)
+		return;
+	e->wfis++;
+	if (!e->b->stop)
+		nanosleep(&ts, NULL);
+}
+
+static void stop_fault(struct emu *e)
+{
+	e->vm->fault.cpu = 0;
+	vmb_board_request_stop(e->b, VMB_STOP_FAULT, NULL);
+}
+
+static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
+{
+	struct emu *e = emu_of(vm);
+	struct vmb_board *b = e->b;
+
+	while (!b->stop) {
+		uint64_t pc;
+		uc_err rc;
+		double t0;
+
+		if (e->remap_pending && sync_romd(e)) {
+			vmb_board_request_stop(b, VMB_STOP_ERROR, "emu: cannot remap "
+					       "a flash bank");
+			break;
+		}
+		e->acc.valid = false;
+		pc = reg_get(e->uc, UC_ARM64_REG_PC);
+		pthread_mutex_lock(&e->uc_lock);
+		e->in_emu = true;
+		pthread_mutex_unlock(&e->uc_lock);
+		t0 = now_s();
+		rc = uc_emu_start(e->uc, pc, UNTIL_NEVER, 0, 0);
+		e->guest_s += now_s() - t0;
+		e->starts++;
+		pthread_mutex_lock(&e->uc_lock);
+		e->in_emu = false;
+		pthread_mutex_unlock(&e->uc_lock);
+
+		if (e->exc_fault) {
+			e->exc_fault = false;
+			fault_exception(e);
+			stop_fault(e);
+			break;
+		}
+		if (e->mmio_fault) {
+			e->mmio_fault = false;
+			fault_data(e);
+			stop_fault(e);
+			break;
+		}
+		switch (rc) {
+		case UC_ERR_OK:
+			if (!b->stop)
+				wfi_pause(e);
+			break;
+		case UC_ERR_WRITE_PROT:
+			switch (replay_store(e)) {
+			case 0:
+				break;
+			case 1:
+				stop_fault(e);
+				break;
+			default: {
+				struct vmb_region *r = vmb_addrmap_find(&b->map,
+									e->acc.addr);
+
+				set_fault(e, false, "write to read-only '%s' at 0x%llx "
+					  "by an instruction the emu backend cannot "
+					  "replay", r ? r->name : "?",
+					  (unsigned long long)e->acc.addr);
+				stop_fault(e);
+				break;
+			}
+			}
+			break;
+		case UC_ERR_FETCH_PROT: {
+			struct vmb_region *r = vmb_addrmap_find(&b->map,
+						reg_get(e->uc, UC_ARM64_REG_PC));
+
+			/* A flash bank back in read-array mode whose remap was
+			 * deferred: the fetch stopped exactly, remap and go on. */
+			if (r && r->kind == VMB_REGION_MMIO && r->host && r->romd &&
+			    r->hv_data && !((struct emu_rstat *)r->hv_data)->as_rom) {
+				e->remap_pending = true;
+				break;
+			}
+			fault_fetch(e, false);
+			stop_fault(e);
+			break;
+		}
+		case UC_ERR_READ_UNMAPPED:
+		case UC_ERR_WRITE_UNMAPPED:
+		case UC_ERR_READ_PROT:
+			fault_data(e);
+			stop_fault(e);
+			break;
+		case UC_ERR_FETCH_UNMAPPED:
+			fault_fetch(e, true);
+			stop_fault(e);
+			break;
+		case UC_ERR_INSN_INVALID:
+		case UC_ERR_EXCEPTION:
+			e->exc = EXC_UDEF;
+			e->exc_pc = reg_get(e->uc, UC_ARM64_REG_PC);
+			fault_exception(e);
+			stop_fault(e);
+			break;
+		default:
+			vmb_board_request_stop(b, VMB_STOP_ERROR, "emu: Unicorn stopped "
+					       "at pc 0x%llx: %s",
+					       (unsigned long long)reg_get(e->uc, UC_ARM64_REG_PC),
+					       uc_strerror(rc));
+			break;
+		}
+	}
+	/* The stop has been seen: the kicker can rest. */
+	pthread_mutex_lock(&e->uc_lock);
+	e->kick_req = false;
+	pthread_mutex_unlock(&e->uc_lock);
+	return b->stop;
+}
+
+static int emu_get_state(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *st)
+{
+	struct emu *e = emu_of(vm);
+	char name[8];
+	uint64_t v;
+
+	if (!e || !e->uc || cpu != 0)
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->arch = VMB_ARCH_ARM64;
+	st->cpu = 0;
+	st->pc = reg_get(e->uc, UC_ARM64_REG_PC);
+	for (unsigned i = 0; i < 31; i++) {
+		snprintf(name, sizeof(name), "x%u", i);
+		snprintf(st->reg[st->nreg].name, sizeof(st->reg[0].name), "%s", name);
+		st->reg[st->nreg++].val = reg_get(e->uc, xreg_id(i));
+	}
+	st->reg[st->nreg++] = (struct vmb_reg){ "sp", reg_get(e->uc, UC_ARM64_REG_SP) };
+	st->reg[st->nreg++] = (struct vmb_reg){ "pc", st->pc };
+	st->reg[st->nreg++] = (struct vmb_reg){ "pstate",
+						reg_get(e->uc, UC_ARM64_REG_PSTATE) };
+	for (size_t i = 0; i < sizeof(report_regs) / sizeof(report_regs[0]); i++)
+		if (!sysreg_get(e->uc, &report_regs[i], &v)) {
+			snprintf(st->reg[st->nreg].name, sizeof(st->reg[0].name), "%s",
+				 report_regs[i].name);
+			st->reg[st->nreg++].val = v;
+		}
+	return 0;
+}
+
+/* Unicorn addresses memory by VA as if it were the PA, so this reads the
+ * board's memory at va; device regions are not read (side effects). */
+static int emu_read_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf,
+			 unsigned len)
+{
+	const uint8_t *p = vmb_board_gpa_ptr(vm->board, va, len);
+
+	if (!p || cpu != 0)
+		return -1;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+static void emu_print_stats(struct vmb_vm *vm, FILE *out)
+{
+	struct emu *e = emu_of(vm);
+	const struct vmb_addrmap *m = &vm->board->map;
+
+	if (!e)
+		return;
+	fprintf(out, "emu: %.3f s in the guest, %llu emulator entries\n",
+		e->guest_s, (unsigned long long)e->starts);
+	fprintf(out, "  hypercalls %llu (%llu unknown), WFI %llu, ROM/flash writes "
+		"replayed %llu, flash remaps %llu, interrupt line changes ignored "
+		"%llu\n", (unsigned long long)e->hypercalls,
+		(unsigned long long)e->hvc_unknown, (unsigned long long)e->wfis,
+		(unsigned long long)e->rom_writes, (unsigned long long)e->remaps,
+		(unsigned long long)__atomic_load_n(&e->irqs, __ATOMIC_RELAXED));
+	fprintf(out, "  %-24s %12s %12s\n", "device region", "reads", "writes");
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct emu_rstat *st = m->r[i]->hv_data;
+		const struct vmb_region *r = m->r[i];
+		char name[80];
+
+		if (!st || (!st->reads && !st->writes))
+			continue;
+		snprintf(name, sizeof(name), "%s%s%s", r->dev ? r->dev->name : "",
+			 r->dev && strcmp(r->dev->name, r->name) ? ":" : "",
+			 r->dev && !strcmp(r->dev->name, r->name) ? "" : r->name);
+		fprintf(out, "  %-24s %12llu %12llu\n", name,
+			(unsigned long long)st->reads, (unsigned long long)st->writes);
+	}
+}
+
+static void emu_destroy(struct vmb_vm *vm)
+{
+	struct emu *e = emu_of(vm);
+	struct vmb_board *b = vm->board;
+
+	if (!e)
+		return;
+	if (e->kicker_started) {
+		pthread_mutex_lock(&e->uc_lock);
+		e->kicker_quit = true;
+		pthread_cond_signal(&e->kick_cond);
+		pthread_mutex_unlock(&e->uc_lock);
+		pthread_join(e->kicker, NULL);
+	}
+	pthread_mutex_lock(&b->lock);
+	if (b->hv.opaque == e)
+		memset(&b->hv, 0, sizeof(b->hv));
+	pthread_mutex_unlock(&b->lock);
+	engine_close(e);
+	for (unsigned i = 0; i < b->map.n; i++)
+		if (b->map.r[i]->kind == VMB_REGION_MMIO) {
+			free(b->map.r[i]->hv_data);
+			b->map.r[i]->hv_data = NULL;
+		}
+	free(e->win);
+	free(e->romd_win);
+	pthread_cond_destroy(&e->kick_cond);
+	pthread_mutex_destroy(&e->uc_lock);
+	free(e);
+	vm->priv = NULL;
+}
+
+const struct vmb_hv_ops vmb_hv_emu = {
+	.name = "emu",
+	.summary = "Unicorn 2 emulation, any host: arm64 firmware and bare-metal "
+		   "guests, one vCPU, no interrupts",
+	.probe = emu_probe,
+	.create = emu_create,
+	.reset = emu_reset,
+	.run = emu_run,
+	.get_state = emu_get_state,
+	.read_virt = emu_read_virt,
+	.print_stats = emu_print_stats,
+	.destroy = emu_destroy,
+};
