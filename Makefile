@@ -8,6 +8,8 @@
 #   make check-integration   real guests over their console
 #   make check-asan   unit + integration tests under ASan/UBSan
 #   make bench        benchmarks side by side with QEMU (bench/)
+#   make check-kvm-arm64 / bench-kvm-arm64   arm64 KVM tests / boot times
+#                     inside a nested arm64 Linux (tests/nested/run.sh)
 #   make install      install vmb and the shipped machines under $(PREFIX)
 #
 # Set-up targets install Debian packages with apt-get (as root, or via sudo)
@@ -93,6 +95,7 @@ check: check-unit check-integration
 test: deps images
 	$(MAKE) vmb kernels
 	$(MAKE) check
+	$(MAKE) check-kvm-arm64   # nested arm64 KVM, ~3 min
 
 check-asan: deps images
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
@@ -128,6 +131,7 @@ check-unit-asan: $(UNIT_BINS)
 bench: deps images
 	$(MAKE) vmb kernels
 	@sh bench/run.sh ./vmb $(IMAGES)
+	$(MAKE) bench-kvm-arm64   # nested arm64 KVM: vmb against QEMU -accel kvm
 
 install: vmb
 	install -D -m 0755 vmb $(DESTDIR)$(PREFIX)/bin/vmb

@@ -19,7 +19,12 @@ X86_64_CFLAGS  := -std=c11 -O2 -Wall -Wextra -m64 -ffreestanding -nostdlib \
 X86_64_OUT     := $(OUT)/x86_64
 X86_64_PROGS   := hello exits halt fault reboot echo
 
+ifneq ($(shell command -v $(X86_64_CC) 2>/dev/null),)
 x86_64: $(foreach p,$(X86_64_PROGS),$(X86_64_OUT)/$(p).elf $(X86_64_OUT)/$(p).bin)
+else
+x86_64:
+	@echo "kernels: $(X86_64_CC) not found, x86_64 programs not built"
+endif
 
 $(X86_64_OUT)/%.o: x86_64/%.c x86_64/lib.h
 	@mkdir -p $(dir $@)

@@ -1084,9 +1084,12 @@ static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 	pthread_mutex_init(&e->uc_lock, NULL);
 	pthread_cond_init(&e->kick_cond, NULL);
 	e->scratch = pick_scratch(b);
-	for (unsigned i = 0; i < b->map.n; i++)
-		if (b->map.r[i]->kind == VMB_REGION_MMIO)
-			b->map.r[i]->hv_data = vmb_zalloc(sizeof(struct emu_rstat));
+	for (unsigned i = 0; i < b->map.n; i++) {
+		struct vmb_region *r = b->map.r[i];
+
+		if (r->kind == VMB_REGION_MMIO)
+			r->hv_data = vmb_zalloc(sizeof(struct emu_rstat));
+	}
 	if (engine_open(e, err)) {
 		emu_destroy(vm);
 		return -1;

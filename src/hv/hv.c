@@ -81,21 +81,28 @@ const struct vmb_hv_ops *const vmb_hv_backends[] = {
 	NULL,
 };
 
-/* Try b with backend o; on failure append "name: reason" to why. */
+/* Try b with backend o; on failure append its reason to why, prefixed
+ * with its name if "named". */
 static bool try_backend(const struct vmb_hv_ops *o, const struct vmb_board *b,
-			char *why, size_t len)
+			bool named, char *why, size_t len, struct vmb_err *last)
 {
-	struct vmb_err e = { "" };
 	size_t n = strlen(why);
 
-	if (!o->probe(b, &e) && o->create)
+	last->msg[0] = '\0';
+	if (!o->probe(b, last) && o->create)
 		return true;
-	if (!e.msg[0])
-		snprintf(e.msg, sizeof(e.msg), "not available");
+	if (!last->msg[0])
+		snprintf(last->msg, sizeof(last->msg), "not available");
 	/* The same reason twice (two "kvm" entries) is said once. */
-	if (strstr(why, e.msg))
+	if (strstr(why, last->msg))
 		return false;
-	snprintf(why + n, len - n, "%s%s: %s", n ? "; " : "", o->name, e.msg);
+	if (n && n + 2 < len) {
+		strcpy(why + n, "; ");
+		n += 2;
+	}
+	if (named && n + strlen(o->name) + 2 < len)
+		n += (size_t)sprintf(why + n, "%s: ", o->name);
+	strncat(why + n, last->msg, len - n - 1);
 	return false;
 }
 
@@ -103,16 +110,23 @@ const struct vmb_hv_ops *vmb_hv_select(const char *name, const struct vmb_board 
 				       struct vmb_err *err)
 {
 	char why[sizeof(err->msg) - 128] = "", names[128] = "auto";
-	bool known = false, is_auto = !strcmp(name, "auto");
+	bool is_auto = !strcmp(name, "auto");
+	unsigned tried = 0;
+	struct vmb_err last;
 
 	for (const struct vmb_hv_ops *const *o = vmb_hv_backends; *o; o++) {
 		if (!is_auto && strcmp(name, (*o)->name))
 			continue;
-		known = true;
-		if (try_backend(*o, b, why, sizeof(why)))
+		tried++;
+		if (try_backend(*o, b, is_auto, why, sizeof(why), &last))
 			return *o;
 	}
-	if (known) {
+	if (tried == 1) {
+		/* its own words, with the location it may carry */
+		*err = last;
+		return NULL;
+	}
+	if (tried) {
 		if (is_auto)
 			vmb_errf(err, NULL, "no backend can run '%s': %s",
 				 b->spec->name, why);

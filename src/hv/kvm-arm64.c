@@ -348,6 +348,78 @@ static int arm64_vm_init_late(struct vmb_kvm *k, struct vmb_err *err)
 	return init_pmu(k, a, err);
 }
 
+/* GIC register offsets (IHI0048B §4.1.2, IHI0069 §12.8-12.11). */
+#define GICD_CTLR      0x000
+#define GICD_ICENABLER 0x180
+#define GICD_ICPENDR   0x280
+#define GICD_ICACTIVER 0x380
+#define GICR_CTLR      0x0000
+#define GICR_PROPBASER 0x0070
+#define GICR_PENDBASER 0x0078
+#define GICR_SGI       0x10000 /* SGI_base frame */
+
+static int gic_reg_write(int fd, uint32_t group, uint64_t attr, uint32_t v)
+{
+	return dev_attr(fd, group, attr, &v);
+}
+
+/*
+ * Machine reset: the in-kernel GIC keeps its state across KVM_ARM_VCPU_INIT,
+ * so a guest rebooted by PSCI SYSTEM_RESET would find interrupts enabled,
+ * pending or active, LPIs on and the ITS running from its previous life.
+ * Put back what a guest may rely on being reset (QEMU resets the whole
+ * vGIC): distributor and CPU groups off, every interrupt disabled, not
+ * pending, not active; GICv3 LPIs off with their tables unset, ITS reset.
+ * Priorities, groups and trigger modes are left: every guest programs them.
+ * Failures are reported but not fatal, the guest may well cope.
+ */
+static int arm64_vm_reset(struct vmb_kvm *k, struct vmb_err *err)
+{
+	struct arm64 *a = k->arch_priv;
+	const struct vmb_kvm_vgic *g = &a->vgic;
+	const uint32_t dist = KVM_DEV_ARM_VGIC_GRP_DIST_REGS;
+	const uint32_t rdist = KVM_DEV_ARM_VGIC_GRP_REDIST_REGS;
+	int bad = 0;
+
+	if (a->vgic_fd < 0)
+		return 0;
+	bad |= gic_reg_write(a->vgic_fd, dist, GICD_CTLR, 0);
+	for (unsigned n = 1; n < g->nr_irqs / 32; n++)
+		for (unsigned r = GICD_ICENABLER; r <= GICD_ICACTIVER; r += 0x100)
+			bad |= gic_reg_write(a->vgic_fd, dist, r + 4 * n, ~0u);
+	for (unsigned i = 0; i < k->nvcpus; i++) {
+		/* GICv3: redistributor by MPIDR affinity as KVM numbers vCPUs
+		 * (Aff1 = id / 16, Aff0 = id % 16); GICv2: banked registers
+		 * by CPU index. */
+		uint64_t who = g->version == 3 ? ((uint64_t)(i / 16) << 8 | i % 16)
+					       : i;
+		uint64_t sel = who << 32;
+
+		if (g->version == 2) {
+			for (unsigned r = GICD_ICENABLER; r <= GICD_ICACTIVER; r += 0x100)
+				bad |= gic_reg_write(a->vgic_fd, dist, sel | r, ~0u);
+			continue;
+		}
+		for (unsigned r = GICD_ICENABLER; r <= GICD_ICACTIVER; r += 0x100)
+			bad |= gic_reg_write(a->vgic_fd, rdist, sel | (GICR_SGI + r), ~0u);
+		bad |= gic_reg_write(a->vgic_fd, rdist, sel | GICR_CTLR, 0);
+		for (unsigned half = 0; half < 8; half += 4) {
+			bad |= gic_reg_write(a->vgic_fd, rdist,
+					     sel | (GICR_PROPBASER + half), 0);
+			bad |= gic_reg_write(a->vgic_fd, rdist,
+					     sel | (GICR_PENDBASER + half), 0);
+		}
+	}
+	if (a->its_fd >= 0)
+		bad |= dev_attr(a->its_fd, KVM_DEV_ARM_VGIC_GRP_CTRL,
+				KVM_DEV_ARM_ITS_CTRL_RESET, NULL);
+	if (bad)
+		vmb_warn("kvm: the vGIC state was not fully reset: %s",
+			 strerror(errno));
+	(void)err;
+	return 0;
+}
+
 /* Device lines are SPIs; KVM serialises, so any thread may call. */
 static void arm64_set_irq(struct vmb_kvm *k, uint32_t irq, int level)
 {
@@ -392,6 +464,7 @@ static const struct vmb_kvm_arch arm64_arch = {
 	.vm_init = arm64_vm_init,
 	.vcpu_init = arm64_vcpu_init,
 	.vm_init_late = arm64_vm_init_late,
+	.vm_reset = arm64_vm_reset,
 	.vcpu_reset = arm64_vcpu_reset,
 	.set_irq = arm64_set_irq,
 	.handle_exit = arm64_handle_exit,

@@ -627,6 +627,7 @@ static void *vcpu_main(void *arg)
 
 	while (b->stop == VMB_STOP_NONE) {
 		uint64_t t_in = 0;
+		bool intr;
 		int rc;
 
 		if (stats) {
@@ -647,18 +648,22 @@ static void *vcpu_main(void *arg)
 				break;
 			}
 			v->st.reason[KVM_EXIT_INTR]++;
+			intr = true;
 		} else {
 			unsigned r = v->run->exit_reason;
 
 			v->st.reason[r < VMB_KVM_NR_EXITS ? r : 0]++;
-			v->dead = false;
+			intr = r == KVM_EXIT_INTR;
+			if (!intr)
+				v->dead = false;
 			if (handle_exit(v))
 				break;
 		}
 		if (v->probe) {
-			v->probe_exits++;
-			v->dead = k->arch->vcpu_dead && k->arch->vcpu_dead(v);
+			if (intr)
+				v->probe_exits++; /* the kick's exit is not activity */
 			v->probe = false;
+			v->dead = k->arch->vcpu_dead && k->arch->vcpu_dead(v);
 		}
 		if (v->run->immediate_exit) {
 			v->run->immediate_exit = 0;
@@ -688,7 +693,9 @@ static bool watchdog(struct vmb_kvm *k)
 
 		v->seen = act;
 		all_dead &= idle && v->dead;
-		if (idle && !v->probe) {
+		/* Kick again while a probe is pending: a kick that lands just
+		 * before the vCPU re-enters KVM_RUN can be absorbed. */
+		if (idle) {
 			v->probe = true;
 			kick_vcpu(v);
 		}

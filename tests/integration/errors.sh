@@ -52,10 +52,11 @@ memory:
     base: 0x40000000
     size: 64M
 devices:
-  - name: uart
-    type: pl011
+  - name: virtio
+    type: virtio-mmio
     base: 0x40001000
-    irq: 1
+    size: 0x200
+    irq: 16
 YAML
 expect_err overlap 1 "overlap.yaml:[0-9]+:[0-9]+: .*overlaps.*ram" -- check "$tmp/overlap.yaml"
 
@@ -63,7 +64,7 @@ expect_err unknown-type 1 "unknown device type 'pl012'.*pl011" -- \
 	check machines/virt.yaml --set devices.uart0.type=pl012
 expect_err missing-file 1 "cannot open|No such file" -- \
 	run machines/virt.yaml --firmware "$tmp/nonexistent.bin"
-expect_err usage 64 "[Uu]sage" -- run
+expect_err usage 64 "missing MACHINE|[Uu]sage" -- run
 
 # A guest that reads 0x50000000, which nothing on virt owns:
 #   movz x1, #0x5000, lsl #16 ; ldr w0, [x1]

@@ -14,7 +14,7 @@
 # 4. the verdict from the "VMBTEST:" lines L1 prints. Full console log:
 #    build/nested/l1-MODE.log.
 # Environment: NESTED_TIMEOUT (s, default 1500), VMB_ARM64 (use this aarch64
-# vmb instead of building one).
+# vmb instead of building one), NESTED_OVERLAY (a tree merged into L1's /).
 set -eu
 mode=${1:-check}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,7 +35,7 @@ kernel=$(ls "$IMAGES/$kpkg"/boot/vmlinuz-* | head -n 1)
 busybox=$IMAGES/busybox-static/bin/busybox
 uboot=$IMAGES/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin
 
-opt="" overlay=""
+opt="" overlay=${NESTED_OVERLAY:-}
 if [ "$mode" = script ]; then
 	opt=${2:?usage: run.sh script DIR}
 elif [ "$mode" = bench ]; then

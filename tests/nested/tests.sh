@@ -8,7 +8,8 @@
 #  2. Debian's arm64 kernel boots directly (--kernel/--initrd/--append) with
 #     2 vCPUs and 512 MiB to a busybox shell; both CPUs are online,
 #     /proc/interrupts shows the arch_timer and PL011 interrupts counting;
-#     poweroff -f ends vmb with status 0.
+#     a PL031 alarm interrupt arrives; reboot -f (PSCI SYSTEM_RESET) boots
+#     Linux again with both CPUs; poweroff -f ends vmb with status 0.
 #  3. machines/virt.yaml (GICv2) is refused with a clear message: L1's
 #     GICv3 has no GICv2 compatibility, so KVM offers no vGICv2.
 . /nested/lib.sh
@@ -127,6 +128,31 @@ test_linux() {
 		pass linux-uart-irq "pl011 $u1 -> $u2"
 	else
 		fail linux-uart-irq "pl011 interrupts $u1 -> $u2"
+	fi
+
+	# PL031 alarm: SPI 2 raised by the RTC model, delivered by KVM_IRQ_LINE.
+	con_mark
+	con_send "echo +2 >/sys/class/rtc/rtc0/wakealarm; sleep 4; grep pl031 /proc/interrupts"
+	con_wait "$L2_PROMPT" 60
+	r=$(irq_count 'pl031')
+	if [ "$r" -gt 0 ]; then
+		pass linux-rtc-alarm "$r alarm interrupt(s)"
+	else
+		fail linux-rtc-alarm "no rtc-pl031 interrupt 4 s after a 2 s alarm"
+	fi
+
+	# PSCI SYSTEM_RESET: board, vCPUs and vGIC reset, Linux boots again
+	# with both CPUs (the secondary back to powered off, then CPU_ON).
+	con_mark
+	con_send "reboot -f"
+	if con_wait 'L2-INIT: up' "$T_LINUX" && con_wait "$L2_PROMPT" 60; then
+		if con_since_mark | grep -q 'L2-INIT: up, 2 CPUs online'; then
+			pass linux-reboot
+		else
+			fail linux-reboot "$(con_since_mark | grep -o 'L2-INIT: up, [0-9]* CPUs')"
+		fi
+	else
+		fail linux-reboot "no L2 /init after 'reboot -f'"
 	fi
 
 	con_mark

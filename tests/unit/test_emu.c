@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The emu backend (Unicorn) on a hand-built board: RAM at 0x40000000, a
+ * ROM at 0x100000, a romd-capable "flash" at 0x200000 and a test device at
+ * 0x09000000, with small A64 programs given as encoded instruction words
+ * (the assembly is in the comments). Each program ends with PSCI
+ * SYSTEM_OFF (hvc, x0 = 0x84000008), which the test hypercall handler
+ * turns into a power-off stop.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "unit.h"
+
+#include "board/board.h"
+#include "hv/hv.h"
+
+extern const struct vmb_hv_ops vmb_hv_emu;
+
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE 0x100000ull
+#define ROM_BASE 0x100000ull
+#define ROM_SIZE 0x10000ull
+#define FLASH_BASE 0x200000ull
+#define FLASH_SIZE 0x10000ull
+#define DEV_BASE 0x09000000ull
+#define DEV_SIZE 0x20ull
+
+#define PSCI_SYSTEM_OFF 0x84000008u
+
+struct fx {
+	struct vmb_spec spec;
+	struct vmb_mem_spec mem[2];
+	struct vmb_board *b;
+	struct vmb_vm vm;
+	struct vmb_err err;
+	uint8_t *flash;
+	struct vmb_region *flash_r;
+	/* test device log */
+	unsigned nwrites;
+	uint64_t woff[8], wval[8];
+	unsigned wsize[8];
+	unsigned nreads;
+	/* flash: command mode answers 0x89 */
+	bool flash_cmd;
+	unsigned nhvc;
+};
+
+static uint64_t dev_read(void *opaque, uint64_t off, unsigned size)
+{
+	struct fx *f = opaque;
+
+	f->nreads++;
+	return off == 0 ? 0xabcd : 0;
+}
+
+static void dev_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+	struct fx *f = opaque;
+
+	if (f->nwrites < 8) {
+		f->woff[f->nwrites] = off;
+		f->wval[f->nwrites] = val;
+		f->wsize[f->nwrites] = size;
+	}
+	f->nwrites++;
+}
+
+static const struct vmb_io_ops dev_ops = { dev_read, dev_write };
+
+/* A two-command flash: 0x90 enters command mode (reads 0x89, romd off),
+ * 0xff returns to read-array (romd on), as CFI flash does. */
+static uint64_t flash_read(void *opaque, uint64_t off, unsigned size)
+{
+	struct fx *f = opaque;
+
+	return f->flash_cmd ? 0x89 : 0xeeeeeeee;
+}
+
+static void flash_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+	struct fx *f = opaque;
+
+	if ((val & 0xff) == 0x90)
+		f->flash_cmd = true;
+	else if ((val & 0xff) == 0xff)
+		f->flash_cmd = false;
+	vmb_region_set_romd(f->b, f->flash_r, !f->flash_cmd);
+}
+
+static const struct vmb_io_ops flash_ops = { flash_read, flash_write };
+
+static int hypercall(void *opaque, unsigned cpu, uint64_t x[8])
+{
+	struct fx *f = opaque;
+
+	f->nhvc++;
+	if (x[0] == PSCI_SYSTEM_OFF) {
+		vmb_board_request_stop(f->b, VMB_STOP_POWEROFF, "off");
+		x[0] = 0;
+		return 0;
+	}
+	if (x[0] == 0x1234) {
+		x[0] = x[1] + 1;
+		return 0;
+	}
+	return -1;
+}
+
+static struct fx *fx_new(enum vmb_arch arch, unsigned ncpus)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->spec.name = "emu-test";
+	f->spec.arch = arch;
+	f->spec.ncpus = ncpus;
+	f->spec.cpu_model = "cortex-a57";
+	f->mem[0] = (struct vmb_mem_spec){ .name = "ram", .kind = VMB_MEM_RAM,
+					   .base = RAM_BASE, .size = RAM_SIZE };
+	f->mem[1] = (struct vmb_mem_spec){ .name = "rom", .kind = VMB_MEM_ROM,
+					   .base = ROM_BASE, .size = ROM_SIZE };
+	f->spec.mem = f->mem;
+	f->spec.nmem = 2;
+	f->b = vmb_board_create(&f->spec, NULL, &f->err);
+	assert_non_null(f->b);
+	assert_non_null(vmb_board_map_mmio(f->b, NULL, "testdev", DEV_BASE, DEV_SIZE,
+					   &dev_ops, f, NULL, &f->err));
+	f->flash = mmap(NULL, FLASH_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(f->flash != MAP_FAILED);
+	memset(f->flash, 0x11, FLASH_SIZE);
+	f->flash_r = vmb_board_map_mmio(f->b, NULL, "flash", FLASH_BASE, FLASH_SIZE,
+					&flash_ops, f, f->flash, &f->err);
+	assert_non_null(f->flash_r);
+	f->flash_r->romd = true;
+	f->b->hypercall = hypercall;
+	f->b->hypercall_opaque = f;
+	memset(vmb_board_gpa_ptr(f->b, ROM_BASE, ROM_SIZE), 0x5a, ROM_SIZE);
+	f->vm.board = f->b;
+	f->vm.ops = &vmb_hv_emu;
+	f->vm.boot.pc = RAM_BASE;
+	return f;
+}
+
+static void fx_load(struct fx *f, uint64_t gpa, const uint32_t *words, size_t n)
+{
+	uint8_t *p = vmb_board_gpa_ptr(f->b, gpa, n * 4);
+
+	assert_non_null(p);
+	for (size_t i = 0; i < n; i++) {
+		p[4 * i] = (uint8_t)words[i];
+		p[4 * i + 1] = (uint8_t)(words[i] >> 8);
+		p[4 * i + 2] = (uint8_t)(words[i] >> 16);
+		p[4 * i + 3] = (uint8_t)(words[i] >> 24);
+	}
+}
+
+static void fx_start(struct fx *f, const uint32_t *words, size_t n)
+{
+	fx_load(f, RAM_BASE, words, n);
+	if (f->vm.ops->create(&f->vm, &f->err) || f->vm.ops->reset(&f->vm, &f->err))
+		fail_msg("%s", f->err.msg);
+}
+
+static void fx_free(struct fx *f)
+{
+	if (f->vm.priv)
+		f->vm.ops->destroy(&f->vm);
+	vmb_board_destroy(f->b);
+	munmap(f->flash, FLASH_SIZE);
+	free(f);
+}
+
+static uint64_t reg(struct fx *f, const char *name)
+{
+	struct vmb_cpu_state st;
+
+	assert_int_equal(f->vm.ops->get_state(&f->vm, 0, &st), 0);
+	for (unsigned i = 0; i < st.nreg; i++)
+		if (!strcmp(st.reg[i].name, name))
+			return st.reg[i].val;
+	fail_msg("no register %s", name);
+	return 0;
+}
+
+#define LOAD(f, prog) fx_start(f, prog, sizeof(prog) / sizeof(prog[0]))
+
+static void test_probe(void **state)
+{
+	struct fx *f = fx_new(VMB_ARCH_X86_64, 1);
+	struct vmb_err err = { "" };
+
+	assert_int_equal(vmb_hv_emu.probe(f->b, &err), -1);
+	assert_non_null(strstr(err.msg, "arm64 guests only"));
+	fx_free(f);
+
+	f = fx_new(VMB_ARCH_ARM64, 2);
+	assert_int_equal(vmb_hv_emu.probe(f->b, &err), -1);
+	assert_non_null(strstr(err.msg, "cpus.count: 1"));
+	assert_non_null(strstr(err.msg, "--accel kvm"));
+	fx_free(f);
+
+	f = fx_new(VMB_ARCH_ARM64, 1);
+	assert_int_equal(vmb_hv_emu.probe(f->b, &err), 0);
+	/* auto picks emu for an arm64 board on a host without arm64 KVM */
+#if !defined(__aarch64__)
+	assert_ptr_equal(vmb_hv_select("auto", f->b, &err), &vmb_hv_emu);
+#endif
+	assert_null(vmb_hv_select("nosuch", f->b, &err));
+	assert_non_null(strstr(err.msg, "emu"));
+	fx_free(f);
+}
+
+static void test_mmio(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a12000, /* movz x0, #0x0900, lsl #16 */
+		0x52800841, /* mov w1, #0x42 */
+		0xb9000401, /* str w1, [x0, #4] */
+		0xd28ef101, /* movz x1, #0x7788 */
+		0xf2aaacc1, /* movk x1, #0x5566, lsl #16 */
+		0xf2c66881, /* movk x1, #0x3344, lsl #32 */
+		0xf2e22441, /* movk x1, #0x1122, lsl #48 */
+		0xf9000401, /* str x1, [x0, #8] */
+		0xb9400002, /* ldr w2, [x0] */
+		0x39004001, /* strb w1, [x0, #0x10] */
+		0xd2b08000, /* movz x0, #0x8400, lsl #16 */
+		0x91002000, /* add x0, x0, #8: PSCI SYSTEM_OFF */
+		0xd4000002, /* hvc #0 */
+		0x14000000, /* b . */
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+	assert_int_equal(f->nwrites, 4);
+	assert_int_equal(f->woff[0], 4);
+	assert_int_equal(f->wval[0], 0x42);
+	assert_int_equal(f->wsize[0], 4);
+	/* Unicorn splits an 8-byte device access into two 4-byte ones */
+	assert_int_equal(f->woff[1], 8);
+	assert_int_equal(f->wval[1], 0x55667788);
+	assert_int_equal(f->woff[2], 12);
+	assert_int_equal(f->wval[2], 0x11223344);
+	assert_int_equal(f->woff[3], 0x10);
+	assert_int_equal(f->wval[3], 0x88);
+	assert_int_equal(f->wsize[3], 1);
+	assert_int_equal(reg(f, "x2"), 0xabcd);
+	assert_int_equal(f->nhvc, 1);
+	/* the start state: non-secure EL1h, DAIF masked */
+	assert_int_equal(reg(f, "pstate") & 0x3cf, 0x3c5);
+	fx_free(f);
+}
+
+static void test_unmapped_read(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a40000, /* movz x0, #0x2000, lsl #16 */
+		0xd2800021, /* mov x1, #1 */
+		0x91000421, /* add x1, x1, #1 */
+		0xb9401002, /* ldr w2, [x0, #0x10] */
+		0xd2800063, /* mov x3, #3 */
+		0x14000000, /* b . */
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_FAULT);
+	assert_true(f->vm.fault.has_addr);
+	assert_int_equal(f->vm.fault.addr, 0x20000010);
+	assert_false(f->vm.fault.is_write);
+	assert_int_equal(f->vm.fault.size, 4);
+	assert_non_null(strstr(f->vm.fault.what, "read of unmapped address 0x20000010"));
+	/* the pc is the load's, not the start of its block */
+	assert_int_equal(reg(f, "pc"), RAM_BASE + 12);
+	assert_int_equal(reg(f, "x1"), 2);
+	assert_int_equal(reg(f, "x3"), 0);
+	fx_free(f);
+}
+
+static void test_unowned_in_device_page(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a12000, /* movz x0, #0x0900, lsl #16 */
+		0xb9410001, /* ldr w1, [x0, #0x100]: same page, no device */
+		0x14000000, /* b . */
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_FAULT);
+	assert_int_equal(f->vm.fault.addr, DEV_BASE + 0x100);
+	assert_int_equal(reg(f, "pc"), RAM_BASE + 4);
+	fx_free(f);
+}
+
+static void test_hypercall(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2824680, /* mov x0, #0x1234 */
+		0xd2800521, /* mov x1, #41 */
+		0xd4000002, /* hvc #0 */
+		0xaa0003f3, /* mov x19, x0 */
+		0xd28aaaa0, /* mov x0, #0x5555: nobody handles it */
+		0xd4000002, /* hvc #0 */
+		0xaa0003f4, /* mov x20, x0 */
+		0xd2824680, /* mov x0, #0x1234 */
+		0xd2800c61, /* mov x1, #99 */
+		0xd4000003, /* smc #0 */
+		0xaa0003f5, /* mov x21, x0 */
+		0xd503207f, /* wfi: nothing to wait for, goes on */
+		0xd2800036, /* mov x22, #1 */
+		0xd2b08000, /* movz x0, #0x8400, lsl #16 */
+		0x91002000, /* add x0, x0, #8 */
+		0xd4000002, /* hvc #0 */
+		0x14000000, /* b . */
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+	assert_int_equal(reg(f, "x19"), 42);
+	assert_int_equal(reg(f, "x20"), (uint64_t)-1);
+	assert_int_equal(reg(f, "x21"), 100);
+	assert_int_equal(reg(f, "x22"), 1);
+	assert_int_equal(f->nhvc, 4);
+	fx_free(f);
+}
+
+static void test_rom_write_ignored(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a00200, /* movz x0, #0x10, lsl #16: ROM */
+		0xaa0003e3, /* mov x3, x0 */
+		0xb9400001, /* ldr w1, [x0] */
+		0x910004a5, /* add x5, x5, #1: must run once */
+		0x529bd5a2, /* movz w2, #0xdead */
+		0xb9000002, /* str w2, [x0] */
+		0xb8004462, /* str w2, [x3], #4 */
+		0x29010802, /* stp w2, w2, [x0, #8] */
+		0xb9400004, /* ldr w4, [x0] */
+		0x910004a5, /* add x5, x5, #1 */
+		0xd2b08000, /* movz x0, #0x8400, lsl #16 */
+		0x91002000, /* add x0, x0, #8 */
+		0xd4000002, /* hvc #0 */
+		0x14000000, /* b . */
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+	const uint8_t *rom = vmb_board_gpa_ptr(f->b, ROM_BASE, 16);
+
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+	assert_int_equal(reg(f, "x1"), 0x5a5a5a5a);
+	assert_int_equal(reg(f, "x4"), 0x5a5a5a5a);
+	assert_int_equal(reg(f, "x3"), ROM_BASE + 4);
+	assert_int_equal(reg(f, "x5"), 2);
+	for (unsigned i = 0; i < 16; i++)
+		assert_int_equal(rom[i], 0x5a);
+	fx_free(f);
+}
+
+static void test_romd(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a00400, /* movz x0, #0x20, lsl #16: flash */
+		0xb9400001, /* ldr w1, [x0]: array data */
+		0x910004a5, /* add x5, x5, #1 */
+		0x52801202, /* mov w2, #0x90 */
+		0xb9000002, /* str w2, [x0]: command mode, romd off */
+		0xb9400003, /* ldr w3, [x0]: the device answers */
+		0x52801fe2, /* mov w2, #0xff */
+		0xb9000002, /* str w2, [x0]: read-array, romd on */
+		0xb9400004, /* ldr w4, [x0] */
+		0x91040007, /* add x7, x0, #0x100 */
+		0xd63f00e0, /* blr x7: code in flash */
+		0x910004a5, /* add x5, x5, #1 */
+		0xd2b08000, /* movz x0, #0x8400, lsl #16 */
+		0x91002000, /* add x0, x0, #8 */
+		0xd4000002, /* hvc #0 */
+		0x14000000, /* b . */
+	};
+	static const uint32_t in_flash[] = {
+		0xd28000e6, /* mov x6, #7 */
+		0xd65f03c0, /* ret */
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	fx_load(f, FLASH_BASE + 0x100, in_flash, 2);
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+	assert_int_equal(reg(f, "x1"), 0x11111111);
+	assert_int_equal(reg(f, "x3"), 0x89);
+	assert_int_equal(reg(f, "x4"), 0x11111111);
+	assert_int_equal(reg(f, "x6"), 7);
+	assert_int_equal(reg(f, "x5"), 2);
+	assert_false(f->flash_cmd);
+	assert_true(f->flash_r->romd);
+	/* the array was not written by the command cycles */
+	assert_int_equal(f->flash[0], 0x11);
+	out = open_memstream(&text, &len);
+	f->vm.ops->print_stats(&f->vm, out);
+	fclose(out);
+	/* to MMIO at the command, back to memory at the fetch */
+	assert_non_null(strstr(text, "flash remaps 2"));
+	free(text);
+	fx_free(f);
+}
+
+static void test_exception(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2800021, /* mov x1, #1 */
+		0xd4000001, /* svc #0 */
+		0x14000000, /* b . */
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_FAULT);
+	assert_non_null(strstr(f->vm.fault.what, "SVC"));
+	assert_non_null(strstr(f->vm.fault.what, "--accel kvm"));
+	assert_false(f->vm.fault.has_addr);
+	assert_int_equal(reg(f, "pc"), RAM_BASE + 4);
+	fx_free(f);
+}
+
+static void *stop_later(void *arg)
+{
+	struct fx *f = arg;
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	vmb_board_request_stop(f->b, VMB_STOP_QUIT, "test");
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_kick_and_reset(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a80000, /* movz x0, #0x4000, lsl #16 */
+		0x91200000, /* add x0, x0, #0x800 */
+		0xf9400001, /* 1: ldr x1, [x0] */
+		0x91000421, /* add x1, x1, #1 */
+		0xf9000001, /* str x1, [x0] */
+		0x17fffffd, /* b 1b */
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+	const uint64_t *counter;
+	uint64_t first;
+	pthread_t t;
+	double t0;
+
+	LOAD(f, prog);
+	counter = (const uint64_t *)vmb_board_gpa_ptr(f->b, RAM_BASE + 0x800, 8);
+	/* a stop requested from another thread ends the run promptly */
+	t0 = now();
+	assert_int_equal(pthread_create(&t, NULL, stop_later, f), 0);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_QUIT);
+	pthread_join(t, NULL);
+	assert_true(now() - t0 < 5.0);
+	first = *counter;
+	assert_true(first > 0);
+
+	/* a stop requested before run: run returns at once */
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_QUIT);
+
+	/* reset: registers back to the start state, guest memory kept */
+	f->b->stop = VMB_STOP_NONE;
+	f->vm.boot.x[0] = 0x1234;
+	assert_int_equal(f->vm.ops->reset(&f->vm, &f->err), 0);
+	assert_int_equal(reg(f, "pc"), RAM_BASE);
+	assert_int_equal(reg(f, "x0"), 0x1234);
+	assert_int_equal(reg(f, "x1"), 0);
+	assert_int_equal(reg(f, "pstate") & 0x3cf, 0x3c5);
+	assert_int_equal(pthread_create(&t, NULL, stop_later, f), 0);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_QUIT);
+	pthread_join(t, NULL);
+	assert_true(*counter > first);
+	fx_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_mmio),
+		cmocka_unit_test(test_unmapped_read),
+		cmocka_unit_test(test_unowned_in_device_page),
+		cmocka_unit_test(test_hypercall),
+		cmocka_unit_test(test_rom_write_ignored),
+		cmocka_unit_test(test_romd),
+		cmocka_unit_test(test_exception),
+		cmocka_unit_test(test_kick_and_reset),
+	};
+
+	return cmocka_run_group_tests_name("emu", tests, NULL, NULL);
+}
