@@ -502,11 +502,10 @@ static void print_type(const struct vmb_device_type *t)
 			printf("    base, size: required\n");
 		}
 	}
-	if (t->max_irqs)
-		printf("    irq: %u%s%s\n", t->min_irqs,
-		       t->max_irqs > t->min_irqs ? " to " : "",
-		       t->max_irqs > t->min_irqs ?
-		       (snprintf(size, sizeof(size), "%u", t->max_irqs), size) : "");
+	if (t->max_irqs > t->min_irqs)
+		printf("    irq: %u to %u lines\n", t->min_irqs, t->max_irqs);
+	else if (t->max_irqs)
+		printf("    irq: %u line%s\n", t->min_irqs, t->min_irqs == 1 ? "" : "s");
 	for (const struct vmb_prop_desc *p = t->props; p && p->name; p++)
 		printf("    %-16s %-12s %-10s %s\n", p->name,
 		       prop_kind(p, kind, sizeof(kind)), p->def ? p->def : "-",

@@ -86,8 +86,9 @@ int vmb_disasm(enum vmb_arch arch, const uint8_t *code, size_t len, uint64_t add
 		/* Undecodable (or a truncated tail): show the raw unit. */
 		if (len - off < bad)
 			bad = len - off;
-		print_line(out, addr + off == mark, width, addr + off, arch, code + off,
-			   bad, arch == VMB_ARCH_ARM64 && bad == 4 ? ".inst" : "(bad)", "");
+		print_line(out, addr + off == mark, width, addr + off, arch,
+			   code + off, bad, arch == VMB_ARCH_ARM64 && bad == 4 ?
+			   ".inst" : "(bad)", "");
 		off += bad;
 		printed++;
 	}

@@ -191,7 +191,7 @@ struct emu {
 	double guest_s;
 };
 
-/* ---- small helpers -------------------------------------------------------- */
+/* ---- small helpers ------------------------------------------------------- */
 
 static double now_s(void)
 {
@@ -278,7 +278,7 @@ static struct emu *emu_of(struct vmb_vm *vm)
 	return vm->priv;
 }
 
-/* ---- board checks ----------------------------------------------------------- */
+/* ---- board checks -------------------------------------------------------- */
 
 static bool page_aligned(uint64_t gpa, uint64_t size)
 {
@@ -330,7 +330,7 @@ static int emu_probe(const struct vmb_board *b, struct vmb_err *err)
 	return 0;
 }
 
-/* ---- device windows ----------------------------------------------------------- */
+/* ---- device windows ------------------------------------------------------ */
 
 /* The region owning [gpa, gpa+size), or NULL; w->only avoids the search for
  * the common one-device window (PL011 FR polling). */
@@ -447,7 +447,7 @@ static void build_windows(struct emu *e)
 	}
 }
 
-/* ---- engine --------------------------------------------------------------------- */
+/* ---- engine -------------------------------------------------------------- */
 
 /* Map a romd-capable region as memory (romd) or as a device window. */
 static int map_romd(struct emu *e, struct vmb_region *r)
@@ -615,7 +615,8 @@ static int enter_el1(struct emu *e, struct vmb_err *err)
 	pc = reg_get(e->uc, UC_ARM64_REG_PC);
 	pstate = reg_get(e->uc, UC_ARM64_REG_PSTATE);
 	uc_mem_unmap(e->uc, e->scratch, PAGE_SIZE);
-	if (rc || e->exc_fault || pc != e->scratch + 8 || (pstate & 0x3cf) != START_SPSR) {
+	if (rc || e->exc_fault || pc != e->scratch + 8 ||
+	    (pstate & 0x3cf) != START_SPSR) {
 		e->exc_fault = false;
 		return vmb_errf(err, NULL, "emu: cannot enter non-secure EL1 (%s, pc "
 				"0x%llx, pstate 0x%llx)", uc_strerror(rc),
@@ -668,7 +669,8 @@ static uint64_t pick_scratch(const struct vmb_board *b)
 			const struct vmb_region *r = b->map.r[i];
 
 			if (r->gpa < p + PAGE_SIZE && p < r->gpa + r->size) {
-				p = r->gpa >= PAGE_SIZE ? (r->gpa & PAGE_MASK) - PAGE_SIZE : 0;
+				p = r->gpa >= PAGE_SIZE ?
+				    (r->gpa & PAGE_MASK) - PAGE_SIZE : 0;
 				moved = true;
 			}
 		}
@@ -676,7 +678,7 @@ static uint64_t pick_scratch(const struct vmb_board *b)
 	return p;
 }
 
-/* ---- board hooks ------------------------------------------------------------------ */
+/* ---- board hooks --------------------------------------------------------- */
 
 static void emu_set_irq(void *opaque, uint32_t irq, int level)
 {
@@ -700,12 +702,18 @@ static void emu_region_changed(void *opaque, struct vmb_region *r)
 	}
 	/* Inside a device callback the mapping cannot change under the
 	 * running block. Back to romd: reads are right meanwhile (served from
-	 * memory), remap at the next stop. Out of romd: reads must reach the
-	 * device now, so stop (the block restarts at its beginning: the
-	 * documented cost of an emulator-side stop). */
-	e->remap_pending = true;
-	if (!r->romd)
-		uc_emu_stop(e->uc);
+	 * memory by the window), remap at the next stop. Out of romd while
+	 * mapped as memory can only come from an access to another region
+	 * (a bank's own writes arrive through replay_store(), outside the
+	 * emulator), and stopping here would rerun the start of the block:
+	 * refuse it plainly rather than run on with stale reads. */
+	if (r->romd) {
+		e->remap_pending = true;
+		return;
+	}
+	vmb_board_request_stop(e->b, VMB_STOP_ERROR, "emu: '%s' left read-array "
+			       "mode through another region's access, which the "
+			       "emu backend cannot follow", r->name);
 }
 
 static void emu_kick(void *opaque)
@@ -748,7 +756,7 @@ static void *kicker_main(void *arg)
 	return NULL;
 }
 
-/* ---- replaying and locating accesses ------------------------------------------- */
+/* ---- replaying and locating accesses ------------------------------------- */
 
 /* An A64 load or store with a general-purpose register (Arm ARM C4.1.4,
  * "Loads and Stores"): the forms a compiler emits for device and flash
@@ -1066,7 +1074,7 @@ static void fault_fetch(struct emu *e, bool unmapped)
 			  "0x%llx", (unsigned long long)pc);
 }
 
-/* ---- backend operations ------------------------------------------------------------- */
+/* ---- backend operations -------------------------------------------------- */
 
 static void emu_destroy(struct vmb_vm *vm);
 
@@ -1248,8 +1256,8 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 			break;
 		default:
 			vmb_board_request_stop(b, VMB_STOP_ERROR, "emu: Unicorn stopped "
-					       "at pc 0x%llx: %s",
-					       (unsigned long long)reg_get(e->uc, UC_ARM64_REG_PC),
+					       "at pc 0x%llx: %s", (unsigned long long)
+					       reg_get(e->uc, UC_ARM64_REG_PC),
 					       uc_strerror(rc));
 			break;
 		}

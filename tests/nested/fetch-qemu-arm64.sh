@@ -1,8 +1,8 @@
 #!/bin/sh
 # An arm64 qemu-system-aarch64 for the nested benchmark (QEMU with -accel
 # kvm inside L1, beside vmb): Debian's qemu-system-arm:arm64 and the arm64
-# libraries it depends on (transitively, lib*:arm64 only: 48 packages,
-# ~15 MiB unpacked that matter), fetched with apt-get download and unpacked
+# libraries it depends on (transitively, lib*:arm64 and zlib1g:arm64 only:
+# 49 packages, ~57 MiB kept), fetched with apt-get download and unpacked
 # into ROOT, a tree merged into L1's root file system (/usr/bin, /lib,
 # /usr/lib/aarch64-linux-gnu). Nothing is installed on the host.
 #   sh tests/nested/fetch-qemu-arm64.sh IMAGES ROOT
@@ -23,7 +23,7 @@ while [ -n "$todo" ]; do
 	seen="$seen$p "
 	for d in $(apt-cache depends --no-recommends --no-suggests --no-conflicts \
 		--no-breaks --no-replaces --no-enhances "$p" 2>/dev/null |
-		sed -n 's/^ *\(Pre\)\{0,1\}Depends: \(lib[^ <>]*:arm64\)$/\2/p'); do
+		sed -n 's/^ *\(Pre\)\{0,1\}Depends: \(\(lib[^ <>]*\|zlib1g\):arm64\)$/\2/p'); do
 		case "$seen" in *" $d "*) ;; *) todo="$todo $d" ;; esac
 	done
 done

@@ -86,7 +86,7 @@ struct fixture {
 	struct vmb_spec spec;
 	struct vmb_mem_spec mem[2];
 	struct vmb_board *b;
-	char *files[4];
+	char *files[8];
 	unsigned nfiles;
 };
 
@@ -611,6 +611,24 @@ static void test_boot_nothing(void **state)
 	fx_free(fx);
 }
 
+static void test_boot_empty_files(void **state)
+{
+	struct fixture *fx = fx_new(false);
+	struct vmb_boot_state st;
+	struct vmb_err err;
+	uint8_t raw[64] = { 0 };
+
+	fx->spec.boot.kernel = fx_file(fx, raw, 0);
+	assert_int_equal(fx_boot(fx, &st, &err), -1);
+	assert_contains(err.msg, "is empty");
+	fx->spec.boot.kernel = fx_file(fx, raw, sizeof(raw));
+	fx->spec.boot.initrd = fx_file(fx, raw, 0);
+	assert_int_equal(fx_boot(fx, &st, &err), -1);
+	assert_contains(err.msg, "initrd");
+	assert_contains(err.msg, "is empty");
+	fx_free(fx);
+}
+
 static void test_boot_bad_user_dtb(void **state)
 {
 	struct fixture *fx = fx_new(false);
@@ -646,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_boot_raw_and_entry),
 		cmocka_unit_test(test_boot_firmware),
 		cmocka_unit_test(test_boot_nothing),
+		cmocka_unit_test(test_boot_empty_files),
 		cmocka_unit_test(test_boot_bad_user_dtb),
 	};
 

@@ -130,7 +130,8 @@ static void test_report_between_regions(void **state)
 	assert_non_null(strstr(text, "  x0 0000000000000000  x1 1111111111111111  "
 			       "x2 2222222222222222  x3 3333333333333333\n"));
 	assert_non_null(strstr(text, "=> 40000104:  b9401002  ldr w2, [x0, #0x10]\n"));
-	assert_non_null(strstr(text, "   40000100:  d2a40000  movz x0, #0x2000, lsl #16\n"));
+	assert_non_null(strstr(text, "   40000100:  d2a40000  movz x0, #0x2000, "
+			       "lsl #16\n"));
 	assert_non_null(strstr(text, "address 0x48000010 is not mapped"));
 	assert_non_null(strstr(text, "below: 'low' (ram 0x40000000-0x4000ffff, "
 			       "test.yaml:7:5)"));

@@ -300,6 +300,8 @@ static int boot_firmware(struct vmb_board *b, struct vmb_boot_state *st,
 
 		if (n < 0)
 			return -1;
+		if (!n)
+			return vmb_errf(err, NULL, "firmware '%s' is empty", bs->firmware);
 		fw.hi = pc + (uint64_t)n;
 		if ((bs->kernel || bs->initrd) &&
 		    !vmb_board_find_type(b, "fw-cfg-mmio"))
@@ -342,12 +344,14 @@ static int load_kernel(struct vmb_board *b, struct span *k,
 	const struct vmb_region *ram = vmb_board_first_ram(b);
 	uint8_t head[VMB_ARM64_IMAGE_HDR_SIZE];
 	struct vmb_arm64_image img;
-	uint64_t fsize;
-	size_t got;
+	uint64_t fsize = 0;
+	size_t got = 0;
 	int rc;
 
 	if (read_head(bs->kernel, head, sizeof(head), &got, &fsize, err))
 		return -1;
+	if (!fsize)
+		return vmb_errf(err, NULL, "kernel '%s' is empty", bs->kernel);
 	rc = vmb_arm64_image_parse(head, got, fsize, bs->kernel, &img, err);
 	if (rc < 0)
 		return -1;
@@ -443,6 +447,8 @@ static int boot_kernel(struct vmb_board *b, struct vmb_boot_state *st,
 		n = vmb_board_load_file(b, bs->initrd, rd.lo, err);
 		if (n < 0)
 			return -1;
+		if (!n)
+			return vmb_errf(err, NULL, "initrd '%s' is empty", bs->initrd);
 		rd.hi = rd.lo + (uint64_t)n;
 		if (check_in_ram(b, &rd, err) || check_overlap(&k, &rd, err))
 			return -1;
