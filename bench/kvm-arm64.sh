@@ -33,7 +33,7 @@ uboot_once() { # LABEL CMD...: prints ms to the prompt, or nothing
 			con_send poweroff
 		fi
 	fi
-	con_end 30
+	con_end 30 >&2
 }
 
 linux_once() {
@@ -44,7 +44,7 @@ linux_once() {
 		echo $(( $(now_ms) - CON_T0 ))
 		con_send "poweroff -f"
 	fi
-	con_end 60
+	con_end 60 >&2
 }
 
 # Per-run lines on stderr (the console), the median on stdout.

@@ -64,7 +64,8 @@ int vmb_disasm(enum vmb_arch arch, const uint8_t *code, size_t len, uint64_t add
 	if (width < 8)
 		width = 8;
 	if (cs_open(arch == VMB_ARCH_ARM64 ? CS_ARCH_ARM64 : CS_ARCH_X86,
-		    arch == VMB_ARCH_ARM64 ? CS_MODE_ARM : CS_MODE_64, &h) != CS_ERR_OK) {
+		    arch == VMB_ARCH_ARM64 ? CS_MODE_ARM : CS_MODE_64,
+		    &h) != CS_ERR_OK) {
 		fprintf(out, "   (no disassembler for %s)\n", vmb_arch_name(arch));
 		return 0;
 	}
@@ -207,7 +208,7 @@ static void print_regs(const struct vmb_cpu_state *st, FILE *out)
 			w = l;
 	}
 	for (unsigned i = 0; i < st->nreg; i++)
-		fprintf(out, "%s%-*.*s %016" PRIx64 "%s", i % 4 ? "  " : "  ", w,
+		fprintf(out, "  %-*.*s %016" PRIx64 "%s", w,
 			(int)sizeof(st->reg[i].name), st->reg[i].name, st->reg[i].val,
 			i % 4 == 3 || i + 1 == st->nreg ? "\n" : "");
 }
@@ -263,13 +264,14 @@ static void print_where(const struct vmb_board *b, uint64_t addr, bool pio, FILE
 	if (below) {
 		fprintf(out, "  below: ");
 		describe_region(below, pio, out);
-		fprintf(out, ", ends 0x%" PRIx64 " before\n",
+		fprintf(out, ", ends 0x%" PRIx64 " bytes before it\n",
 			addr - (below->gpa + below->size - 1));
 	}
 	if (above) {
 		fprintf(out, "  above: ");
 		describe_region(above, pio, out);
-		fprintf(out, ", starts 0x%" PRIx64 " after\n", above->gpa - addr);
+		fprintf(out, ", starts 0x%" PRIx64 " bytes after it\n",
+			above->gpa - addr);
 	}
 }
 

@@ -38,7 +38,9 @@
  *        remapped at the next stop (its reads are served from memory by
  *        the MMIO path meanwhile; an instruction fetch from it stops
  *        emulation precisely and triggers the remap);
- *      * faults are located the same way for the crash report.
+ *      * faults are located the same way for the crash report;
+ *      * a stop from inside a callback is only made when the machine stops
+ *        for good (fault, power-off, reset), where the rerun is moot.
  *  - HVC and SMC (exceptions 11 and 13, PC already past the instruction)
  *    go to vmb_board_hypercall(): x0..x7 in, x0..x3 out, x0 = -1 if nobody
  *    handles the call (SMCCC NOT_SUPPORTED).
@@ -52,10 +54,18 @@
  *    uc_emu_stop() from a small kicker thread until the run loop has seen
  *    it: a stop that lands between two uc_emu_start() calls is otherwise
  *    lost.
- *  - Reset (PSCI SYSTEM_RESET): the engine is closed and opened again, a
- *    few milliseconds, the only way to get every system register and the
- *    translation cache back to power-on. Guest memory (RAM, flash) lives
- *    in the board, so nothing of it is lost.
+ *  - Reset (PSCI SYSTEM_RESET): the engine is closed and opened again
+ *    (about 1 ms, then code is translated afresh), the only way to get
+ *    every system register and the translation cache back to power-on.
+ *    Guest memory (RAM, flash) lives in the board, so nothing is lost.
+ *  - Speed: Unicorn 2.0.1 never marks RAM dirty, so every guest store to
+ *    RAM takes the softmmu slow path (notdirty_write, which allocates a
+ *    tree per store): store-heavy code runs about 10x slower than QEMU 7.2
+ *    TCG. Nothing outside the library avoids it; U-Boot's 16 MiB heap
+ *    memset is most of its time to the prompt (docs/backends.md).
+ *  - Device accesses wider than 4 bytes reach the device as 4-byte halves,
+ *    low address first (Unicorn's MMIO regions); replayed stores do the
+ *    same, so a device sees one behaviour.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -562,7 +572,8 @@ static int map_board(struct emu *e, struct vmb_err *err)
 
 		switch (r->kind) {
 		case VMB_REGION_RAM:
-			rc = uc_mem_map_ptr(e->uc, r->gpa, r->size, UC_PROT_ALL, r->host);
+			rc = uc_mem_map_ptr(e->uc, r->gpa, r->size, UC_PROT_ALL,
+					    r->host);
 			if (rc)
 				return uc_fail(err, "cannot map RAM at", r->gpa, rc);
 			break;
@@ -1255,8 +1266,9 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 			stop_fault(e);
 			break;
 		default:
-			vmb_board_request_stop(b, VMB_STOP_ERROR, "emu: Unicorn stopped "
-					       "at pc 0x%llx: %s", (unsigned long long)
+			vmb_board_request_stop(b, VMB_STOP_ERROR, "emu: Unicorn "
+					       "stopped at pc 0x%llx: %s",
+					       (unsigned long long)
 					       reg_get(e->uc, UC_ARM64_REG_PC),
 					       uc_strerror(rc));
 			break;

@@ -12,20 +12,19 @@ debs=$images/qemu-arm64-debs
 [ -x "$root/usr/bin/qemu-system-aarch64" ] && exit 0
 
 echo "nested: fetching qemu-system-arm:arm64 and its libraries"
+# Breadth first, one apt-cache call per level of the dependency graph.
 seen=" "
-todo="qemu-system-arm:arm64"
-while [ -n "$todo" ]; do
-	set -- $todo
-	p=$1
-	shift
-	todo="$*"
-	case "$seen" in *" $p "*) continue ;; esac
-	seen="$seen$p "
+level="qemu-system-arm:arm64"
+while [ -n "$level" ]; do
+	for p in $level; do seen="$seen$p "; done
+	next=""
+	# shellcheck disable=SC2086
 	for d in $(apt-cache depends --no-recommends --no-suggests --no-conflicts \
-		--no-breaks --no-replaces --no-enhances "$p" 2>/dev/null |
+		--no-breaks --no-replaces --no-enhances $level 2>/dev/null |
 		sed -n 's/^ *\(Pre\)\{0,1\}Depends: \(\(lib[^ <>]*\|zlib1g\):arm64\)$/\2/p'); do
-		case "$seen" in *" $d "*) ;; *) todo="$todo $d" ;; esac
+		case "$seen$next " in *" $d "*) ;; *) next="$next $d" ;; esac
 	done
+	level=$next
 done
 mkdir -p "$debs"
 # shellcheck disable=SC2086

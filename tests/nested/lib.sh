@@ -97,6 +97,8 @@ con_end() {
 		wait "$CON_PID"
 		CON_STATUS=$?
 	fi
+	# vmb's own diagnostics (warnings, errors) go in the L1 log.
+	tr -d '\r' <"$CON_OUT" | grep '^vmb: ' | sed "s/^/VMBTEST: note $CON_NAME: /"
 }
 
 # Output since the mark, without carriage returns and escape characters
