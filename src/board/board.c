@@ -88,26 +88,6 @@ static int map_memory(struct vmb_board *b, struct vmb_err *err)
 	return 0;
 }
 
-/* Resolve a relative path written in a machine file against that file's
- * directory ("--set" values, whose location names no file on disk, stay
- * relative to the current directory). Returns a malloc'd string. */
-static char *resolve_path(const struct vmb_loc *loc, const char *path)
-{
-	const char *slash;
-	char *out;
-	size_t dlen;
-
-	if (path[0] == '/' || !loc->file || loc->file[0] == '<' ||
-	    !(slash = strrchr(loc->file, '/')))
-		return vmb_strdup(path);
-	dlen = (size_t)(slash - loc->file);
-	out = vmb_zalloc(dlen + strlen(path) + 2);
-	memcpy(out, loc->file, dlen);
-	out[dlen] = '/';
-	strcpy(out + dlen + 1, path);
-	return out;
-}
-
 static int check_prop(const struct vmb_device_type *t, const struct vmb_prop_desc *p,
 		      struct vmb_node *n, const char *devname, struct vmb_err *err)
 {
@@ -115,9 +95,7 @@ static int check_prop(const struct vmb_device_type *t, const struct vmb_prop_des
 	bool bv;
 	const char *s;
 
-	if (n->kind == VMB_NODE_SCALAR && !n->quoted &&
-	    (!strcmp(n->scalar, "") || !strcmp(n->scalar, "~") ||
-	     !strcmp(n->scalar, "null")))
+	if (vmb_node_is_null(n))
 		return 0; /* explicit null: use the default */
 	switch (p->kind) {
 	case VMB_PROP_U64:
@@ -129,9 +107,11 @@ static int check_prop(const struct vmb_device_type *t, const struct vmb_prop_des
 	case VMB_PROP_STR:
 		return vmb_node_str(n, &s, err);
 	case VMB_PROP_PATH:
+		/* Resolved in place, relative to the file it was written in,
+		 * so the device reads a usable path. */
 		if (vmb_node_str(n, &s, err))
 			return -1;
-		s = resolve_path(&n->loc, s);
+		s = vmb_node_path(n);
 		free(n->scalar);
 		n->scalar = (char *)s;
 		return 0;

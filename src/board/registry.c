@@ -66,11 +66,7 @@ static const struct vmb_node *given(const struct vmb_device *dev, const char *na
 {
 	const struct vmb_node *n = vmb_node_get(dev->spec->props, name);
 
-	if (n && n->kind == VMB_NODE_SCALAR && !n->quoted &&
-	    (!strcmp(n->scalar, "") || !strcmp(n->scalar, "~") ||
-	     !strcmp(n->scalar, "null")))
-		return NULL;
-	return n;
+	return vmb_node_is_null(n) ? NULL : n;
 }
 
 /* Value text: given scalar or declared default. */
