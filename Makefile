@@ -80,9 +80,11 @@ run: deps images
 
 # --- tests ----------------------------------------------------------------
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/unit.h
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/fixture.c $(LIB_OBJS) tests/unit/unit.h \
+		tests/unit/fixture.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itests/unit -o $@ $< tests/unit/fixture.c \
+		$(LIB_OBJS) $(LDLIBS) -lcmocka
 
 check-unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
@@ -95,7 +97,7 @@ check: check-unit check-integration
 test: deps images
 	$(MAKE) vmb kernels
 	$(MAKE) check
-	$(MAKE) check-kvm-arm64   # nested arm64 KVM, ~3 min
+	$(MAKE) check-kvm-arm64   # nested arm64 KVM, 1-2 min
 
 check-asan: deps images
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \

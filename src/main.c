@@ -12,6 +12,7 @@
  * one line and a hint, and exit 64 (EX_USAGE).
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,18 @@ static char *own(struct machine_args *m, char *s)
 	return s;
 }
 
+/* The options that stand for one --set KEY=VALUE each. */
+static const struct {
+	int opt;
+	const char *path;
+} shorthands[] = {
+	{ OPT_FIRMWARE, "boot.firmware" },
+	{ OPT_KERNEL, "boot.kernel" },
+	{ OPT_INITRD, "boot.initrd" },
+	{ OPT_DTB, "boot.dtb" },
+	{ OPT_APPEND, "boot.cmdline" },
+};
+
 /* Handle one machine option; 1 if it was one, 0 if not, or a usage exit
  * status (negated) on a bad value. */
 static int machine_opt(struct machine_args *m, int c, const char *arg)
@@ -187,27 +200,18 @@ static int machine_opt(struct machine_args *m, int c, const char *arg)
 	const char *eq;
 	uint64_t v;
 
+	for (size_t i = 0; i < sizeof(shorthands) / sizeof(shorthands[0]); i++) {
+		if (c == shorthands[i].opt) {
+			add_override(m, shorthands[i].path, arg);
+			return 1;
+		}
+	}
 	switch (c) {
 	case 's':
 		eq = strchr(arg, '=');
 		if (!eq || eq == arg)
 			return -usage_error(m->cmd, "--set needs KEY=VALUE, got '%s'", arg);
 		add_override(m, own(m, strndup(arg, (size_t)(eq - arg))), eq + 1);
-		return 1;
-	case OPT_FIRMWARE:
-		add_override(m, "boot.firmware", arg);
-		return 1;
-	case OPT_KERNEL:
-		add_override(m, "boot.kernel", arg);
-		return 1;
-	case OPT_INITRD:
-		add_override(m, "boot.initrd", arg);
-		return 1;
-	case OPT_DTB:
-		add_override(m, "boot.dtb", arg);
-		return 1;
-	case OPT_APPEND:
-		add_override(m, "boot.cmdline", arg);
 		return 1;
 	case OPT_SMP:
 		if (vmb_parse_u64(arg, &v) || v == 0)
@@ -290,8 +294,6 @@ static int take_machine_file(struct machine_args *m, int argc, char **argv)
 	return 0;
 }
 
-/* ---- commands ---------------------------------------------------------- */
-
 /* getopt_long returned ':' (missing value) or '?' (unknown option); opterr
  * is 0, so say it ourselves, once, in vmb's format. */
 static int bad_option(const char *cmd, int c, char **argv)
@@ -308,6 +310,90 @@ static int bad_option(const char *cmd, int c, char **argv)
 	return usage_error(cmd, "unknown option '%s'", arg);
 }
 
+/* A command that loads a machine (run, dtb, check). */
+struct machine_cmd {
+	const char *name;
+	const char *help;
+	const char *shortopts;          /* getopt_long's, with ":s:m:" and "h" */
+	const struct option *longopts;  /* MACHINE_LONGOPTS and its own */
+	/* Take one of the command's own options; false if c is not one. */
+	bool (*opt)(void *ctx, int c, const char *arg);
+	void (*more_help)(void);        /* printed after help, or NULL */
+};
+
+/*
+ * Parse a machine command's options and its MACHINE.yaml into m (free it
+ * with machine_args_free in every case). Returns true to go on, or false
+ * with *rc the exit status: 0 after --help, or a usage error's.
+ */
+static bool machine_cmd_parse(const struct machine_cmd *cmd, struct machine_args *m,
+			      int argc, char **argv, void *ctx, int *rc)
+{
+	int c, taken;
+
+	*m = (struct machine_args){ .cmd = cmd->name, .mem_idx = -1 };
+	while ((c = getopt_long(argc, argv, cmd->shortopts, cmd->longopts,
+				NULL)) != -1) {
+		taken = machine_opt(m, c, optarg);
+		if (taken < 0) {
+			*rc = -taken;
+			return false;
+		}
+		if (taken || (cmd->opt && cmd->opt(ctx, c, optarg)))
+			continue;
+		if (c == 'h') {
+			fputs(cmd->help, stdout);
+			if (cmd->more_help)
+				cmd->more_help();
+			*rc = 0;
+			return false;
+		}
+		*rc = bad_option(cmd->name, c, argv);
+		return false;
+	}
+	*rc = take_machine_file(m, argc, argv);
+	return !*rc;
+}
+
+/* Exit status of a command's action on a loaded machine (0 or -1 with err). */
+static int action_status(int rc, const struct vmb_err *err)
+{
+	if (!rc)
+		return 0;
+	vmb_warn("%s", err->msg);
+	return VMB_EXIT_ERROR;
+}
+
+/* ---- commands ---------------------------------------------------------- */
+
+static bool run_opt(void *ctx, int c, const char *arg)
+{
+	struct vmb_run_opts *o = ctx;
+
+	switch (c) {
+	case 'a':
+		o->accel = arg;
+		return true;
+	case OPT_DTB_OUT:
+		o->dtb_out = arg;
+		return true;
+	case OPT_STATS:
+		o->stats = true;
+		return true;
+	case 'v':
+		o->verbose = true;
+		return true;
+	}
+	return false;
+}
+
+static void run_list_backends(void)
+{
+	printf("\nbackends (auto tries them in this order):\n");
+	for (const struct vmb_hv_ops *const *b = vmb_hv_backends; *b; b++)
+		printf("  %-8s %s\n", (*b)->name, (*b)->summary);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -318,57 +404,29 @@ static int cmd_run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct machine_args m = { .cmd = "run", .mem_idx = -1 };
+	static const struct machine_cmd cmd = {
+		"run", run_help, ":s:m:a:vh", longopts, run_opt, run_list_backends,
+	};
 	struct vmb_run_opts o = { .accel = "auto" };
+	struct machine_args m;
 	struct vmb_spec *s;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, ":s:m:a:vh", longopts, NULL)) != -1) {
-		if ((rc = machine_opt(&m, c, optarg))) {
-			if (rc < 0)
-				goto out_usage;
-			continue;
-		}
-		switch (c) {
-		case 'a':
-			o.accel = optarg;
-			break;
-		case OPT_DTB_OUT:
-			o.dtb_out = optarg;
-			break;
-		case OPT_STATS:
-			o.stats = true;
-			break;
-		case 'v':
-			o.verbose = true;
-			break;
-		case 'h':
-			fputs(run_help, stdout);
-			printf("\nbackends (auto tries them in this order):\n");
-			for (const struct vmb_hv_ops *const *b = vmb_hv_backends; *b; b++)
-				printf("  %-8s %s\n", (*b)->name, (*b)->summary);
-			machine_args_free(&m);
-			return 0;
-		default:
-			machine_args_free(&m);
-			return bad_option("run", c, argv);
-		}
+	if (machine_cmd_parse(&cmd, &m, argc, argv, &o, &rc)) {
+		s = load_machine(&m);
+		rc = s ? vmb_vm_run(s, &o) : VMB_EXIT_ERROR;
+		vmb_spec_free(s);
 	}
-	if ((rc = take_machine_file(&m, argc, argv)))
-		goto out;
-	s = load_machine(&m);
-	if (!s) {
-		rc = VMB_EXIT_ERROR;
-		goto out;
-	}
-	rc = vmb_vm_run(s, &o);
-	vmb_spec_free(s);
-out:
 	machine_args_free(&m);
 	return rc;
-out_usage:
-	machine_args_free(&m);
-	return -rc;
+}
+
+static bool dtb_opt(void *ctx, int c, const char *arg)
+{
+	if (c != 'o')
+		return false;
+	*(const char **)ctx = arg;
+	return true;
 }
 
 static int cmd_dtb(int argc, char **argv)
@@ -378,49 +436,25 @@ static int cmd_dtb(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct machine_args m = { .cmd = "dtb", .mem_idx = -1 };
+	static const struct machine_cmd cmd = {
+		"dtb", dtb_help, ":s:m:o:h", longopts, dtb_opt, NULL,
+	};
 	struct vmb_err err = { "" };
+	struct machine_args m;
 	const char *out = NULL;
 	struct vmb_spec *s;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, ":s:m:o:h", longopts, NULL)) != -1) {
-		if ((rc = machine_opt(&m, c, optarg))) {
-			if (rc < 0) {
-				machine_args_free(&m);
-				return -rc;
-			}
-			continue;
-		}
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'h':
-			fputs(dtb_help, stdout);
-			machine_args_free(&m);
-			return 0;
-		default:
-			machine_args_free(&m);
-			return bad_option("dtb", c, argv);
+	if (machine_cmd_parse(&cmd, &m, argc, argv, &out, &rc)) {
+		if (!out) {
+			rc = usage_error("dtb", "%s: missing -o FILE.dtb", "dtb");
+		} else {
+			s = load_machine(&m);
+			rc = s ? action_status(vmb_vm_write_dtb(s, out, &err), &err) :
+				 VMB_EXIT_ERROR;
+			vmb_spec_free(s);
 		}
 	}
-	if ((rc = take_machine_file(&m, argc, argv)))
-		goto out;
-	if (!out) {
-		rc = usage_error("dtb", "%s: missing -o FILE.dtb", "dtb");
-		goto out;
-	}
-	s = load_machine(&m);
-	rc = VMB_EXIT_ERROR;
-	if (s) {
-		if (vmb_vm_write_dtb(s, out, &err))
-			vmb_warn("%s", err.msg);
-		else
-			rc = 0;
-		vmb_spec_free(s);
-	}
-out:
 	machine_args_free(&m);
 	return rc;
 }
@@ -431,39 +465,20 @@ static int cmd_check(int argc, char **argv)
 		MACHINE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct machine_args m = { .cmd = "check", .mem_idx = -1 };
+	static const struct machine_cmd cmd = {
+		"check", check_help, ":s:m:h", longopts, NULL, NULL,
+	};
 	struct vmb_err err = { "" };
+	struct machine_args m;
 	struct vmb_spec *s;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, ":s:m:h", longopts, NULL)) != -1) {
-		if ((rc = machine_opt(&m, c, optarg))) {
-			if (rc < 0) {
-				machine_args_free(&m);
-				return -rc;
-			}
-			continue;
-		}
-		if (c == 'h') {
-			fputs(check_help, stdout);
-			machine_args_free(&m);
-			return 0;
-		}
-		machine_args_free(&m);
-		return bad_option("check", c, argv);
-	}
-	if ((rc = take_machine_file(&m, argc, argv)))
-		goto out;
-	s = load_machine(&m);
-	rc = VMB_EXIT_ERROR;
-	if (s) {
-		if (vmb_vm_check(s, stdout, &err))
-			vmb_warn("%s", err.msg);
-		else
-			rc = 0;
+	if (machine_cmd_parse(&cmd, &m, argc, argv, NULL, &rc)) {
+		s = load_machine(&m);
+		rc = s ? action_status(vmb_vm_check(s, stdout, &err), &err) :
+			 VMB_EXIT_ERROR;
 		vmb_spec_free(s);
 	}
-out:
 	machine_args_free(&m);
 	return rc;
 }

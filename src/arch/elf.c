@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arch/elf.h"
+#include "util/bytes.h"
 
 #define EHDR_SIZE 64
 #define PHDR_SIZE 56
@@ -17,15 +18,6 @@ struct phdr {
 	uint64_t offset, vaddr, paddr, filesz, memsz;
 };
 
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
 bool vmb_elf_is_elf(const uint8_t *buf, size_t len)
 {
 	return len >= 4 && !memcmp(buf, "\177ELF", 4);
@@ -33,12 +25,12 @@ bool vmb_elf_is_elf(const uint8_t *buf, size_t len)
 
 static void read_phdr(const uint8_t *p, struct phdr *ph)
 {
-	ph->type = (uint32_t)le(p, 4);
-	ph->offset = le(p + 0x08, 8);
-	ph->vaddr = le(p + 0x10, 8);
-	ph->paddr = le(p + 0x18, 8);
-	ph->filesz = le(p + 0x20, 8);
-	ph->memsz = le(p + 0x28, 8);
+	ph->type = (uint32_t)vmb_get_le(p, 4);
+	ph->offset = vmb_get_le(p + 0x08, 8);
+	ph->vaddr = vmb_get_le(p + 0x10, 8);
+	ph->paddr = vmb_get_le(p + 0x18, 8);
+	ph->filesz = vmb_get_le(p + 0x20, 8);
+	ph->memsz = vmb_get_le(p + 0x28, 8);
 }
 
 /* Explain why [gpa, gpa+len) has no host memory behind it. */
@@ -86,8 +78,8 @@ static int check_header(const uint8_t *buf, size_t len, const char *name,
 	if (buf[5] != 1)
 		return vmb_errf(err, NULL, "'%s': only little-endian ELF files can "
 				"be loaded (EI_DATA %u)", name, buf[5]);
-	type = (uint16_t)le(buf + 0x10, 2);
-	em = (uint16_t)le(buf + 0x12, 2);
+	type = (uint16_t)vmb_get_le(buf + 0x10, 2);
+	em = (uint16_t)vmb_get_le(buf + 0x12, 2);
 	if (type != ET_EXEC && type != ET_DYN)
 		return vmb_errf(err, NULL, "'%s': ELF type %u is not an executable "
 				"(relocatable objects must be linked first)", name, type);
@@ -95,9 +87,9 @@ static int check_header(const uint8_t *buf, size_t len, const char *name,
 		return vmb_errf(err, NULL, "'%s': ELF machine %u does not match "
 				"this board's architecture (expected %u)", name, em,
 				machine);
-	phoff = le(buf + 0x20, 8);
-	phentsize = le(buf + 0x36, 2);
-	phnum = le(buf + 0x38, 2);
+	phoff = vmb_get_le(buf + 0x20, 8);
+	phentsize = vmb_get_le(buf + 0x36, 2);
+	phnum = vmb_get_le(buf + 0x38, 2);
 	if (phnum == 0xffff)
 		return vmb_errf(err, NULL, "'%s': extended program header numbering "
 				"is not supported", name);
@@ -120,10 +112,10 @@ int vmb_elf_load(struct vmb_board *b, const uint8_t *buf, size_t len,
 
 	if (check_header(buf, len, name, machine, err))
 		return -1;
-	entry = le(buf + 0x18, 8);
-	phoff = le(buf + 0x20, 8);
-	phentsize = le(buf + 0x36, 2);
-	phnum = le(buf + 0x38, 2);
+	entry = vmb_get_le(buf + 0x18, 8);
+	phoff = vmb_get_le(buf + 0x20, 8);
+	phentsize = vmb_get_le(buf + 0x36, 2);
+	phnum = vmb_get_le(buf + 0x38, 2);
 	memset(info, 0, sizeof(*info));
 	info->lo = UINT64_MAX;
 

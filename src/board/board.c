@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "board/board.h"
+#include "util/bytes.h"
+#include "util/file.h"
 
 /* Highest interrupt number tracked for clash detection (GIC SPIs are
  * < 988; x86 GSIs < 256). */
@@ -382,21 +384,6 @@ int vmb_board_set_hypercall(struct vmb_board *b, struct vmb_device *dev,
 	return 0;
 }
 
-static uint64_t load_le(const uint8_t *p, unsigned size)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = size; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void store_le(uint8_t *p, unsigned size, uint64_t v)
-{
-	for (unsigned i = 0; i < size; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 /* An access must fit inside its region; one that straddles the end is
  * treated as unowned rather than silently split. */
 static struct vmb_region *owner(const struct vmb_addrmap *m, uint64_t addr,
@@ -419,7 +406,7 @@ static int io_read(struct vmb_board *b, const struct vmb_addrmap *m,
 		return -1;
 	off = addr - r->gpa;
 	if (r->kind != VMB_REGION_MMIO || (r->romd && r->host)) {
-		*val = load_le(r->host + off, size);
+		*val = vmb_get_le(r->host + off, size);
 		return 0;
 	}
 	pthread_mutex_lock(&b->lock);
@@ -439,7 +426,7 @@ static int io_write(struct vmb_board *b, const struct vmb_addrmap *m,
 	off = addr - r->gpa;
 	switch (r->kind) {
 	case VMB_REGION_RAM:
-		store_le(r->host + off, size, val);
+		vmb_put_le(r->host + off, size, val);
 		return 0;
 	case VMB_REGION_ROM:
 		return 0; /* writes to ROM are ignored, as on QEMU's ROM regions */
@@ -500,7 +487,6 @@ int64_t vmb_board_load_file(struct vmb_board *b, const char *path, uint64_t gpa,
 	struct vmb_region *r = vmb_addrmap_find(&b->map, gpa);
 	struct stat st;
 	uint8_t *dst;
-	size_t done = 0;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -524,20 +510,12 @@ int64_t vmb_board_load_file(struct vmb_board *b, const char *path, uint64_t gpa,
 				(unsigned long long)gpa,
 				(unsigned long long)(r->gpa + r->size));
 	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, dst + done, (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return vmb_errf(err, NULL, "cannot read '%s': %s", path,
-					n ? strerror(errno) : "unexpected end of file");
-		}
-		done += (size_t)n;
+	if (vmb_file_read_fd(fd, path, dst, (size_t)st.st_size, NULL, err)) {
+		close(fd);
+		return -1;
 	}
 	close(fd);
-	return (int64_t)done;
+	return (int64_t)st.st_size;
 }
 
 void vmb_board_request_stop(struct vmb_board *b, enum vmb_stop_reason why,
@@ -592,7 +570,7 @@ struct vmb_device *vmb_board_find_type(const struct vmb_board *b, const char *ty
 	return NULL;
 }
 
-static const char *kind_name(const struct vmb_region *r)
+const char *vmb_region_kind_name(const struct vmb_region *r)
 {
 	switch (r->kind) {
 	case VMB_REGION_RAM: return "ram";
@@ -611,7 +589,8 @@ static void print_map(const struct vmb_addrmap *m, FILE *out, int width)
 		vmb_format_size(r->size, sz, sizeof(sz));
 		fprintf(out, "  0x%0*llx-0x%0*llx  %-8s %6s  %s%s%s\n", width,
 			(unsigned long long)r->gpa, width,
-			(unsigned long long)(r->gpa + r->size - 1), kind_name(r), sz,
+			(unsigned long long)(r->gpa + r->size - 1),
+			vmb_region_kind_name(r), sz,
 			r->dev ? r->dev->name : r->name,
 			r->dev && strcmp(r->dev->name, r->name) ? ":" : "",
 			r->dev && strcmp(r->dev->name, r->name) ? r->name : "");

@@ -190,4 +190,7 @@ struct vmb_device *vmb_board_find_type(const struct vmb_board *b, const char *ty
 /* Print the resolved memory map and interrupt table ("vmb check"). */
 void vmb_board_print(const struct vmb_board *b, FILE *out);
 
+/* "ram", "rom", "mmio" or "mmio+rom" (romd-capable), as maps print it. */
+const char *vmb_region_kind_name(const struct vmb_region *r);
+
 #endif

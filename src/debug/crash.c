@@ -213,16 +213,6 @@ static void print_regs(const struct vmb_cpu_state *st, FILE *out)
 			i % 4 == 3 || i + 1 == st->nreg ? "\n" : "");
 }
 
-static const char *kind_name(const struct vmb_region *r)
-{
-	switch (r->kind) {
-	case VMB_REGION_RAM: return "ram";
-	case VMB_REGION_ROM: return "rom";
-	case VMB_REGION_MMIO: return r->host ? "mmio+rom" : "mmio";
-	}
-	return "?";
-}
-
 /* "'uart0' (mmio 0x09000000-0x09000fff, machines/virt.yaml:54:11)" */
 static void describe_region(const struct vmb_region *r, bool pio, FILE *out)
 {
@@ -233,8 +223,8 @@ static void describe_region(const struct vmb_region *r, bool pio, FILE *out)
 		fprintf(out, "'%s:%s'", dev, r->name);
 	else
 		fprintf(out, "'%s'", r->name);
-	fprintf(out, " (%s 0x%0*" PRIx64 "-0x%0*" PRIx64, kind_name(r), (int)w, r->gpa,
-		(int)w, r->gpa + (r->size - 1));
+	fprintf(out, " (%s 0x%0*" PRIx64 "-0x%0*" PRIx64, vmb_region_kind_name(r),
+		(int)w, r->gpa, (int)w, r->gpa + (r->size - 1));
 	if (r->loc.file)
 		fprintf(out, ", %s:%d:%d", r->loc.file, r->loc.line, r->loc.col);
 	fprintf(out, ")");

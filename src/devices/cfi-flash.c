@@ -60,6 +60,7 @@
 #include "board/board.h"
 #include "config/node.h"
 #include "fdt/fdt.h"
+#include "util/bytes.h"
 
 #define ST_READY	0x80
 #define ST_ERASE_ERR	0x20
@@ -185,21 +186,6 @@ static uint32_t cfi_query(const struct flash *fl, uint64_t off)
 	return boff < CFI_TABLE_LEN ? replicate(fl, fl->cfi[boff]) : 0;
 }
 
-static uint32_t load_le(const uint8_t *p, unsigned w)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = w; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void store_le(uint8_t *p, unsigned w, uint32_t v)
-{
-	for (unsigned i = 0; i < w; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 /* A read of w <= 4 bytes at off (off + w <= bank size). */
 static uint32_t bank_read(struct bank *b, uint64_t off, unsigned w)
 {
@@ -208,7 +194,7 @@ static uint32_t bank_read(struct bank *b, uint64_t off, unsigned w)
 
 	switch (b->cmd) {
 	case CMD_READ_ARRAY:
-		return load_le(b->mem + off, w);
+		return vmb_get_le(b->mem + off, w);
 	case 0x10: case 0x20: case 0x28: case 0x40: case 0x50: case 0x60:
 	case CMD_STATUS: case 0xe8:
 		for (unsigned s = 0; s < w * 8; s += fl->device_width * 8)
@@ -225,7 +211,7 @@ static uint32_t bank_read(struct bank *b, uint64_t off, unsigned w)
 	default: /* cannot happen: treat as read array, as QEMU */
 		b->cmd = CMD_READ_ARRAY;
 		b->wcycle = 0;
-		return load_le(b->mem + off, w);
+		return vmb_get_le(b->mem + off, w);
 	}
 	return w < 4 ? v & ((1u << (w * 8)) - 1) : v;
 }
@@ -288,7 +274,7 @@ static void program(struct bank *b, uint64_t off, uint32_t val, unsigned w)
 		b->status |= ST_PROG_ERR;
 		return;
 	}
-	store_le(b->mem + off, w, val);
+	vmb_put_le(b->mem + off, w, val);
 	if (!persist(b, off, w, false))
 		b->status |= ST_PROG_ERR;
 }
@@ -318,7 +304,7 @@ static void buffer_data(struct bank *b, uint64_t off, uint32_t val, unsigned w)
 	if (off < b->buf_base || off + w > b->buf_base + wbs)
 		b->status |= ST_PROG_ERR;
 	else
-		store_le(b->buf + (off - b->buf_base), w, val);
+		vmb_put_le(b->buf + (off - b->buf_base), w, val);
 	if (b->counter)
 		b->counter--;
 	else

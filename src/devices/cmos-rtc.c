@@ -25,6 +25,7 @@
  *        the century in BCD (the PC/AT convention ACPI's FADT names).
  * Byte-wide; wider accesses use the low byte.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -152,17 +153,17 @@ static void write_time(struct cmos *s, unsigned reg, uint8_t v)
 		s->offset = (int64_t)timegm(&tm) - (int64_t)time(NULL);
 }
 
+/* Seconds to year: 0x00-0x09 but for the alarm registers 0x01, 0x03, 0x05. */
+static bool is_time_reg(unsigned reg)
+{
+	return reg <= REG_YEAR && !(reg < REG_WDAY && (reg & 1));
+}
+
 static uint8_t cmos_reg_read(struct cmos *s, unsigned reg)
 {
-	switch (reg) {
-	case REG_SEC:
-	case REG_MIN:
-	case REG_HOUR:
-	case REG_WDAY:
-	case REG_MDAY:
-	case REG_MON:
-	case REG_YEAR:
+	if (is_time_reg(reg))
 		return read_time(s, reg);
+	switch (reg) {
 	case REG_A:
 		return s->ram[REG_A] & 0x7f;
 	case REG_C:
@@ -175,16 +176,11 @@ static uint8_t cmos_reg_read(struct cmos *s, unsigned reg)
 
 static void cmos_reg_write(struct cmos *s, unsigned reg, uint8_t v)
 {
-	switch (reg) {
-	case REG_SEC:
-	case REG_MIN:
-	case REG_HOUR:
-	case REG_WDAY:
-	case REG_MDAY:
-	case REG_MON:
-	case REG_YEAR:
+	if (is_time_reg(reg)) {
 		write_time(s, reg, v);
 		return;
+	}
+	switch (reg) {
 	case REG_A:
 		s->ram[REG_A] = v & 0x7f;
 		return;

@@ -30,16 +30,15 @@
  * (write channel) is ignored; other keys (including 0x8000+ arch-local)
  * select nothing and read as zeros.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "board/board.h"
 #include "config/node.h"
 #include "fdt/fdt.h"
+#include "util/bytes.h"
+#include "util/file.h"
 
 #define FW_CFG_SIZE		0x18
 #define FW_CFG_DATA		0x00
@@ -91,12 +90,6 @@ static void set_item(struct item *it, const void *data, uint32_t len)
 	it->data = vmb_zalloc(len);
 	memcpy(it->data, data, len);
 	it->len = len;
-}
-
-static void put_le(uint8_t *p, unsigned n, uint64_t v)
-{
-	for (unsigned i = 0; i < n; i++, v >>= 8)
-		p[i] = (uint8_t)v;
 }
 
 static void put_be(uint8_t *p, unsigned n, uint64_t v)
@@ -258,36 +251,24 @@ static const struct vmb_io_ops fw_cfg_ops = {
 	.write = fw_cfg_write,
 };
 
+/* A "file:" entry's contents; fw_cfg item sizes are 32-bit. */
 static int read_whole(const char *path, const struct vmb_loc *loc, uint8_t **out,
 		      uint32_t *len, struct vmb_err *err)
 {
-	struct stat st;
-	size_t done = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t size;
+	int rc, fd = vmb_file_open(path, loc, &size, err);
 
 	if (fd < 0)
-		return vmb_errf(err, loc, "fw-cfg file '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > UINT32_MAX) {
+		return -1;
+	if (size > UINT32_MAX) {
 		close(fd);
-		return vmb_errf(err, loc, "fw-cfg file '%s': not a regular file of at "
-				"most 4 GiB", path);
+		return vmb_errf(err, loc, "fw-cfg file '%s' is larger than 4 GiB", path);
 	}
-	*out = vmb_zalloc((size_t)st.st_size);
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, *out + done, (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return vmb_errf(err, loc, "fw-cfg file '%s': cannot read: %s",
-					path, n ? strerror(errno) : "file shrank");
-		}
-		done += (size_t)n;
-	}
+	*out = vmb_zalloc((size_t)size);
+	rc = vmb_file_read_fd(fd, path, *out, (size_t)size, loc, err);
 	close(fd);
-	*len = (uint32_t)done;
-	return 0;
+	*len = (uint32_t)size;
+	return rc;
 }
 
 static int cmp_item(const void *a, const void *b)
@@ -361,16 +342,16 @@ static void build_items(struct fw_cfg *s)
 	uint32_t dirlen = 4 + 64 * s->nfiles;
 
 	set_item(&s->std[FW_CFG_SIGNATURE], "QEMU", 4);
-	put_le(buf, 4, FW_CFG_ID_TRADITIONAL | FW_CFG_ID_DMA);
+	vmb_put_le(buf, 4, FW_CFG_ID_TRADITIONAL | FW_CFG_ID_DMA);
 	set_item(&s->std[FW_CFG_ID], buf, 4);
 	memset(buf, 0, sizeof(buf));
 	set_item(&s->std[FW_CFG_UUID], buf, 16);
 	for (unsigned i = 0; i < b->nmem; i++)
 		if (b->mem[i].kind == VMB_REGION_RAM)
 			ram_size += b->mem[i].size;
-	put_le(buf, 8, ram_size);
+	vmb_put_le(buf, 8, ram_size);
 	set_item(&s->std[FW_CFG_RAM_SIZE], buf, 8);
-	put_le(buf, 2, b->ncpus);
+	vmb_put_le(buf, 2, b->ncpus);
 	set_item(&s->std[FW_CFG_NB_CPUS], buf, 2);
 	set_item(&s->std[FW_CFG_MAX_CPUS], buf, 2);
 

@@ -26,7 +26,6 @@
 #include <stdlib.h>
 
 #include "devices/gic.h"
-#include "fdt/fdt.h"
 
 #define GICD_CTLR	0x000
 #define GICD_TYPER	0x004
@@ -51,22 +50,22 @@
 #define SPURIOUS	1023
 
 struct gicv2 {
-	struct vmb_gic_desc desc; /* first: vmb_gic_describe copies it */
-	struct vmb_device *dev;
+	struct vmb_gic gic; /* first: gic.c's state */
 	uint32_t dctlr, cctlr, pmr, bpr, abpr;
 };
 
-static uint32_t dist_word(void *opaque, uint64_t off)
+static uint32_t dist_word(struct vmb_gic *gic, uint64_t off)
 {
-	struct gicv2 *s = opaque;
+	struct gicv2 *s = (struct gicv2 *)gic;
+	unsigned ncpus = gic->dev->board->ncpus;
 	uint32_t v = 0;
 
 	switch (off) {
 	case GICD_CTLR:
 		return s->dctlr;
 	case GICD_TYPER:
-		return ((s->desc.nr_spis + 32) / 32 - 1) |
-		       ((s->dev->board->ncpus ? s->dev->board->ncpus - 1 : 0) << 5);
+		return ((gic->desc.nr_spis + 32) / 32 - 1) |
+		       ((ncpus ? ncpus - 1 : 0) << 5);
 	case GICD_IIDR:
 		return 0x0200043b;
 	case GICD_ICFGR:
@@ -79,22 +78,17 @@ static uint32_t dist_word(void *opaque, uint64_t off)
 	return 0;
 }
 
-static uint64_t dist_read(void *opaque, uint64_t off, unsigned size)
+static void dist_write(struct vmb_gic *gic, uint64_t off, uint64_t val, unsigned size)
 {
-	return vmb_gic_read_words(dist_word, opaque, off, size);
-}
-
-static void dist_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
-{
-	struct gicv2 *s = opaque;
+	struct gicv2 *s = (struct gicv2 *)gic;
 
 	if (off == GICD_CTLR)
 		s->dctlr = (uint32_t)val & 1;
 }
 
-static uint32_t cpu_word(void *opaque, uint64_t off)
+static uint32_t cpu_word(struct vmb_gic *gic, uint64_t off)
 {
-	struct gicv2 *s = opaque;
+	struct gicv2 *s = (struct gicv2 *)gic;
 
 	switch (off) {
 	case GICC_CTLR:
@@ -115,14 +109,9 @@ static uint32_t cpu_word(void *opaque, uint64_t off)
 	return 0;
 }
 
-static uint64_t cpu_read(void *opaque, uint64_t off, unsigned size)
+static void cpu_write(struct vmb_gic *gic, uint64_t off, uint64_t val, unsigned size)
 {
-	return vmb_gic_read_words(cpu_word, opaque, off, size);
-}
-
-static void cpu_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
-{
-	struct gicv2 *s = opaque;
+	struct gicv2 *s = (struct gicv2 *)gic;
 	uint32_t v = (uint32_t)val;
 
 	switch (off) {
@@ -143,53 +132,39 @@ static void cpu_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	}
 }
 
-static uint32_t v2m_word(void *opaque, uint64_t off)
+static uint32_t v2m_word(struct vmb_gic *gic, uint64_t off)
 {
-	struct gicv2 *s = opaque;
-
 	if (off == V2M_MSI_TYPER)
-		return (s->desc.v2m_spi_base + 32) << 16 | s->desc.v2m_nr_spis;
+		return (gic->desc.v2m_spi_base + 32) << 16 | gic->desc.v2m_nr_spis;
 	return 0;
 }
 
-static uint64_t v2m_read(void *opaque, uint64_t off, unsigned size)
-{
-	return vmb_gic_read_words(v2m_word, opaque, off, size);
-}
-
-static void ignore_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
-{
-}
-
-static const struct vmb_io_ops dist_ops = { .read = dist_read, .write = dist_write };
-static const struct vmb_io_ops cpu_ops = { .read = cpu_read, .write = cpu_write };
-static const struct vmb_io_ops v2m_ops = { .read = v2m_read, .write = ignore_write };
+/* Node and property choices of QEMU 7.2 create_gic()/fdt_add_v2m_gic_node(). */
+static const struct vmb_gic_model gicv2_model = {
+	.version = 2,
+	.compatible = "arm,cortex-a15-gic",
+	.frame_name = "cpu",
+	.msi_name = "v2m",
+	.msi_compatible = "arm,gic-v2m-frame",
+	.dist = { dist_word, dist_write },
+	.frame = { cpu_word, cpu_write },
+	.msi = { v2m_word, NULL },
+};
 
 static int gicv2_create(struct vmb_device *dev, struct vmb_err *err)
 {
 	struct gicv2 *s = vmb_zalloc(sizeof(*s));
-	struct vmb_gic_desc *g = &s->desc;
-	struct vmb_board *b = dev->board;
-	uint64_t spis = vmb_dev_prop_u64(dev, "spis");
+	struct vmb_gic_desc *g = &s->gic.desc;
+	unsigned ncpus = dev->board->ncpus;
 
 	dev->priv = s;
-	s->dev = dev;
-	g->version = 2;
-	g->dev = dev;
-	g->dist_base = dev->base;
-	g->dist_size = dev->size;
-	if (b->ncpus > 8)
+	if (ncpus > 8)
 		return vmb_errf(err, &dev->spec->type_loc, "gic-v2 '%s' serves at most "
 				"8 CPUs, this machine has %u; use a gic-v3", dev->name,
-				b->ncpus);
-	if (spis < 32 || spis > 960 || spis % 32)
-		return vmb_errf(err, vmb_dev_prop_loc(dev, "spis"), "gic-v2 '%s': spis "
-				"must be a multiple of 32 from 32 to 960", dev->name);
-	g->nr_spis = (unsigned)spis;
-	if (!vmb_dev_prop_node(dev, "cpu-base"))
-		return vmb_errf(err, &dev->spec->loc, "missing required field "
-				"'cpu-base' in gic-v2 device '%s'", dev->name);
-	g->cpu_base = vmb_dev_prop_u64(dev, "cpu-base");
+				ncpus);
+	if (vmb_gic_init(&s->gic, dev, &gicv2_model, err) ||
+	    vmb_gic_prop_base(dev, "cpu-base", &g->cpu_base, err))
+		return -1;
 	g->cpu_size = vmb_dev_prop_u64(dev, "cpu-size");
 	if (vmb_dev_prop_node(dev, "v2m-base")) {
 		g->has_v2m = true;
@@ -204,17 +179,7 @@ static int gicv2_create(struct vmb_device *dev, struct vmb_err *err)
 					"(%u)", dev->name, g->v2m_spi_base,
 					g->v2m_spi_base + g->v2m_nr_spis - 1, g->nr_spis);
 	}
-	if (vmb_gic_check_spis(dev, g->nr_spis, err))
-		return -1;
-	if (!vmb_board_map_mmio(b, dev, "dist", g->dist_base, g->dist_size,
-				&dist_ops, s, NULL, err) ||
-	    !vmb_board_map_mmio(b, dev, "cpu", g->cpu_base, g->cpu_size,
-				&cpu_ops, s, NULL, err))
-		return -1;
-	if (g->has_v2m && !vmb_board_map_mmio(b, dev, "v2m", g->v2m_base, g->v2m_size,
-					      &v2m_ops, s, NULL, err))
-		return -1;
-	return 0;
+	return vmb_gic_map(&s->gic, err);
 }
 
 static void gicv2_reset(struct vmb_device *dev)
@@ -223,38 +188,6 @@ static void gicv2_reset(struct vmb_device *dev)
 
 	s->dctlr = s->cctlr = s->pmr = s->abpr = 0;
 	s->bpr = 2;
-}
-
-/* Node and property choices of QEMU 7.2 create_gic()/fdt_add_v2m_gic_node(). */
-static int gicv2_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err)
-{
-	struct gicv2 *s = dev->priv;
-	const struct vmb_gic_desc *g = &s->desc;
-	uint64_t reg[4] = { g->dist_base, g->dist_size, g->cpu_base, g->cpu_size };
-	uint64_t v2m_reg[2] = { g->v2m_base, g->v2m_size };
-	int node, v2m;
-
-	node = vmb_fdt_add_node(f, 0, "intc", g->dist_base, err);
-	if (node < 0 ||
-	    vmb_fdt_prop_u32(f, node, "#interrupt-cells", 3, err) ||
-	    vmb_fdt_prop_empty(f, node, "interrupt-controller", err) ||
-	    vmb_fdt_prop_u32(f, node, "#address-cells", 2, err) ||
-	    vmb_fdt_prop_u32(f, node, "#size-cells", 2, err) ||
-	    vmb_fdt_prop_empty(f, node, "ranges", err) ||
-	    vmb_fdt_prop_str(f, node, "compatible", "arm,cortex-a15-gic", err) ||
-	    vmb_fdt_prop_reg(f, node, reg, 2, err) ||
-	    vmb_fdt_prop_u32(f, node, "phandle", vmb_fdt_phandle(f, dev->name), err))
-		return -1;
-	if (!g->has_v2m)
-		return 0;
-	v2m = vmb_fdt_add_node(f, node, "v2m", g->v2m_base, err);
-	if (v2m < 0 ||
-	    vmb_fdt_prop_str(f, v2m, "compatible", "arm,gic-v2m-frame", err) ||
-	    vmb_fdt_prop_empty(f, v2m, "msi-controller", err) ||
-	    vmb_fdt_prop_reg(f, v2m, v2m_reg, 1, err) ||
-	    vmb_fdt_prop_u32(f, v2m, "phandle", vmb_fdt_phandle(f, "v2m"), err))
-		return -1;
-	return 0;
 }
 
 static void gicv2_destroy(struct vmb_device *dev)
@@ -284,7 +217,7 @@ static const struct vmb_device_type gicv2_type = {
 	.max_irqs = 0,
 	.create = gicv2_create,
 	.reset = gicv2_reset,
-	.fdt_node = gicv2_fdt,
+	.fdt_node = vmb_gic_fdt,
 	.destroy = gicv2_destroy,
 };
 

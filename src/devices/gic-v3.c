@@ -52,23 +52,22 @@
 #define ID_BASE		0xffd0
 
 struct gicv3 {
-	struct vmb_gic_desc desc; /* first: vmb_gic_describe copies it */
-	struct vmb_device *dev;
+	struct vmb_gic gic; /* first: gic.c's state */
 	uint32_t dctlr, its_ctlr;
 	uint32_t *waker;          /* per CPU */
 };
 
-static uint32_t dist_word(void *opaque, uint64_t off)
+static uint32_t dist_word(struct vmb_gic *gic, uint64_t off)
 {
-	struct gicv3 *s = opaque;
+	struct gicv3 *s = (struct gicv3 *)gic;
 	uint32_t v = 0;
 
 	switch (off) {
 	case GICD_CTLR:
 		return s->dctlr | GICD_CTLR_ARE_NS | GICD_CTLR_DS;
 	case GICD_TYPER:
-		v = (s->desc.nr_spis + 32) / 32 - 1;
-		if (s->desc.has_its)
+		v = (gic->desc.nr_spis + 32) / 32 - 1;
+		if (gic->desc.has_its)
 			v |= 1u << 17 | 15u << 19;
 		else
 			v |= 9u << 19;
@@ -81,23 +80,19 @@ static uint32_t dist_word(void *opaque, uint64_t off)
 	return 0;
 }
 
-static uint64_t dist_read(void *opaque, uint64_t off, unsigned size)
+static void dist_write(struct vmb_gic *gic, uint64_t off, uint64_t val, unsigned size)
 {
-	return vmb_gic_read_words(dist_word, opaque, off, size);
-}
-
-static void dist_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
-{
-	struct gicv3 *s = opaque;
+	struct gicv3 *s = (struct gicv3 *)gic;
 
 	if (off == GICD_CTLR && size >= 4)
 		s->dctlr = (uint32_t)val & 3;
 }
 
-static uint32_t redist_word(void *opaque, uint64_t off)
+static uint32_t redist_word(struct vmb_gic *gic, uint64_t off)
 {
-	struct gicv3 *s = opaque;
-	unsigned ncpus = s->dev->board->ncpus, cpu = (unsigned)(off / VMB_GIC_REDIST_STRIDE);
+	struct gicv3 *s = (struct gicv3 *)gic;
+	unsigned ncpus = gic->dev->board->ncpus;
+	unsigned cpu = (unsigned)(off / VMB_GIC_REDIST_STRIDE);
 	uint64_t fo = off % VMB_GIC_REDIST_STRIDE, mpidr;
 	uint32_t v = 0;
 
@@ -109,7 +104,7 @@ static uint32_t redist_word(void *opaque, uint64_t off)
 		return IIDR_ARM;
 	case GICR_TYPER:
 		return cpu << 8 | (cpu == ncpus - 1 ? 1u << 4 : 0) |
-		       (s->desc.has_its ? 1u : 0);
+		       (gic->desc.has_its ? 1u : 0);
 	case GICR_TYPER + 4:
 		return (uint32_t)((mpidr & 0xffffff) | ((mpidr >> 32) & 0xff) << 24);
 	case GICR_WAKER:
@@ -120,24 +115,19 @@ static uint32_t redist_word(void *opaque, uint64_t off)
 	return 0;
 }
 
-static uint64_t redist_read(void *opaque, uint64_t off, unsigned size)
+static void redist_write(struct vmb_gic *gic, uint64_t off, uint64_t val, unsigned size)
 {
-	return vmb_gic_read_words(redist_word, opaque, off, size);
-}
-
-static void redist_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
-{
-	struct gicv3 *s = opaque;
+	struct gicv3 *s = (struct gicv3 *)gic;
 	unsigned cpu = (unsigned)(off / VMB_GIC_REDIST_STRIDE);
 
-	if (cpu < s->dev->board->ncpus && off % VMB_GIC_REDIST_STRIDE == GICR_WAKER &&
+	if (cpu < gic->dev->board->ncpus && off % VMB_GIC_REDIST_STRIDE == GICR_WAKER &&
 	    size >= 4)
 		s->waker[cpu] = (val & WAKER_PS) ? WAKER_PS | WAKER_CA : 0;
 }
 
-static uint32_t its_word(void *opaque, uint64_t off)
+static uint32_t its_word(struct vmb_gic *gic, uint64_t off)
 {
-	struct gicv3 *s = opaque;
+	struct gicv3 *s = (struct gicv3 *)gic;
 	uint32_t v = 0;
 
 	switch (off) {
@@ -153,46 +143,36 @@ static uint32_t its_word(void *opaque, uint64_t off)
 	return 0;
 }
 
-static uint64_t its_read(void *opaque, uint64_t off, unsigned size)
+static void its_write(struct vmb_gic *gic, uint64_t off, uint64_t val, unsigned size)
 {
-	return vmb_gic_read_words(its_word, opaque, off, size);
-}
-
-static void its_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
-{
-	struct gicv3 *s = opaque;
+	struct gicv3 *s = (struct gicv3 *)gic;
 
 	if (off == GITS_CTLR && size >= 4)
 		s->its_ctlr = (uint32_t)val & 1;
 }
 
-static const struct vmb_io_ops dist_ops = { .read = dist_read, .write = dist_write };
-static const struct vmb_io_ops redist_ops = { .read = redist_read, .write = redist_write };
-static const struct vmb_io_ops its_ops = { .read = its_read, .write = its_write };
+/* Node and property choices of QEMU 7.2 create_gic()/create_its(). */
+static const struct vmb_gic_model gicv3_model = {
+	.version = 3,
+	.compatible = "arm,gic-v3",
+	.frame_name = "redist",
+	.msi_name = "its",
+	.msi_compatible = "arm,gic-v3-its",
+	.dist = { dist_word, dist_write },
+	.frame = { redist_word, redist_write },
+	.msi = { its_word, its_write },
+};
 
 static int gicv3_create(struct vmb_device *dev, struct vmb_err *err)
 {
 	struct gicv3 *s = vmb_zalloc(sizeof(*s));
-	struct vmb_gic_desc *g = &s->desc;
-	struct vmb_board *b = dev->board;
-	uint64_t spis = vmb_dev_prop_u64(dev, "spis");
-	unsigned ncpus = b->ncpus ? b->ncpus : 1;
+	struct vmb_gic_desc *g = &s->gic.desc;
+	unsigned ncpus = dev->board->ncpus ? dev->board->ncpus : 1;
 
-	dev->priv = s;
-	s->dev = dev;
 	s->waker = vmb_zalloc(ncpus * sizeof(*s->waker));
-	g->version = 3;
-	g->dev = dev;
-	g->dist_base = dev->base;
-	g->dist_size = dev->size;
-	if (spis < 32 || spis > 960 || spis % 32)
-		return vmb_errf(err, vmb_dev_prop_loc(dev, "spis"), "gic-v3 '%s': spis "
-				"must be a multiple of 32 from 32 to 960", dev->name);
-	g->nr_spis = (unsigned)spis;
-	if (!vmb_dev_prop_node(dev, "redist-base"))
-		return vmb_errf(err, &dev->spec->loc, "missing required field "
-				"'redist-base' in gic-v3 device '%s'", dev->name);
-	g->redist_base = vmb_dev_prop_u64(dev, "redist-base");
+	if (vmb_gic_init(&s->gic, dev, &gicv3_model, err) ||
+	    vmb_gic_prop_base(dev, "redist-base", &g->redist_base, err))
+		return -1;
 	g->redist_size = vmb_dev_prop_u64(dev, "redist-size");
 	if (g->redist_size < (uint64_t)ncpus * VMB_GIC_REDIST_STRIDE ||
 	    g->redist_size % 0x10000)
@@ -206,17 +186,7 @@ static int gicv3_create(struct vmb_device *dev, struct vmb_err *err)
 		g->its_base = vmb_dev_prop_u64(dev, "its-base");
 		g->its_size = ITS_SIZE;
 	}
-	if (vmb_gic_check_spis(dev, g->nr_spis, err))
-		return -1;
-	if (!vmb_board_map_mmio(b, dev, "dist", g->dist_base, g->dist_size,
-				&dist_ops, s, NULL, err) ||
-	    !vmb_board_map_mmio(b, dev, "redist", g->redist_base, g->redist_size,
-				&redist_ops, s, NULL, err))
-		return -1;
-	if (g->has_its && !vmb_board_map_mmio(b, dev, "its", g->its_base, g->its_size,
-					      &its_ops, s, NULL, err))
-		return -1;
-	return 0;
+	return vmb_gic_map(&s->gic, err);
 }
 
 static void gicv3_reset(struct vmb_device *dev)
@@ -227,40 +197,6 @@ static void gicv3_reset(struct vmb_device *dev)
 	s->dctlr = s->its_ctlr = 0;
 	for (unsigned i = 0; i < ncpus; i++)
 		s->waker[i] = WAKER_PS | WAKER_CA;
-}
-
-/* Node and property choices of QEMU 7.2 create_gic()/create_its(). */
-static int gicv3_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err)
-{
-	struct gicv3 *s = dev->priv;
-	const struct vmb_gic_desc *g = &s->desc;
-	uint64_t reg[4] = { g->dist_base, g->dist_size, g->redist_base, g->redist_size };
-	uint64_t its_reg[2] = { g->its_base, g->its_size };
-	int node, its;
-
-	node = vmb_fdt_add_node(f, 0, "intc", g->dist_base, err);
-	if (node < 0 ||
-	    vmb_fdt_prop_u32(f, node, "#interrupt-cells", 3, err) ||
-	    vmb_fdt_prop_empty(f, node, "interrupt-controller", err) ||
-	    vmb_fdt_prop_u32(f, node, "#address-cells", 2, err) ||
-	    vmb_fdt_prop_u32(f, node, "#size-cells", 2, err) ||
-	    vmb_fdt_prop_empty(f, node, "ranges", err) ||
-	    vmb_fdt_prop_str(f, node, "compatible", "arm,gic-v3", err) ||
-	    vmb_fdt_prop_u32(f, node, "#redistributor-regions", 1, err) ||
-	    vmb_fdt_prop_reg(f, node, reg, 2, err) ||
-	    vmb_fdt_prop_u32(f, node, "phandle", vmb_fdt_phandle(f, dev->name), err))
-		return -1;
-	if (!g->has_its)
-		return 0;
-	its = vmb_fdt_add_node(f, node, "its", g->its_base, err);
-	if (its < 0 ||
-	    vmb_fdt_prop_str(f, its, "compatible", "arm,gic-v3-its", err) ||
-	    vmb_fdt_prop_empty(f, its, "msi-controller", err) ||
-	    vmb_fdt_prop_u32(f, its, "#msi-cells", 1, err) ||
-	    vmb_fdt_prop_reg(f, its, its_reg, 1, err) ||
-	    vmb_fdt_prop_u32(f, its, "phandle", vmb_fdt_phandle(f, "its"), err))
-		return -1;
-	return 0;
 }
 
 static void gicv3_destroy(struct vmb_device *dev)
@@ -295,7 +231,7 @@ static const struct vmb_device_type gicv3_type = {
 	.max_irqs = 0,
 	.create = gicv3_create,
 	.reset = gicv3_reset,
-	.fdt_node = gicv3_fdt,
+	.fdt_node = vmb_gic_fdt,
 	.destroy = gicv3_destroy,
 };
 

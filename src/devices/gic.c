@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "devices/gic.h"
+#include "fdt/fdt.h"
 
 int vmb_gic_describe(const struct vmb_board *b, struct vmb_gic_desc *out)
 {
@@ -42,22 +43,33 @@ const char *vmb_gic_msi_key(const struct vmb_board *b)
 	return NULL;
 }
 
-uint64_t vmb_gic_read_words(uint32_t (*word)(void *opaque, uint64_t off),
-			    void *opaque, uint64_t off, unsigned size)
+/* Reads of 1, 2, 4 or 8 bytes from aligned 32-bit words (see gic.h). */
+static uint64_t frame_read(void *opaque, uint64_t off, unsigned size)
 {
-	uint64_t aligned = off & ~3ull;
+	const struct vmb_gic_frame *fr = opaque;
+	uint32_t (*word)(struct vmb_gic *gic, uint64_t off) = fr->ops->read_word;
 	uint32_t w;
 
 	if (size == 8)
-		return (off & 3) ? 0 : word(opaque, off) |
-					(uint64_t)word(opaque, off + 4) << 32;
+		return (off & 3) ? 0 : word(fr->gic, off) |
+					(uint64_t)word(fr->gic, off + 4) << 32;
 	if (size == 4 && (off & 3))
 		return 0;
 	if (size == 2 && (off & 1))
 		return 0;
-	w = word(opaque, aligned) >> (8 * (off & 3));
+	w = word(fr->gic, off & ~3ull) >> (8 * (off & 3));
 	return size == 4 ? w : w & ((1u << (8 * size)) - 1);
 }
+
+static void frame_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+	const struct vmb_gic_frame *fr = opaque;
+
+	if (fr->ops->write)
+		fr->ops->write(fr->gic, off, val, size);
+}
+
+static const struct vmb_io_ops frame_io = { .read = frame_read, .write = frame_write };
 
 bool vmb_gic_id_read(unsigned arch_rev, uint64_t off, uint64_t idbase, uint32_t *val)
 {
@@ -73,7 +85,39 @@ bool vmb_gic_id_read(unsigned arch_rev, uint64_t off, uint64_t idbase, uint32_t 
 	return true;
 }
 
-int vmb_gic_check_spis(struct vmb_device *gic, unsigned nr_spis, struct vmb_err *err)
+int vmb_gic_init(struct vmb_gic *gic, struct vmb_device *dev,
+		 const struct vmb_gic_model *model, struct vmb_err *err)
+{
+	struct vmb_gic_desc *g = &gic->desc;
+	uint64_t spis = vmb_dev_prop_u64(dev, "spis");
+
+	dev->priv = gic;
+	gic->dev = dev;
+	gic->model = model;
+	g->version = model->version;
+	g->dev = dev;
+	g->dist_base = dev->base;
+	g->dist_size = dev->size;
+	if (spis < 32 || spis > 960 || spis % 32)
+		return vmb_errf(err, vmb_dev_prop_loc(dev, "spis"), "%s '%s': spis "
+				"must be a multiple of 32 from 32 to 960",
+				dev->type->name, dev->name);
+	g->nr_spis = (unsigned)spis;
+	return 0;
+}
+
+int vmb_gic_prop_base(struct vmb_device *dev, const char *key, uint64_t *gpa,
+		      struct vmb_err *err)
+{
+	if (!vmb_dev_prop_node(dev, key))
+		return vmb_errf(err, &dev->spec->loc, "missing required field "
+				"'%s' in %s device '%s'", key, dev->type->name,
+				dev->name);
+	*gpa = vmb_dev_prop_u64(dev, key);
+	return 0;
+}
+
+static int check_spis(struct vmb_device *gic, unsigned nr_spis, struct vmb_err *err)
 {
 	const struct vmb_spec *s = gic->board->spec;
 
@@ -86,5 +130,80 @@ int vmb_gic_check_spis(struct vmb_device *gic, unsigned nr_spis, struct vmb_err 
 						s->dev[i].name, s->dev[i].irq[j],
 						gic->type->name, gic->name, nr_spis,
 						nr_spis - 1);
+	return 0;
+}
+
+/* GPA range of the second frame (which = 1) or the MSI frame (which = 2);
+ * false for an MSI frame the GIC does not have. */
+static bool frame_range(const struct vmb_gic_desc *g, int which,
+			uint64_t *base, uint64_t *size)
+{
+	bool v2 = g->version == 2;
+
+	if (which == 1) {
+		*base = v2 ? g->cpu_base : g->redist_base;
+		*size = v2 ? g->cpu_size : g->redist_size;
+		return true;
+	}
+	*base = v2 ? g->v2m_base : g->its_base;
+	*size = v2 ? g->v2m_size : g->its_size;
+	return v2 ? g->has_v2m : g->has_its;
+}
+
+int vmb_gic_map(struct vmb_gic *gic, struct vmb_err *err)
+{
+	const struct vmb_gic_model *m = gic->model;
+	const struct vmb_gic_frame_ops *ops[3] = { &m->dist, &m->frame, &m->msi };
+	const char *names[3] = { "dist", m->frame_name, m->msi_name };
+	struct vmb_device *dev = gic->dev;
+	uint64_t base = gic->desc.dist_base, size = gic->desc.dist_size;
+
+	if (check_spis(dev, gic->desc.nr_spis, err))
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		if (i && !frame_range(&gic->desc, i, &base, &size))
+			continue;
+		gic->frame[i].gic = gic;
+		gic->frame[i].ops = ops[i];
+		if (!vmb_board_map_mmio(dev->board, dev, names[i], base, size,
+					&frame_io, &gic->frame[i], NULL, err))
+			return -1;
+	}
+	return 0;
+}
+
+int vmb_gic_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err)
+{
+	const struct vmb_gic *gic = dev->priv;
+	const struct vmb_gic_model *m = gic->model;
+	const struct vmb_gic_desc *g = &gic->desc;
+	bool v3 = g->version == 3;
+	uint64_t reg[4] = { g->dist_base, g->dist_size }, msi_reg[2];
+	bool has_msi = frame_range(g, 2, &msi_reg[0], &msi_reg[1]);
+	int node, msi;
+
+	frame_range(g, 1, &reg[2], &reg[3]);
+	node = vmb_fdt_add_node(f, 0, "intc", g->dist_base, err);
+	if (node < 0 ||
+	    vmb_fdt_prop_u32(f, node, "#interrupt-cells", 3, err) ||
+	    vmb_fdt_prop_empty(f, node, "interrupt-controller", err) ||
+	    vmb_fdt_prop_u32(f, node, "#address-cells", 2, err) ||
+	    vmb_fdt_prop_u32(f, node, "#size-cells", 2, err) ||
+	    vmb_fdt_prop_empty(f, node, "ranges", err) ||
+	    vmb_fdt_prop_str(f, node, "compatible", m->compatible, err) ||
+	    (v3 && vmb_fdt_prop_u32(f, node, "#redistributor-regions", 1, err)) ||
+	    vmb_fdt_prop_reg(f, node, reg, 2, err) ||
+	    vmb_fdt_prop_u32(f, node, "phandle", vmb_fdt_phandle(f, dev->name), err))
+		return -1;
+	if (!has_msi)
+		return 0;
+	msi = vmb_fdt_add_node(f, node, m->msi_name, msi_reg[0], err);
+	if (msi < 0 ||
+	    vmb_fdt_prop_str(f, msi, "compatible", m->msi_compatible, err) ||
+	    vmb_fdt_prop_empty(f, msi, "msi-controller", err) ||
+	    (v3 && vmb_fdt_prop_u32(f, msi, "#msi-cells", 1, err)) ||
+	    vmb_fdt_prop_reg(f, msi, msi_reg, 1, err) ||
+	    vmb_fdt_prop_u32(f, msi, "phandle", vmb_fdt_phandle(f, m->msi_name), err))
+		return -1;
 	return 0;
 }

@@ -54,20 +54,79 @@ uint32_t vmb_gic_ppi_flags(const struct vmb_board *b);
  * NULL if it has none. */
 const char *vmb_gic_msi_key(const struct vmb_board *b);
 
+/* --- for gic-v2.c and gic-v3.c ------------------------------------------ */
+
+struct vmb_gic;
+
 /*
- * For gic-v2.c/gic-v3.c: serve a read of 1, 2, 4 or 8 bytes at off from a
- * function returning aligned 32-bit words (8 bytes = two words, low first;
- * narrower reads take the addressed bytes of the word).
+ * Register model of one GIC frame. gic.c serves reads of 1, 2, 4 or 8 bytes
+ * from read_word (aligned 32-bit words): 8 bytes = two words from a word
+ * boundary, low first; narrower reads take the addressed bytes of the word;
+ * a 4- or 8-byte read off a word boundary or a 2-byte read at an odd offset
+ * reads zero. Writes are passed on as the guest made them (write NULL:
+ * writes ignored).
  */
-uint64_t vmb_gic_read_words(uint32_t (*word)(void *opaque, uint64_t off),
-			    void *opaque, uint64_t off, unsigned size);
+struct vmb_gic_frame_ops {
+	uint32_t (*read_word)(struct vmb_gic *gic, uint64_t off);
+	void (*write)(struct vmb_gic *gic, uint64_t off, uint64_t val, unsigned size);
+};
+
+/* What a GIC device type gives gic.c: its frames' registers and DT names. */
+struct vmb_gic_model {
+	unsigned version;              /* 2 or 3 */
+	const char *compatible;        /* intc node */
+	const char *frame_name;        /* second frame: "cpu" (v2), "redist" (v3) */
+	const char *msi_name;          /* MSI frame "v2m"/"its": region name,
+					* DT node name and phandle key */
+	const char *msi_compatible;
+	struct vmb_gic_frame_ops dist, frame, msi;
+};
+
+/* One mapped frame: the opaque of its MMIO region. */
+struct vmb_gic_frame {
+	struct vmb_gic *gic;
+	const struct vmb_gic_frame_ops *ops;
+};
+
+/* State both device types keep first in theirs. */
+struct vmb_gic {
+	struct vmb_gic_desc desc;      /* first: vmb_gic_describe copies it */
+	struct vmb_device *dev;
+	const struct vmb_gic_model *model;
+	struct vmb_gic_frame frame[3]; /* distributor, second frame, MSI frame */
+};
+
+/*
+ * Start of create(): set dev->priv = gic, fill the description's version,
+ * distributor (the device's base and size) and nr_spis from "spis"
+ * (a multiple of 32 from 32 to 960, else an error at the property).
+ */
+int vmb_gic_init(struct vmb_gic *gic, struct vmb_device *dev,
+		 const struct vmb_gic_model *model, struct vmb_err *err);
+
+/* Read the required address property key into *gpa; error at the device
+ * entry if it is missing. */
+int vmb_gic_prop_base(struct vmb_device *dev, const char *key, uint64_t *gpa,
+		      struct vmb_err *err);
+
+/*
+ * End of create(): check every device's SPIs fit below nr_spis, then map
+ * the distributor, the second frame (v2: cpu_base/size, v3: redist_base/
+ * size) and the MSI frame if the description has one.
+ */
+int vmb_gic_map(struct vmb_gic *gic, struct vmb_err *err);
+
+/*
+ * Write the intc node and its MSI frame child as QEMU 7.2 create_gic(),
+ * fdt_add_v2m_gic_node() and create_its() do (GICv3 adds
+ * #redistributor-regions = 1, its ITS #msi-cells = 1); the fdt_node()
+ * callback of both device types.
+ */
+int vmb_gic_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err);
 
 /* Peripheral/Component ID registers PIDR4-7, PIDR0-3, CIDR0-3 starting at
  * frame offset idbase (GICv2: 0xFD0, GICv3: 0xFFD0), ArchRev in PIDR2
  * bits 7:4. Returns true and sets *val for those offsets. */
 bool vmb_gic_id_read(unsigned arch_rev, uint64_t off, uint64_t idbase, uint32_t *val);
-
-/* For create(): check every device's SPIs fit below nr_spis. */
-int vmb_gic_check_spis(struct vmb_device *gic, unsigned nr_spis, struct vmb_err *err);
 
 #endif

@@ -77,6 +77,7 @@
 #include <unicorn/unicorn.h>
 
 #include "hv/hv.h"
+#include "util/bytes.h"
 
 #define PAGE_SIZE 0x1000ull
 #define PAGE_MASK (~(PAGE_SIZE - 1))
@@ -269,15 +270,6 @@ static int sysreg_set(uc_engine *uc, const struct sysreg *s, uint64_t v)
 	return uc_reg_write(uc, UC_ARM64_REG_CP_REG, &c) == UC_ERR_OK ? 0 : -1;
 }
 
-static uint64_t load_le(const uint8_t *p, unsigned size)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = size; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static uint64_t size_mask(unsigned size)
 {
 	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
@@ -386,7 +378,7 @@ static uint64_t window_read(uc_engine *uc, uint64_t off, unsigned size, void *op
 	off = gpa - r->gpa;
 	/* A flash bank back in read-array mode, not yet remapped as memory. */
 	if (r->romd && r->host)
-		return load_le(r->host + off, size);
+		return vmb_get_le(r->host + off, size);
 	if (!r->ops || !r->ops->read)
 		return 0;
 	b = w->e->b;
@@ -919,7 +911,7 @@ static uint64_t locate_access(struct emu *e, bool store, struct a64_access *out)
 
 		if (!p)
 			return 0;
-		insn = (uint32_t)load_le(p, 4);
+		insn = (uint32_t)vmb_get_le(p, 4);
 		if (a64_decode(insn, &a) && a.store == store) {
 			addr = a64_address(e->uc, &a);
 			for (unsigned k = 0; k < a.n; k++) {
@@ -1155,7 +1147,7 @@ static void wfi_pause(struct emu *e)
 	uint64_t pc = reg_get(e->uc, UC_ARM64_REG_PC);
 	const uint8_t *p = pc >= 4 ? vmb_board_gpa_ptr(e->b, pc - 4, 4) : NULL;
 
-	if (!p || load_le(p, 4) != A64_WFI)
+	if (!p || vmb_get_le(p, 4) != A64_WFI)
 		return;
 	e->wfis++;
 	if (!e->b->stop)

@@ -29,6 +29,7 @@
 #include <linux/kvm.h>
 
 #include "hv/kvm.h"
+#include "util/bytes.h"
 
 #define PAGE_SIZE 4096ull
 
@@ -422,21 +423,6 @@ int vmb_kvm_reset(struct vmb_vm *vm, struct vmb_err *err)
 
 /* ---- the exit loop --------------------------------------------------- */
 
-static uint64_t load_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
-static void store_le(uint8_t *p, unsigned n, uint64_t v)
-{
-	for (unsigned i = 0; i < n; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 static void count_region(struct vmb_kvm_vcpu *v, const struct vmb_addrmap *m,
 			 uint64_t addr, bool pio)
 {
@@ -479,7 +465,7 @@ static int handle_io(struct vmb_kvm_vcpu *v)
 		uint64_t val = 0;
 
 		if (write) {
-			if (vmb_board_pio_write(b, port, size, load_le(data, size)) &&
+			if (vmb_board_pio_write(b, port, size, vmb_get_le(data, size)) &&
 			    unassigned(v, true, true, port, size))
 				return -1;
 		} else {
@@ -488,7 +474,7 @@ static int handle_io(struct vmb_kvm_vcpu *v)
 					return -1;
 				val = ~0ull;
 			}
-			store_le(data, size, val);
+			vmb_put_le(data, size, val);
 		}
 	}
 	return 0;
@@ -508,7 +494,7 @@ static int handle_mmio(struct vmb_kvm_vcpu *v)
 		return vmb_kvm_fault_access(v, false, run->mmio.is_write, gpa, len,
 					    "MMIO access of unsupported width %u", len);
 	if (run->mmio.is_write) {
-		if (vmb_board_mmio_write(b, gpa, len, load_le(run->mmio.data, len)))
+		if (vmb_board_mmio_write(b, gpa, len, vmb_get_le(run->mmio.data, len)))
 			return unassigned(v, false, true, gpa, len);
 		return 0;
 	}
@@ -517,7 +503,7 @@ static int handle_mmio(struct vmb_kvm_vcpu *v)
 			return -1;
 		val = ~0ull;
 	}
-	store_le(run->mmio.data, len, val);
+	vmb_put_le(run->mmio.data, len, val);
 	return 0;
 }
 

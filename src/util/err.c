@@ -43,26 +43,30 @@ void vmb_err_append(struct vmb_err *err, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* "vmb: message\n" on stderr, for vmb_warn and vmb_die. */
+static __attribute__((format(printf, 1, 0))) void vprint(const char *fmt, va_list ap)
+{
+	fputs("vmb: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void vmb_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("vmb: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void vmb_die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("vmb: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 

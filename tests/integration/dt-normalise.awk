@@ -43,6 +43,14 @@ function path_of(depth,    i, p) {
 	return p
 }
 
+# Step into node n ("/" resets to the root); path_of(depth) is its path.
+function enter(n) {
+	if (n == "/")
+		depth = 0
+	else
+		name[++depth] = n
+}
+
 # Cells of a "<...>" value into cell[1..ncell]; returns 0 if not cells.
 function split_cells(v,    s) {
 	if (v !~ /^<[^<>]*>$/)
@@ -173,10 +181,7 @@ function classify(line,    s, eq) {
 FNR == NR {
 	classify($0)
 	if (ltype == "open") {
-		if (lname == "/")
-			depth = 0
-		else
-			name[++depth] = lname
+		enter(lname)
 	} else if (ltype == "close") {
 		depth--
 	} else if (ltype == "prop") {
@@ -197,10 +202,7 @@ FNR == 1 { depth = 0 }
 {
 	classify($0)
 	if (ltype == "open") {
-		if (lname == "/")
-			depth = 0
-		else
-			name[++depth] = lname
+		enter(lname)
 		print path_of(depth) " {}"
 		next
 	}

@@ -6,33 +6,14 @@
 #    neighbouring regions of the map.
 set -u
 VMB=${1:?usage: errors.sh VMB}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
-
-# expect_err NAME EXPECTED-STATUS PATTERN -- vmb args...
-expect_err() {
-	name=$1 want=$2 pat=$3
-	shift 4
-	"$VMB" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	st=$?
-	if [ "$st" -ne "$want" ]; then
-		fail "$name" "exit status $st, expected $want; stderr: $(cat "$tmp/err")"
-	elif ! grep -Eq -- "$pat" "$tmp/err"; then
-		fail "$name" "stderr does not match /$pat/: $(cat "$tmp/err")"
-	else
-		pass "$name"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 cat >"$tmp/typo.yaml" <<'YAML'
 arch: arm64
 cpu:
   count: 1
 YAML
-expect_err unknown-key 1 "typo.yaml:2:1: unknown key 'cpu'.*did you mean 'cpus'" -- check "$tmp/typo.yaml"
+expect_vmb unknown-key 1 err "typo.yaml:2:1: unknown key 'cpu'.*did you mean 'cpus'" -- check "$tmp/typo.yaml"
 
 cat >"$tmp/size.yaml" <<'YAML'
 arch: arm64
@@ -42,7 +23,7 @@ memory:
     base: 0x40000000
     size: 64Q
 YAML
-expect_err bad-size 1 "size.yaml:6:11: .*64Q" -- check "$tmp/size.yaml"
+expect_vmb bad-size 1 err "size.yaml:6:11: .*64Q" -- check "$tmp/size.yaml"
 
 cat >"$tmp/overlap.yaml" <<'YAML'
 arch: arm64
@@ -58,18 +39,18 @@ devices:
     size: 0x200
     irq: 16
 YAML
-expect_err overlap 1 "overlap.yaml:[0-9]+:[0-9]+: .*overlaps.*ram" -- check "$tmp/overlap.yaml"
+expect_vmb overlap 1 err "overlap.yaml:[0-9]+:[0-9]+: .*overlaps.*ram" -- check "$tmp/overlap.yaml"
 
-expect_err unknown-type 1 "unknown device type 'pl012'.*pl011" -- \
+expect_vmb unknown-type 1 err "unknown device type 'pl012'.*pl011" -- \
 	check machines/virt.yaml --set devices.uart0.type=pl012
-expect_err missing-file 1 "cannot open|No such file" -- \
+expect_vmb missing-file 1 err "cannot open|No such file" -- \
 	run machines/virt.yaml --firmware "$tmp/nonexistent.bin"
-expect_err usage 64 "missing MACHINE|[Uu]sage" -- run
+expect_vmb usage 64 err "missing MACHINE|[Uu]sage" -- run
 
 # A guest that reads 0x50000000, which nothing on virt owns:
 #   movz x1, #0x5000, lsl #16 ; ldr w0, [x1]
 printf '\001\000\252\322\040\000\100\271' >"$tmp/crash.bin"
-expect_err crash-report 2 "0x0*50000000" -- \
+expect_vmb crash-report 2 err "0x0*50000000" -- \
 	run machines/virt.yaml --accel emu --kernel "$tmp/crash.bin"
 if grep -Eq "ldr[[:space:]]+w0, \[x1\]" "$tmp/err" &&
    grep -Eq "x1 *[:=]? *0x0*50000000|x1 +0*50000000" "$tmp/err" &&

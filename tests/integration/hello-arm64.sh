@@ -9,11 +9,7 @@ set -u
 VMB=${1:?usage: hello-arm64.sh VMB}
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 K=$ROOT/kernels/build/arm64
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 if [ ! -f "$K/hello.bin" ] || [ ! -f "$K/hello.elf" ]; then
 	fail hello-arm64 "$K/hello.bin missing: run 'make kernels'"

@@ -12,11 +12,7 @@ VMB=${1:?usage: x86_64.sh VMB}
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 K=$ROOT/kernels/build/x86_64
 M=$ROOT/machines/microvm-x86_64.yaml
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 if [ "$(uname -m)" != x86_64 ]; then
 	echo "SKIP x86_64: the host is $(uname -m), KVM runs x86_64 guests on x86_64 hosts"

@@ -17,6 +17,9 @@
 #include "arch/boot.h"
 #include "arch/elf.h"
 #include "board/board.h"
+#include "util/bytes.h"
+
+#include "fixture.h"
 
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE (64ull << 20)
@@ -24,35 +27,17 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
 /* An Image of len bytes whose code words are recognisable. */
 static uint8_t *make_image(size_t len, uint64_t text_offset, uint64_t image_size,
 			   uint64_t flags)
 {
 	uint8_t *b = calloc(1, len);
 
-	put32(b, 0x14000010);        /* b +0x40 */
-	put64(b + 0x08, text_offset);
-	put64(b + 0x10, image_size);
-	put64(b + 0x18, flags);
-	put32(b + 0x38, VMB_ARM64_IMAGE_MAGIC);
+	vmb_put_le32(b, 0x14000010);        /* b +0x40 */
+	vmb_put_le64(b + 0x08, text_offset);
+	vmb_put_le64(b + 0x10, image_size);
+	vmb_put_le64(b + 0x18, flags);
+	vmb_put_le32(b + 0x38, VMB_ARM64_IMAGE_MAGIC);
 	return b;
 }
 
@@ -100,16 +85,10 @@ static struct fixture *fx_new(bool rom)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
-	fx->spec.name = "test";
-	fx->spec.arch = VMB_ARCH_ARM64;
-	fx->spec.ncpus = 1;
-	fx->spec.cpu_model = "cortex-a57";
-	fx->spec.mem = fx->mem;
-	fx->mem[0] = (struct vmb_mem_spec){ .name = "ram", .kind = VMB_MEM_RAM,
-					    .base = RAM_BASE, .size = RAM_SIZE };
-	fx->mem[1] = (struct vmb_mem_spec){ .name = "rom", .kind = VMB_MEM_ROM,
-					    .base = 0, .size = MiB };
-	fx->spec.nmem = rom ? 2 : 1;
+	fx_spec_init(&fx->spec, fx->mem, "test", VMB_ARCH_ARM64, 1);
+	fx_spec_add_mem(&fx->spec, "ram", VMB_MEM_RAM, RAM_BASE, RAM_SIZE);
+	if (rom)
+		fx_spec_add_mem(&fx->spec, "rom", VMB_MEM_ROM, 0, MiB);
 	return fx;
 }
 
@@ -141,13 +120,48 @@ static int fx_boot(struct fixture *fx, struct vmb_boot_state *st, struct vmb_err
 	return vmb_boot_prepare(fx->b, st, err);
 }
 
-static void assert_contains(const char *s, const char *sub)
+/* The kernel: a 0x2000-byte Image file with this header. */
+static void fx_kernel_image(struct fixture *fx, uint64_t text_offset,
+			    uint64_t image_size)
 {
-	if (!strstr(s, sub))
-		fail_msg("expected \"%s\" in \"%s\"", sub, s);
+	uint8_t *img = make_image(0x2000, text_offset, image_size, 0);
+
+	fx->spec.boot.kernel = fx_file(fx, img, 0x2000);
+	free(img);
+}
+
+/* Boot preparation must succeed; fails the test with the message if not. */
+static void boot_ok(struct fixture *fx, struct vmb_boot_state *st)
+{
+	struct vmb_err err;
+
+	if (fx_boot(fx, st, &err))
+		fail_msg("%s", err.msg);
+}
+
+/* Boot preparation must fail with want in the message (left in *err). */
+static void boot_fails(struct fixture *fx, struct vmb_err *err, const char *want)
+{
+	struct vmb_boot_state st;
+
+	assert_int_equal(fx_boot(fx, &st, err), -1);
+	assert_contains(err->msg, want);
 }
 
 /* ---- Image header ------------------------------------------------------- */
+
+/* The first hdr_len bytes of an Image of file_size bytes must be refused
+ * with want in the message. */
+static void image_fails(const uint8_t *b, size_t hdr_len, uint64_t file_size,
+			const char *want)
+{
+	struct vmb_arm64_image img;
+	struct vmb_err err = { "" };
+
+	assert_int_equal(vmb_arm64_image_parse(b, hdr_len, file_size, "Image", &img,
+					       &err), -1);
+	assert_contains(err.msg, want);
+}
 
 static void test_image_good(void **state)
 {
@@ -197,37 +211,27 @@ static void test_image_bad_magic(void **state)
 static void test_image_truncated(void **state)
 {
 	uint8_t *b = make_image(64, 0, 0x10000, 0);
-	struct vmb_arm64_image img;
-	struct vmb_err err = { "" };
 
 	/* Magic present, header cut short at 0x3e bytes. */
-	assert_int_equal(vmb_arm64_image_parse(b, 0x3e, 0x3e, "Image", &img, &err), -1);
-	assert_contains(err.msg, "'Image': truncated arm64 Image");
+	image_fails(b, 0x3e, 0x3e, "'Image': truncated arm64 Image");
 	/* Header only, no code behind it. */
-	assert_int_equal(vmb_arm64_image_parse(b, 64, 64, "Image", &img, &err), -1);
-	assert_contains(err.msg, "truncated");
+	image_fails(b, 64, 64, "truncated");
 	free(b);
 }
 
 static void test_image_size_smaller_than_file(void **state)
 {
 	uint8_t *b = make_image(4096, 0, 0x800, 0);
-	struct vmb_arm64_image img;
-	struct vmb_err err = { "" };
 
-	assert_int_equal(vmb_arm64_image_parse(b, 64, 4096, "Image", &img, &err), -1);
-	assert_contains(err.msg, "image_size is only 2048");
+	image_fails(b, 64, 4096, "image_size is only 2048");
 	free(b);
 }
 
 static void test_image_absurd_offsets(void **state)
 {
 	uint8_t *b = make_image(4096, 1ull << 60, 0x10000, 0);
-	struct vmb_arm64_image img;
-	struct vmb_err err = { "" };
 
-	assert_int_equal(vmb_arm64_image_parse(b, 64, 4096, "Image", &img, &err), -1);
-	assert_contains(err.msg, "48-bit");
+	image_fails(b, 64, 4096, "48-bit");
 	free(b);
 }
 
@@ -252,24 +256,24 @@ static uint8_t *make_elf(uint16_t machine, uint64_t entry, const struct seg *s,
 	b[4] = 2;
 	b[5] = 1;
 	b[6] = 1;
-	put16(b + 0x10, 2);
-	put16(b + 0x12, machine);
-	put32(b + 0x14, 1);
-	put64(b + 0x18, entry);
-	put64(b + 0x20, 64);
-	put16(b + 0x34, 64);
-	put16(b + 0x36, 56);
-	put16(b + 0x38, (uint16_t)n);
+	vmb_put_le16(b + 0x10, 2);
+	vmb_put_le16(b + 0x12, machine);
+	vmb_put_le32(b + 0x14, 1);
+	vmb_put_le64(b + 0x18, entry);
+	vmb_put_le64(b + 0x20, 64);
+	vmb_put_le16(b + 0x34, 64);
+	vmb_put_le16(b + 0x36, 56);
+	vmb_put_le16(b + 0x38, (uint16_t)n);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *ph = b + 64 + 56 * i;
 
-		put32(ph, 1);
-		put32(ph + 4, 7);
-		put64(ph + 0x08, off);
-		put64(ph + 0x10, s[i].vaddr);
-		put64(ph + 0x18, s[i].paddr);
-		put64(ph + 0x20, s[i].filesz);
-		put64(ph + 0x28, s[i].memsz);
+		vmb_put_le32(ph, 1);
+		vmb_put_le32(ph + 4, 7);
+		vmb_put_le64(ph + 0x08, off);
+		vmb_put_le64(ph + 0x10, s[i].vaddr);
+		vmb_put_le64(ph + 0x18, s[i].paddr);
+		vmb_put_le64(ph + 0x20, s[i].filesz);
+		vmb_put_le64(ph + 0x28, s[i].memsz);
 		memset(b + off, 0x11 * (int)(i + 1), s[i].filesz);
 		off += s[i].filesz;
 	}
@@ -309,6 +313,18 @@ static void test_elf_load(void **state)
 	fx_free(fx);
 }
 
+/* The first len bytes of elf must be refused by the aarch64 ELF loader with
+ * want in the message (left in *err). */
+static void elf_fails(struct vmb_board *b, const uint8_t *elf, size_t len,
+		      struct vmb_err *err, const char *want)
+{
+	struct vmb_elf_info info;
+
+	assert_int_equal(vmb_elf_load(b, elf, len, "k.elf", VMB_EM_AARCH64, &info,
+				      err), -1);
+	assert_contains(err->msg, want);
+}
+
 static void test_elf_errors(void **state)
 {
 	struct fixture *fx = fx_new(false);
@@ -322,24 +338,20 @@ static void test_elf_errors(void **state)
 
 	/* Wrong machine. */
 	elf = make_elf(VMB_EM_X86_64, RAM_BASE, &s, 1, &len);
-	assert_int_equal(vmb_elf_load(b, elf, len, "k.elf", VMB_EM_AARCH64, &info, &err), -1);
-	assert_contains(err.msg, "machine 62");
+	elf_fails(b, elf, len, &err, "machine 62");
 	free(elf);
 
 	/* 32-bit. */
 	elf = make_elf(VMB_EM_AARCH64, RAM_BASE, &s, 1, &len);
 	elf[4] = 1;
-	assert_int_equal(vmb_elf_load(b, elf, len, "k.elf", VMB_EM_AARCH64, &info, &err), -1);
-	assert_contains(err.msg, "64-bit");
+	elf_fails(b, elf, len, &err, "64-bit");
 	free(elf);
 
 	/* Segment data beyond the end of the file. */
 	elf = make_elf(VMB_EM_AARCH64, RAM_BASE, &s, 1, &len);
-	assert_int_equal(vmb_elf_load(b, elf, len - 1, "k.elf", VMB_EM_AARCH64, &info, &err), -1);
-	assert_contains(err.msg, "beyond the end of the file");
+	elf_fails(b, elf, len - 1, &err, "beyond the end of the file");
 	/* Program headers cut off. */
-	assert_int_equal(vmb_elf_load(b, elf, 100, "k.elf", VMB_EM_AARCH64, &info, &err), -1);
-	assert_contains(err.msg, "program headers");
+	elf_fails(b, elf, 100, &err, "program headers");
 	free(elf);
 
 	/* Linked for virt (0x40000000): not in this board's RAM, and guest
@@ -347,23 +359,21 @@ static void test_elf_errors(void **state)
 	s.paddr = s.vaddr = 0x40000000;
 	ram[0] = 0x5a;
 	elf = make_elf(VMB_EM_AARCH64, 0x40000000, &s, 1, &len);
-	assert_int_equal(vmb_elf_load(b, elf, len, "k.elf", VMB_EM_AARCH64, &info, &err), -1);
-	assert_contains(err.msg, "'k.elf': segment 0 [0x40000000-0x40000100) is not in RAM");
+	elf_fails(b, elf, len, &err,
+		  "'k.elf': segment 0 [0x40000000-0x40000100) is not in RAM");
 	assert_contains(err.msg, "'ram' starts at 0x80000000");
 	free(elf);
 
 	/* Runs off the end of RAM. */
 	s.paddr = s.vaddr = RAM_BASE + RAM_SIZE - 0x80;
 	elf = make_elf(VMB_EM_AARCH64, s.paddr, &s, 1, &len);
-	assert_int_equal(vmb_elf_load(b, elf, len, "k.elf", VMB_EM_AARCH64, &info, &err), -1);
-	assert_contains(err.msg, "runs past the end of 'ram'");
+	elf_fails(b, elf, len, &err, "runs past the end of 'ram'");
 	free(elf);
 
 	/* Entry outside every segment. */
 	s.paddr = s.vaddr = RAM_BASE;
 	elf = make_elf(VMB_EM_AARCH64, RAM_BASE + 0x1000, &s, 1, &len);
-	assert_int_equal(vmb_elf_load(b, elf, len, "k.elf", VMB_EM_AARCH64, &info, &err), -1);
-	assert_contains(err.msg, "entry point");
+	elf_fails(b, elf, len, &err, "entry point");
 	assert_int_equal(ram[0], 0x5a);
 	free(elf);
 
@@ -379,7 +389,6 @@ static void test_boot_image_placement(void **state)
 {
 	struct fixture *fx = fx_new(false);
 	struct vmb_boot_state st;
-	struct vmb_err err;
 	size_t dlen;
 	void *dtb = make_user_dtb(&dlen);
 	uint8_t *img = make_image(0x3000, 0, 0x600000, 0xa);
@@ -393,8 +402,7 @@ static void test_boot_image_placement(void **state)
 	fx->spec.boot.initrd = fx_file(fx, initrd, sizeof(initrd));
 	fx->spec.boot.dtb = fx_file(fx, dtb, dlen);
 	fx->spec.boot.cmdline = "console=ttyAMA0";
-	if (fx_boot(fx, &st, &err))
-		fail_msg("%s", err.msg);
+	boot_ok(fx, &st);
 
 	/* text_offset 0: at the 2 MiB aligned start of RAM. */
 	assert_int_equal(st.pc, RAM_BASE);
@@ -428,21 +436,17 @@ static void test_boot_image_text_offset_and_big_kernel(void **state)
 {
 	struct fixture *fx = fx_new(false);
 	struct vmb_boot_state st;
-	struct vmb_err err;
 	size_t dlen;
 	void *dtb = make_user_dtb(&dlen);
+
 	/* Legacy kernel: text_offset 0x80000. A 40 MiB image_size pushes the
 	 * initrd/DTB area above the kernel. */
-	uint8_t *img = make_image(0x2000, 0x80000, 40 * MiB, 0);
-
-	fx->spec.boot.kernel = fx_file(fx, img, 0x2000);
+	fx_kernel_image(fx, 0x80000, 40 * MiB);
 	fx->spec.boot.dtb = fx_file(fx, dtb, dlen);
-	if (fx_boot(fx, &st, &err))
-		fail_msg("%s", err.msg);
+	boot_ok(fx, &st);
 	assert_int_equal(st.pc, RAM_BASE + 0x80000);
 	/* Kernel ends at +0x80000 + 40M; DTB on the next 2 MiB boundary. */
 	assert_int_equal(st.x[0], RAM_BASE + 42 * MiB);
-	free(img);
 	free(dtb);
 	fx_free(fx);
 }
@@ -450,66 +454,50 @@ static void test_boot_image_text_offset_and_big_kernel(void **state)
 static void test_boot_image_too_big(void **state)
 {
 	struct fixture *fx = fx_new(false);
-	struct vmb_boot_state st;
 	struct vmb_err err;
-	uint8_t *img = make_image(0x2000, 0, 128 * MiB, 0);
 
-	fx->spec.boot.kernel = fx_file(fx, img, 0x2000);
-	assert_int_equal(fx_boot(fx, &st, &err), -1);
-	assert_contains(err.msg, fx->spec.boot.kernel);
+	fx_kernel_image(fx, 0, 128 * MiB);
+	boot_fails(fx, &err, fx->spec.boot.kernel);
 	assert_contains(err.msg, "does not fit in RAM 'ram', which ends at 0x84000000");
-	free(img);
 	fx_free(fx);
 }
 
 static void test_boot_image_malformed(void **state)
 {
 	struct fixture *fx = fx_new(false);
-	struct vmb_boot_state st;
 	struct vmb_err err;
-	uint8_t *img = make_image(0x2000, 0, 0x1000, 0);
 
 	/* Magic, but the file is bigger than its image_size: not silently
 	 * loaded as a raw binary. */
-	fx->spec.boot.kernel = fx_file(fx, img, 0x2000);
-	assert_int_equal(fx_boot(fx, &st, &err), -1);
-	assert_contains(err.msg, "malformed arm64 Image");
-	free(img);
+	fx_kernel_image(fx, 0, 0x1000);
+	boot_fails(fx, &err, "malformed arm64 Image");
 	fx_free(fx);
 }
 
 static void test_boot_kernel_address_alignment(void **state)
 {
 	struct fixture *fx = fx_new(false);
-	struct vmb_boot_state st;
 	struct vmb_err err;
-	uint8_t *img = make_image(0x2000, 0, 0x10000, 0);
 
-	fx->spec.boot.kernel = fx_file(fx, img, 0x2000);
+	fx_kernel_image(fx, 0, 0x10000);
 	fx->spec.boot.has_kernel_addr = true;
 	fx->spec.boot.kernel_addr = RAM_BASE + 0x100000;
-	assert_int_equal(fx_boot(fx, &st, &err), -1);
-	assert_contains(err.msg, "2 MiB boundary");
-	free(img);
+	boot_fails(fx, &err, "2 MiB boundary");
 	fx_free(fx);
 }
 
 static void test_boot_overlap(void **state)
 {
 	struct fixture *fx = fx_new(false);
-	struct vmb_boot_state st;
 	struct vmb_err err;
-	uint8_t *img = make_image(0x2000, 0, 4 * MiB, 0);
 	uint8_t initrd[64] = { 0 };
 
-	fx->spec.boot.kernel = fx_file(fx, img, 0x2000);
+	fx_kernel_image(fx, 0, 4 * MiB);
 	fx->spec.boot.initrd = fx_file(fx, initrd, sizeof(initrd));
 	fx->spec.boot.has_initrd_addr = true;
 	fx->spec.boot.initrd_addr = RAM_BASE + 2 * MiB;
-	assert_int_equal(fx_boot(fx, &st, &err), -1);
-	assert_contains(err.msg, "overlaps initrd");
+	boot_fails(fx, &err, "overlaps initrd");
 	assert_contains(err.msg, "[0x80000000-0x80400000)");
-	free(img);
 	fx_free(fx);
 }
 
@@ -526,18 +514,15 @@ static void test_boot_dtb_address(void **state)
 	fx->spec.boot.dtb = fx_file(fx, dtb, dlen);
 	fx->spec.boot.has_dtb_addr = true;
 	fx->spec.boot.dtb_addr = RAM_BASE + 0x1004;
-	assert_int_equal(fx_boot(fx, &st, &err), -1);
-	assert_contains(err.msg, "8-byte aligned");
+	boot_fails(fx, &err, "8-byte aligned");
 
 	fx->spec.boot.dtb_addr = RAM_BASE + 0x1000;
-	if (fx_boot(fx, &st, &err))
-		fail_msg("%s", err.msg);
+	boot_ok(fx, &st);
 	assert_int_equal(st.x[0], RAM_BASE + 0x1000);
 
 	/* Past the end of RAM. */
 	fx->spec.boot.dtb_addr = RAM_BASE + RAM_SIZE - 8;
-	assert_int_equal(fx_boot(fx, &st, &err), -1);
-	assert_contains(err.msg, "does not fit in RAM");
+	boot_fails(fx, &err, "does not fit in RAM");
 	free(dtb);
 	fx_free(fx);
 }
@@ -546,7 +531,6 @@ static void test_boot_raw_and_entry(void **state)
 {
 	struct fixture *fx = fx_new(false);
 	struct vmb_boot_state st;
-	struct vmb_err err;
 	uint8_t raw[256];
 	size_t dlen;
 	void *dtb = make_user_dtb(&dlen);
@@ -554,8 +538,7 @@ static void test_boot_raw_and_entry(void **state)
 	memset(raw, 0x77, sizeof(raw));
 	fx->spec.boot.kernel = fx_file(fx, raw, sizeof(raw));
 	fx->spec.boot.dtb = fx_file(fx, dtb, dlen);
-	if (fx_boot(fx, &st, &err))
-		fail_msg("%s", err.msg);
+	boot_ok(fx, &st);
 	assert_int_equal(st.pc, RAM_BASE);
 	assert_int_equal(st.x[0], RAM_BASE + 32 * MiB);
 	assert_memory_equal(vmb_board_gpa_ptr(fx->b, RAM_BASE, 256), raw, 256);
@@ -564,8 +547,7 @@ static void test_boot_raw_and_entry(void **state)
 	fx->spec.boot.kernel_addr = RAM_BASE + 0x10000;
 	fx->spec.boot.has_entry = true;
 	fx->spec.boot.entry = RAM_BASE + 0x10080;
-	if (fx_boot(fx, &st, &err))
-		fail_msg("%s", err.msg);
+	boot_ok(fx, &st);
 	assert_int_equal(st.pc, RAM_BASE + 0x10080);
 	free(dtb);
 	fx_free(fx);
@@ -582,8 +564,7 @@ static void test_boot_firmware(void **state)
 	memset(fw, 0xd5, sizeof(fw));
 	fx->spec.boot.firmware = fx_file(fx, fw, sizeof(fw));
 	/* Generated tree (fdt.c), at the very start of RAM, as QEMU -bios. */
-	if (fx_boot(fx, &st, &err))
-		fail_msg("%s", err.msg);
+	boot_ok(fx, &st);
 	assert_int_equal(st.pc, 0);
 	assert_int_equal(st.x[0] | st.x[1] | st.x[2] | st.x[3], 0);
 	assert_int_equal(st.dtb, RAM_BASE);
@@ -595,36 +576,30 @@ static void test_boot_firmware(void **state)
 	vmb_board_destroy(fx->b);
 	fx->b = NULL;
 	fx->mem[1].size = 256;
-	assert_int_equal(fx_boot(fx, &st, &err), -1);
-	assert_contains(err.msg, fx->spec.boot.firmware);
+	boot_fails(fx, &err, fx->spec.boot.firmware);
 	fx_free(fx);
 }
 
 static void test_boot_nothing(void **state)
 {
 	struct fixture *fx = fx_new(false);
-	struct vmb_boot_state st;
 	struct vmb_err err;
 
-	assert_int_equal(fx_boot(fx, &st, &err), -1);
-	assert_contains(err.msg, "nothing to boot");
+	boot_fails(fx, &err, "nothing to boot");
 	fx_free(fx);
 }
 
 static void test_boot_empty_files(void **state)
 {
 	struct fixture *fx = fx_new(false);
-	struct vmb_boot_state st;
 	struct vmb_err err;
 	uint8_t raw[64] = { 0 };
 
 	fx->spec.boot.kernel = fx_file(fx, raw, 0);
-	assert_int_equal(fx_boot(fx, &st, &err), -1);
-	assert_contains(err.msg, "is empty");
+	boot_fails(fx, &err, "is empty");
 	fx->spec.boot.kernel = fx_file(fx, raw, sizeof(raw));
 	fx->spec.boot.initrd = fx_file(fx, raw, 0);
-	assert_int_equal(fx_boot(fx, &st, &err), -1);
-	assert_contains(err.msg, "initrd");
+	boot_fails(fx, &err, "initrd");
 	assert_contains(err.msg, "is empty");
 	fx_free(fx);
 }
@@ -632,14 +607,12 @@ static void test_boot_empty_files(void **state)
 static void test_boot_bad_user_dtb(void **state)
 {
 	struct fixture *fx = fx_new(false);
-	struct vmb_boot_state st;
 	struct vmb_err err;
 	uint8_t raw[64] = { 0 };
 
 	fx->spec.boot.kernel = fx_file(fx, raw, sizeof(raw));
 	fx->spec.boot.dtb = fx_file(fx, "not a dtb at all, no sir", 24);
-	assert_int_equal(fx_boot(fx, &st, &err), -1);
-	assert_contains(err.msg, "is not a valid device tree blob");
+	boot_fails(fx, &err, "is not a valid device tree blob");
 	fx_free(fx);
 }
 

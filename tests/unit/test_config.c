@@ -18,6 +18,8 @@
 #include "config/node.h"
 #include "config/spec.h"
 
+#include "fixture.h"
+
 /* ---- helpers ----------------------------------------------------------- */
 
 static const char *fixtures(void)
@@ -130,15 +132,6 @@ static char *slurp(const char *path, size_t *len)
 	fclose(f);
 	*len = (size_t)n;
 	return buf;
-}
-
-static void spit(const char *path, const char *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, len, f), len);
-	fclose(f);
 }
 
 /* ---- numbers and sizes ------------------------------------------------- */
@@ -805,42 +798,25 @@ static void test_include_cycle(void **state)
 	assert_string_equal(err.msg, want);
 }
 
-/* Errors that need no fixture of their own: written to a temp directory. */
-struct tmpdir {
-	char dir[64];
-	char file[128];
-};
-
-static void tmp_open(struct tmpdir *t)
-{
-	snprintf(t->dir, sizeof(t->dir), "/tmp/vmb-test-XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	snprintf(t->file, sizeof(t->file), "%s/m.yaml", t->dir);
-}
-
-static void tmp_close(struct tmpdir *t)
-{
-	unlink(t->file);
-	rmdir(t->dir);
-}
-
-static void text_fails(struct tmpdir *t, const char *text, const char *rest)
+/* Errors that need no fixture of their own: text is written to m.yaml in
+ * t's directory, and loading it must fail with exactly "<path>:<rest>". */
+static void text_fails(struct tb *t, const char *text, const char *rest)
 {
 	struct vmb_err err = { { 0 } };
+	const char *path = tb_file(t, "m.yaml", text, strlen(text));
 	char want[1024];
 
-	spit(t->file, text, strlen(text));
-	assert_null(vmb_spec_load(t->file, NULL, 0, &err));
-	snprintf(want, sizeof(want), "%s:%s", t->file, rest);
+	assert_null(vmb_spec_load(path, NULL, 0, &err));
+	snprintf(want, sizeof(want), "%s:%s", path, rest);
 	assert_string_equal(err.msg, want);
 }
 
 static void test_more_errors(void **state)
 {
-	struct tmpdir t;
+	struct tb t;
 	char msg[512];
 
-	tmp_open(&t);
+	tb_dir(&t);
 	text_fails(&t, "- a\n", "1:1: wrong type for the machine: expected a "
 		   "mapping of keys (arch, memory, devices, ...), got a sequence");
 	text_fails(&t, "", "1:1: missing required field 'arch' in machine");
@@ -895,7 +871,7 @@ static void test_more_errors(void **state)
 	snprintf(msg, sizeof(msg), "2:16: kernel file 'nope' (resolved: %s/nope): "
 		 "No such file or directory", t.dir);
 	text_fails(&t, "arch: arm64\nboot: {kernel: nope}\n", msg);
-	tmp_close(&t);
+	tb_free(&t);
 }
 
 /* ---- fuzz -------------------------------------------------------------- */
@@ -914,46 +890,34 @@ static const char *const fuzz_deps[] = {
 };
 #define NDEPS (sizeof(fuzz_deps) / sizeof(fuzz_deps[0]))
 
-static void deps_copy(const struct tmpdir *t, bool remove)
+static void deps_copy(struct tb *t)
 {
-	char path[256];
+	char sub[sizeof(t->dir) + 8];
 
-	if (!remove) {
-		snprintf(path, sizeof(path), "%s/sub", t->dir);
-		assert_int_equal(mkdir(path, 0700), 0);
-	}
+	snprintf(sub, sizeof(sub), "%s/sub", t->dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
 	for (size_t i = 0; i < NDEPS; i++) {
 		size_t len;
-		char *text;
+		char *text = slurp(fix(fuzz_deps[i]), &len);
 
-		snprintf(path, sizeof(path), "%s/%s", t->dir, fuzz_deps[i]);
-		if (remove) {
-			unlink(path);
-			continue;
-		}
-		text = slurp(fix(fuzz_deps[i]), &len);
-		spit(path, text, len);
+		tb_file(t, fuzz_deps[i], text, len);
 		free(text);
-	}
-	if (remove) {
-		snprintf(path, sizeof(path), "%s/sub", t->dir);
-		rmdir(path);
 	}
 }
 
-/* Load every prefix of a file: errors are fine, crashes and leaks are not
- * (ASan/LSan watch). */
-static void truncate_all(const char *src, const char *dst)
+/* Load every prefix of a file (as m.yaml in t's directory): errors are
+ * fine, crashes and leaks are not (ASan/LSan watch). */
+static void truncate_all(const char *src, struct tb *t)
 {
 	size_t len;
 	char *text = slurp(src, &len);
 
 	for (size_t cut = 0; cut <= len; cut++) {
 		struct vmb_err err = { { 0 } };
+		const char *path = tb_file(t, "m.yaml", text, cut);
 		struct vmb_spec *s;
 
-		spit(dst, text, cut);
-		s = vmb_spec_load(dst, NULL, 0, &err);
+		s = vmb_spec_load(path, NULL, 0, &err);
 		if (!s)
 			assert_true(err.msg[0] != '\0');
 		vmb_spec_free(s);
@@ -963,17 +927,16 @@ static void truncate_all(const char *src, const char *dst)
 
 static void test_fuzz_truncate(void **state)
 {
-	struct tmpdir t;
+	struct tb t;
 	char virt[512];
 
-	tmp_open(&t);
-	deps_copy(&t, false);
+	tb_dir(&t);
+	deps_copy(&t);
 	snprintf(virt, sizeof(virt), "%s/../../machines/virt.yaml", fixtures());
-	truncate_all(virt, t.file);
-	truncate_all(fix("good.yaml"), t.file);
-	truncate_all(fix("child.yaml"), t.file);
-	deps_copy(&t, true);
-	tmp_close(&t);
+	truncate_all(virt, &t);
+	truncate_all(fix("good.yaml"), &t);
+	truncate_all(fix("child.yaml"), &t);
+	tb_free(&t);
 }
 
 static void test_fuzz_mutate(void **state)
@@ -983,11 +946,11 @@ static void test_fuzz_mutate(void **state)
 	char *text = slurp(fix("good.yaml"), &len);
 	char *buf = malloc(len + 1);
 	struct vmb_override ov[] = { { "devices.uart0.base", "0x10" } };
-	struct tmpdir t;
+	struct tb t;
 
 	assert_non_null(buf);
-	tmp_open(&t);
-	deps_copy(&t, false);
+	tb_dir(&t);
+	deps_copy(&t);
 	for (int iter = 0; iter < 3000; iter++) {
 		struct vmb_err err = { { 0 } };
 		struct vmb_node *n;
@@ -1001,12 +964,10 @@ static void test_fuzz_mutate(void **state)
 		vmb_node_free(n);
 		if (iter % 4)
 			continue;
-		spit(t.file, buf, len);
-		s = vmb_spec_load(t.file, ov, 1, &err);
+		s = vmb_spec_load(tb_file(&t, "m.yaml", buf, len), ov, 1, &err);
 		vmb_spec_free(s);
 	}
-	deps_copy(&t, true);
-	tmp_close(&t);
+	tb_free(&t);
 	free(buf);
 	free(text);
 }

@@ -5,7 +5,6 @@
  * DMA errors (address outside RAM, write request, descriptor outside RAM),
  * the DMA signature register, and "files" property errors.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -15,78 +14,7 @@
 #include "board/board.h"
 #include "config/spec.h"
 
-struct tb {
-	char dir[256];
-	struct vmb_spec *spec;
-	struct vmb_board *b;
-	struct vmb_err err;
-};
-
-static void tb_file(struct tb *t, const char *name, const void *data, size_t len)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
-}
-
-static void tb_dir(struct tb *t)
-{
-	memset(t, 0, sizeof(*t));
-	snprintf(t->dir, sizeof(t->dir), "%s/vmb-devtest-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(t->dir));
-}
-
-static int tb_board(struct tb *t, const char *yaml)
-{
-	char path[512];
-
-	tb_file(t, "m.yaml", yaml, strlen(yaml));
-	snprintf(path, sizeof(path), "%s/m.yaml", t->dir);
-	t->spec = vmb_spec_load(path, NULL, 0, &t->err);
-	if (!t->spec)
-		return -1;
-	t->b = vmb_board_create(t->spec, NULL, &t->err);
-	return t->b ? 0 : -1;
-}
-
-static void tb_free(struct tb *t)
-{
-	DIR *d;
-	struct dirent *e;
-	char p[512];
-
-	vmb_board_destroy(t->b);
-	vmb_spec_free(t->spec);
-	d = opendir(t->dir);
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", t->dir, e->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(t->dir);
-}
-
-static uint64_t rd(struct tb *t, uint64_t gpa, unsigned size)
-{
-	uint64_t v = 0xdeadbeef;
-
-	assert_int_equal(vmb_board_mmio_read(t->b, gpa, size, &v), 0);
-	return v;
-}
-
-static void wr(struct tb *t, uint64_t gpa, unsigned size, uint64_t v)
-{
-	assert_int_equal(vmb_board_mmio_write(t->b, gpa, size, v), 0);
-}
+#include "fixture.h"
 
 #define FW 0x09020000ull
 #define RAM 0x40000000ull
@@ -107,7 +35,7 @@ static const char fw_yaml[] =
 static void select_key(struct tb *t, uint16_t key)
 {
 	/* the selector is big-endian: a little-endian CPU stores swapped */
-	wr(t, FW + 8, 2, (uint16_t)(key << 8 | key >> 8));
+	tb_wr(t, FW + 8, 2, (uint16_t)(key << 8 | key >> 8));
 }
 
 static uint64_t bswap64(uint64_t v)
@@ -123,30 +51,30 @@ static void test_fwcfg_registers(void **state)
 	tb_file(&t, "a.bin", "ABCDEFGHIJ", 10);
 	assert_int_equal(tb_board(&t, fw_yaml), 0);
 	select_key(&t, 0x0000);
-	assert_int_equal(rd(&t, FW, 4), 0x554d4551); /* "QEMU" in memory order */
-	assert_int_equal(rd(&t, FW, 1), 0);          /* past the end */
+	assert_int_equal(tb_rd(&t, FW, 4), 0x554d4551); /* "QEMU" in memory order */
+	assert_int_equal(tb_rd(&t, FW, 1), 0);          /* past the end */
 	select_key(&t, 0x0000);
-	assert_int_equal(rd(&t, FW, 1), 'Q');
-	assert_int_equal(rd(&t, FW, 2), 'E' | 'M' << 8);
-	assert_int_equal(rd(&t, FW, 8), 'U');        /* zero padded */
+	assert_int_equal(tb_rd(&t, FW, 1), 'Q');
+	assert_int_equal(tb_rd(&t, FW, 2), 'E' | 'M' << 8);
+	assert_int_equal(tb_rd(&t, FW, 8), 'U');        /* zero padded */
 	select_key(&t, 0x0001);
-	assert_int_equal(rd(&t, FW, 4), 3);          /* traditional + DMA */
+	assert_int_equal(tb_rd(&t, FW, 4), 3);          /* traditional + DMA */
 	select_key(&t, 0x0005);
-	assert_int_equal(rd(&t, FW, 2), 3);          /* CPUs */
+	assert_int_equal(tb_rd(&t, FW, 2), 3);          /* CPUs */
 	select_key(&t, 0x0003);
-	assert_int_equal(rd(&t, FW, 8), 16 << 20);   /* RAM size */
+	assert_int_equal(tb_rd(&t, FW, 8), 16 << 20);   /* RAM size */
 	select_key(&t, 0x4001);                      /* write channel bit ignored */
-	assert_int_equal(rd(&t, FW, 4), 3);
+	assert_int_equal(tb_rd(&t, FW, 4), 3);
 	select_key(&t, 0x1234);                      /* nothing */
-	assert_int_equal(rd(&t, FW, 8), 0);
+	assert_int_equal(tb_rd(&t, FW, 8), 0);
 	/* DMA register reads give the signature, big-endian */
-	assert_int_equal(bswap64(rd(&t, FW + 16, 8)), 0x51454d5520434647ull);
-	assert_int_equal(__builtin_bswap32((uint32_t)rd(&t, FW + 16, 4)), 0x51454d55);
-	assert_int_equal(__builtin_bswap32((uint32_t)rd(&t, FW + 20, 4)), 0x20434647);
+	assert_int_equal(bswap64(tb_rd(&t, FW + 16, 8)), 0x51454d5520434647ull);
+	assert_int_equal(__builtin_bswap32((uint32_t)tb_rd(&t, FW + 16, 4)), 0x51454d55);
+	assert_int_equal(__builtin_bswap32((uint32_t)tb_rd(&t, FW + 20, 4)), 0x20434647);
 	/* odd accesses are ignored */
-	wr(&t, FW + 8, 4, 0);
-	wr(&t, FW + 0, 8, 0);
-	assert_int_equal(rd(&t, FW + 12, 4), 0);
+	tb_wr(&t, FW + 8, 4, 0);
+	tb_wr(&t, FW + 0, 8, 0);
+	assert_int_equal(tb_rd(&t, FW + 12, 4), 0);
 	tb_free(&t);
 }
 
@@ -160,7 +88,7 @@ static void test_fwcfg_file_dir(void **state)
 	assert_int_equal(tb_board(&t, fw_yaml), 0);
 	select_key(&t, 0x0019);
 	for (unsigned i = 0; i < sizeof(dir); i++)
-		dir[i] = (uint8_t)rd(&t, FW, 1);
+		dir[i] = (uint8_t)tb_rd(&t, FW, 1);
 	assert_int_equal(dir[3], 2);                 /* be32 count */
 	/* sorted by name: opt/a = 0x20 (10 bytes), opt/b = 0x21 (5 bytes) */
 	assert_int_equal(dir[4 + 3], 10);
@@ -170,10 +98,10 @@ static void test_fwcfg_file_dir(void **state)
 	assert_int_equal(dir[68 + 4] << 8 | dir[68 + 5], 0x21);
 	assert_string_equal((char *)dir + 68 + 8, "opt/b");
 	select_key(&t, 0x0021);
-	assert_int_equal(rd(&t, FW, 4), 0x6c6c6568);  /* "hell" */
-	assert_int_equal(rd(&t, FW, 4), 'o');
+	assert_int_equal(tb_rd(&t, FW, 4), 0x6c6c6568);  /* "hell" */
+	assert_int_equal(tb_rd(&t, FW, 4), 'o');
 	select_key(&t, 0x0020);
-	assert_int_equal(rd(&t, FW, 8), 0x4847464544434241ull);
+	assert_int_equal(tb_rd(&t, FW, 8), 0x4847464544434241ull);
 	tb_free(&t);
 }
 
@@ -212,21 +140,21 @@ static void test_fwcfg_dma(void **state)
 	memset(buf, 0xee, 64);
 	/* select opt/b + read 8 bytes: 5 of data, then zeros */
 	d = put_desc(&t, RAM + 0x1000, 0x0021u << 16 | 0x08 | 0x02, 8, RAM + 0x2000);
-	wr(&t, FW + 16, 8, bswap64(RAM + 0x1000));
+	tb_wr(&t, FW + 16, 8, bswap64(RAM + 0x1000));
 	assert_int_equal(desc_control(d), 0);
 	assert_memory_equal(buf, "hello\0\0\0", 8);
 	assert_int_equal(buf[8], 0xee);
 	/* select opt/a, skip 3, then read 4 (two 4-byte address writes) */
 	d = put_desc(&t, RAM + 0x1000, 0x0020u << 16 | 0x08 | 0x04, 3, 0);
-	wr(&t, FW + 16, 4, __builtin_bswap32((uint32_t)((RAM + 0x1000) >> 32)));
-	wr(&t, FW + 20, 4, __builtin_bswap32((uint32_t)(RAM + 0x1000)));
+	tb_wr(&t, FW + 16, 4, __builtin_bswap32((uint32_t)((RAM + 0x1000) >> 32)));
+	tb_wr(&t, FW + 20, 4, __builtin_bswap32((uint32_t)(RAM + 0x1000)));
 	assert_int_equal(desc_control(d), 0);
 	d = put_desc(&t, RAM + 0x1000, 0x02, 4, RAM + 0x2010);
-	wr(&t, FW + 20, 4, __builtin_bswap32((uint32_t)(RAM + 0x1000)));
+	tb_wr(&t, FW + 20, 4, __builtin_bswap32((uint32_t)(RAM + 0x1000)));
 	assert_int_equal(desc_control(d), 0);
 	assert_memory_equal(buf + 0x10, "DEFG", 4);
 	/* the traditional interface continues where DMA left off */
-	assert_int_equal(rd(&t, FW, 1), 'H');
+	assert_int_equal(tb_rd(&t, FW, 1), 'H');
 	tb_free(&t);
 }
 
@@ -240,23 +168,23 @@ static void test_fwcfg_dma_errors(void **state)
 	assert_int_equal(tb_board(&t, fw_yaml), 0);
 	/* destination not in RAM: error bit */
 	d = put_desc(&t, RAM + 0x1000, 0x0000u << 16 | 0x08 | 0x02, 4, 0x1000);
-	wr(&t, FW + 16, 8, bswap64(RAM + 0x1000));
+	tb_wr(&t, FW + 16, 8, bswap64(RAM + 0x1000));
 	assert_int_equal(desc_control(d), 1);
 	/* destination running off the end of RAM: error bit */
 	d = put_desc(&t, RAM + 0x1000, 0x0000u << 16 | 0x08 | 0x02, 4,
 		     RAM + (16 << 20) - 2);
-	wr(&t, FW + 16, 8, bswap64(RAM + 0x1000));
+	tb_wr(&t, FW + 16, 8, bswap64(RAM + 0x1000));
 	assert_int_equal(desc_control(d), 1);
 	/* write requests fail: nothing is writable */
 	d = put_desc(&t, RAM + 0x1000, 0x0020u << 16 | 0x08 | 0x10, 4, RAM + 0x2000);
-	wr(&t, FW + 16, 8, bswap64(RAM + 0x1000));
+	tb_wr(&t, FW + 16, 8, bswap64(RAM + 0x1000));
 	assert_int_equal(desc_control(d), 1);
 	/* descriptor itself outside RAM: ignored, no crash */
-	wr(&t, FW + 16, 8, bswap64(0x08000000));
-	wr(&t, FW + 16, 8, bswap64(~0ull - 4));
+	tb_wr(&t, FW + 16, 8, bswap64(0x08000000));
+	tb_wr(&t, FW + 16, 8, bswap64(~0ull - 4));
 	/* still working afterwards */
 	d = put_desc(&t, RAM + 0x1000, 0x0001u << 16 | 0x08 | 0x02, 4, RAM + 0x2000);
-	wr(&t, FW + 16, 8, bswap64(RAM + 0x1000));
+	tb_wr(&t, FW + 16, 8, bswap64(RAM + 0x1000));
 	assert_int_equal(desc_control(d), 0);
 	assert_int_equal(*vmb_board_gpa_ptr(t.b, RAM + 0x2000, 1), 3);
 	tb_free(&t);
@@ -264,48 +192,30 @@ static void test_fwcfg_dma_errors(void **state)
 
 static void test_fwcfg_prop_errors(void **state)
 {
+	static const struct {
+		const char *files;     /* the device's "files" */
+		const char *want[2];   /* in the message */
+	} cases[] = {
+		{ "[{name: opt/x, string: a}, {name: opt/x, string: b}]",
+		  { "used twice" } },
+		{ "[{name: opt/x, string: a, file: b}]", { "exactly one" } },
+		{ "[{name: opt/x, file: missing.bin}]", { "m.yaml:6:", "missing.bin" } },
+		{ "[{name: opt/x, strin: a}]", { "strin" } },
+	};
+	char yaml[512];
 	struct tb t;
 
 	tb_dir(&t);
-	assert_int_equal(tb_board(&t,
-		"arch: arm64\n"
-		"devices:\n"
-		"  - name: fw-cfg\n"
-		"    type: fw-cfg-mmio\n"
-		"    base: 0x09020000\n"
-		"    files: [{name: opt/x, string: a}, {name: opt/x, string: b}]\n"), -1);
-	assert_non_null(strstr(t.err.msg, "used twice"));
-	vmb_spec_free(t.spec);
-	t.spec = NULL;
-	assert_int_equal(tb_board(&t,
-		"arch: arm64\n"
-		"devices:\n"
-		"  - name: fw-cfg\n"
-		"    type: fw-cfg-mmio\n"
-		"    base: 0x09020000\n"
-		"    files: [{name: opt/x, string: a, file: b}]\n"), -1);
-	assert_non_null(strstr(t.err.msg, "exactly one"));
-	vmb_spec_free(t.spec);
-	t.spec = NULL;
-	assert_int_equal(tb_board(&t,
-		"arch: arm64\n"
-		"devices:\n"
-		"  - name: fw-cfg\n"
-		"    type: fw-cfg-mmio\n"
-		"    base: 0x09020000\n"
-		"    files: [{name: opt/x, file: missing.bin}]\n"), -1);
-	assert_non_null(strstr(t.err.msg, "m.yaml:6:"));
-	assert_non_null(strstr(t.err.msg, "missing.bin"));
-	vmb_spec_free(t.spec);
-	t.spec = NULL;
-	assert_int_equal(tb_board(&t,
-		"arch: arm64\n"
-		"devices:\n"
-		"  - name: fw-cfg\n"
-		"    type: fw-cfg-mmio\n"
-		"    base: 0x09020000\n"
-		"    files: [{name: opt/x, strin: a}]\n"), -1);
-	assert_non_null(strstr(t.err.msg, "strin"));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(yaml, sizeof(yaml),
+			 "arch: arm64\n"
+			 "devices:\n"
+			 "  - name: fw-cfg\n"
+			 "    type: fw-cfg-mmio\n"
+			 "    base: 0x09020000\n"
+			 "    files: %s\n", cases[i].files);
+		tb_board_fails(&t, yaml, cases[i].want[0], cases[i].want[1], NULL);
+	}
 	tb_free(&t);
 }
 

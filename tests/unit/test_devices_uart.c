@@ -5,7 +5,6 @@
  * masking, power button input, edge interrupts, gpio-keys DT node).
  * Boards are built from small machine files written to a temp directory.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -21,84 +20,14 @@
 #include "devices/pl061.h"
 #include "fdt/fdt.h"
 
-struct tb {
-	char dir[256];
-	struct vmb_spec *spec;
-	struct vmb_board *b;
-	struct vmb_console *con;
-	struct vmb_err err;
-	int level[64];      /* last level per interrupt line */
-	int edges[64];      /* number of set_irq calls per line */
-};
+#include "fixture.h"
 
-static void record_irq(void *opaque, uint32_t irq, int level)
+/* A board from yaml, with an in-memory console if asked for. */
+static int tb_uart(struct tb *t, const char *yaml, bool console)
 {
-	struct tb *t = opaque;
-
-	if (irq < 64) {
-		t->level[irq] = level;
-		t->edges[irq]++;
-	}
-}
-
-static int tb_make(struct tb *t, const char *yaml, bool console)
-{
-	char path[512];
-	FILE *f;
-
-	memset(t, 0, sizeof(*t));
-	snprintf(t->dir, sizeof(t->dir), "%s/vmb-devtest-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(t->dir));
-	snprintf(path, sizeof(path), "%s/m.yaml", t->dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(yaml, f);
-	fclose(f);
-	t->spec = vmb_spec_load(path, NULL, 0, &t->err);
-	if (!t->spec)
-		return -1;
+	tb_dir(t);
 	t->con = console ? vmb_console_memory() : NULL;
-	t->b = vmb_board_create(t->spec, t->con, &t->err);
-	if (!t->b)
-		return -1;
-	t->b->hv.set_irq = record_irq;
-	t->b->hv.opaque = t;
-	return 0;
-}
-
-static void tb_free(struct tb *t)
-{
-	DIR *d;
-	struct dirent *e;
-	char p[512];
-
-	vmb_console_destroy(t->con);
-	vmb_board_destroy(t->b);
-	vmb_spec_free(t->spec);
-	d = opendir(t->dir);
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", t->dir, e->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(t->dir);
-}
-
-static uint64_t rd(struct tb *t, uint64_t gpa, unsigned size)
-{
-	uint64_t v = 0xdeadbeef;
-
-	assert_int_equal(vmb_board_mmio_read(t->b, gpa, size, &v), 0);
-	return v;
-}
-
-static void wr(struct tb *t, uint64_t gpa, unsigned size, uint64_t v)
-{
-	assert_int_equal(vmb_board_mmio_write(t->b, gpa, size, v), 0);
+	return tb_board(t, yaml);
 }
 
 static const char uart_yaml[] =
@@ -128,14 +57,14 @@ static void test_pl011_tx(void **state)
 	struct tb t;
 	size_t len;
 
-	assert_int_equal(tb_make(&t, uart_yaml, true), 0);
-	wr(&t, UART + DR, 4, 'h');
-	wr(&t, UART + DR, 1, 'i');
-	wr(&t, UART1 + DR, 4, 'X'); /* second UART: no console, dropped */
+	assert_int_equal(tb_uart(&t, uart_yaml, true), 0);
+	tb_wr(&t, UART + DR, 4, 'h');
+	tb_wr(&t, UART + DR, 1, 'i');
+	tb_wr(&t, UART1 + DR, 4, 'X'); /* second UART: no console, dropped */
 	assert_string_equal(vmb_console_output(t.con, &len), "hi");
 	assert_int_equal(len, 2);
 	/* TXFE and RXFE set, TXFF and BUSY clear */
-	assert_int_equal(rd(&t, UART + FR, 4), 0x90);
+	assert_int_equal(tb_rd(&t, UART + FR, 4), 0x90);
 	tb_free(&t);
 }
 
@@ -143,24 +72,24 @@ static void test_pl011_rx_fifo(void **state)
 {
 	struct tb t;
 
-	assert_int_equal(tb_make(&t, uart_yaml, true), 0);
+	assert_int_equal(tb_uart(&t, uart_yaml, true), 0);
 	vmb_console_inject(t.con, "abc", 3);
 	/* FIFO disabled at reset: a 1-byte holding register, now full. */
-	assert_int_equal(rd(&t, UART + FR, 4) & 0x50, 0x40);
-	assert_int_equal(rd(&t, UART + DR, 4), 'a');
-	assert_int_equal(rd(&t, UART + DR, 4), 'b');
+	assert_int_equal(tb_rd(&t, UART + FR, 4) & 0x50, 0x40);
+	assert_int_equal(tb_rd(&t, UART + DR, 4), 'a');
+	assert_int_equal(tb_rd(&t, UART + DR, 4), 'b');
 	/* enable the FIFO: the rest arrives without new input */
-	wr(&t, UART + LCR_H, 4, 0x70);
-	assert_int_equal(rd(&t, UART + FR, 4) & 0x50, 0);
-	assert_int_equal(rd(&t, UART + DR, 4), 'c');
-	assert_int_equal(rd(&t, UART + FR, 4) & 0x10, 0x10); /* RXFE */
-	assert_int_equal(rd(&t, UART + DR, 4), 0);
+	tb_wr(&t, UART + LCR_H, 4, 0x70);
+	assert_int_equal(tb_rd(&t, UART + FR, 4) & 0x50, 0);
+	assert_int_equal(tb_rd(&t, UART + DR, 4), 'c');
+	assert_int_equal(tb_rd(&t, UART + FR, 4) & 0x10, 0x10); /* RXFE */
+	assert_int_equal(tb_rd(&t, UART + DR, 4), 0);
 	/* 20 bytes with FIFO on: 16 in the FIFO (RXFF), 4 wait, none lost */
 	vmb_console_inject(t.con, "0123456789abcdefghij", 20);
-	assert_int_equal(rd(&t, UART + FR, 4) & 0x40, 0x40);
+	assert_int_equal(tb_rd(&t, UART + FR, 4) & 0x40, 0x40);
 	for (int i = 0; i < 20; i++)
-		assert_int_equal(rd(&t, UART + DR, 4), "0123456789abcdefghij"[i]);
-	assert_int_equal(rd(&t, UART + FR, 4), 0x90);
+		assert_int_equal(tb_rd(&t, UART + DR, 4), "0123456789abcdefghij"[i]);
+	assert_int_equal(tb_rd(&t, UART + FR, 4), 0x90);
 	tb_free(&t);
 }
 
@@ -168,31 +97,31 @@ static void test_pl011_irq(void **state)
 {
 	struct tb t;
 
-	assert_int_equal(tb_make(&t, uart_yaml, true), 0);
+	assert_int_equal(tb_uart(&t, uart_yaml, true), 0);
 	/* masked: RX raw status set, line low */
 	vmb_console_inject(t.con, "x", 1);
-	assert_int_equal(rd(&t, UART + RIS, 4) & 0x50, 0x50); /* RX | RT */
-	assert_int_equal(rd(&t, UART + MIS, 4), 0);
+	assert_int_equal(tb_rd(&t, UART + RIS, 4) & 0x50, 0x50); /* RX | RT */
+	assert_int_equal(tb_rd(&t, UART + MIS, 4), 0);
 	assert_int_equal(t.level[1], 0);
 	/* unmask RX: line goes high; reading the byte drops it */
-	wr(&t, UART + IMSC, 4, 0x10);
+	tb_wr(&t, UART + IMSC, 4, 0x10);
 	assert_int_equal(t.level[1], 1);
-	assert_int_equal(rd(&t, UART + MIS, 4), 0x10);
-	assert_int_equal(rd(&t, UART + DR, 4), 'x');
+	assert_int_equal(tb_rd(&t, UART + MIS, 4), 0x10);
+	assert_int_equal(tb_rd(&t, UART + DR, 4), 'x');
 	assert_int_equal(t.level[1], 0);
 	/* input while unmasked raises the line from the console notifier */
 	vmb_console_inject(t.con, "y", 1);
 	assert_int_equal(t.level[1], 1);
-	rd(&t, UART + DR, 4);
+	tb_rd(&t, UART + DR, 4);
 	assert_int_equal(t.level[1], 0);
 	/* TX: raised by a transmitted byte, cleared by ICR */
-	wr(&t, UART + IMSC, 4, 0x20);
+	tb_wr(&t, UART + IMSC, 4, 0x20);
 	assert_int_equal(t.level[1], 0);
-	wr(&t, UART + DR, 4, '!');
+	tb_wr(&t, UART + DR, 4, '!');
 	assert_int_equal(t.level[1], 1);
-	wr(&t, UART + ICR, 4, 0x20);
+	tb_wr(&t, UART + ICR, 4, 0x20);
 	assert_int_equal(t.level[1], 0);
-	assert_int_equal(rd(&t, UART + RIS, 4) & 0x20, 0);
+	assert_int_equal(tb_rd(&t, UART + RIS, 4) & 0x20, 0);
 	/* the other UART's line (SPI 8) never moved */
 	assert_int_equal(t.edges[8], 0);
 	tb_free(&t);
@@ -203,14 +132,14 @@ static void test_pl011_ids_and_bad_offsets(void **state)
 	struct tb t;
 	static const uint8_t id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
-	assert_int_equal(tb_make(&t, uart_yaml, true), 0);
+	assert_int_equal(tb_uart(&t, uart_yaml, true), 0);
 	for (int i = 0; i < 8; i++)
-		assert_int_equal(rd(&t, UART + 0xfe0 + 4 * i, 4), id[i]);
-	assert_int_equal(rd(&t, UART + 0x30, 4), 0x300); /* CR reset */
-	assert_int_equal(rd(&t, UART + 0x34, 4), 0x12);  /* IFLS reset */
-	assert_int_equal(rd(&t, UART + 0x801, 1), 0);
-	wr(&t, UART + 0x802, 2, 0xffff);               /* ignored */
-	assert_int_equal(rd(&t, UART + 0x4c, 8), 0);
+		assert_int_equal(tb_rd(&t, UART + 0xfe0 + 4 * i, 4), id[i]);
+	assert_int_equal(tb_rd(&t, UART + 0x30, 4), 0x300); /* CR reset */
+	assert_int_equal(tb_rd(&t, UART + 0x34, 4), 0x12);  /* IFLS reset */
+	assert_int_equal(tb_rd(&t, UART + 0x801, 1), 0);
+	tb_wr(&t, UART + 0x802, 2, 0xffff);               /* ignored */
+	assert_int_equal(tb_rd(&t, UART + 0x4c, 8), 0);
 	tb_free(&t);
 }
 
@@ -223,7 +152,7 @@ static void test_pl011_dt_stdout(void **state)
 	int node;
 
 	/* No console object (as for "vmb dtb"): the first UART is still it. */
-	assert_int_equal(tb_make(&t, uart_yaml, false), 0);
+	assert_int_equal(tb_uart(&t, uart_yaml, false), 0);
 	blob = vmb_fdt_build(t.b, 0, 0, &err);
 	assert_non_null(blob);
 	node = fdt_path_offset(blob, "/chosen");
@@ -246,16 +175,11 @@ static void test_pl011_dt_stdout(void **state)
 
 static void test_pl011_bad_clock(void **state)
 {
-	struct tb t;
-
-	assert_int_equal(tb_make(&t,
+	tb_fails(
 		"arch: arm64\n"
 		"devices:\n"
 		"  - {name: uart0, type: pl011, base: 0x09000000, irq: 1, clock: nope}\n",
-		false), -1);
-	assert_non_null(strstr(t.err.msg, "m.yaml:3:"));
-	assert_non_null(strstr(t.err.msg, "fixed-clock"));
-	tb_free(&t);
+		"m.yaml:3:", "fixed-clock", NULL);
 }
 
 #define RTC 0x09010000
@@ -265,27 +189,27 @@ static void test_pl031(void **state)
 	struct tb t;
 	uint64_t now, dr;
 
-	assert_int_equal(tb_make(&t, uart_yaml, false), 0);
+	assert_int_equal(tb_uart(&t, uart_yaml, false), 0);
 	now = (uint64_t)time(NULL);
-	dr = rd(&t, RTC + 0x000, 4);
+	dr = tb_rd(&t, RTC + 0x000, 4);
 	assert_true(dr >= (uint32_t)now && dr <= (uint32_t)now + 1);
-	assert_int_equal(rd(&t, RTC + 0x00c, 4), 1);    /* CR: running */
-	assert_int_equal(rd(&t, RTC + 0xfe0, 4), 0x31); /* PeriphID0 */
+	assert_int_equal(tb_rd(&t, RTC + 0x00c, 4), 1);    /* CR: running */
+	assert_int_equal(tb_rd(&t, RTC + 0xfe0, 4), 0x31); /* PeriphID0 */
 	/* load */
-	wr(&t, RTC + 0x008, 4, 1000);
-	dr = rd(&t, RTC + 0x000, 4);
+	tb_wr(&t, RTC + 0x008, 4, 1000);
+	dr = tb_rd(&t, RTC + 0x000, 4);
 	assert_true(dr == 1000 || dr == 1001);
-	assert_int_equal(rd(&t, RTC + 0x008, 4), 1000);
+	assert_int_equal(tb_rd(&t, RTC + 0x008, 4), 1000);
 	/* match now: RIS at once; line follows IMSC; ICR clears */
-	wr(&t, RTC + 0x004, 4, rd(&t, RTC + 0x000, 4));
-	assert_int_equal(rd(&t, RTC + 0x014, 4), 1);
+	tb_wr(&t, RTC + 0x004, 4, tb_rd(&t, RTC + 0x000, 4));
+	assert_int_equal(tb_rd(&t, RTC + 0x014, 4), 1);
 	assert_int_equal(t.level[2], 0);
-	wr(&t, RTC + 0x010, 4, 1);
+	tb_wr(&t, RTC + 0x010, 4, 1);
 	assert_int_equal(t.level[2], 1);
-	assert_int_equal(rd(&t, RTC + 0x018, 4), 1);
-	wr(&t, RTC + 0x01c, 4, 1);
+	assert_int_equal(tb_rd(&t, RTC + 0x018, 4), 1);
+	tb_wr(&t, RTC + 0x01c, 4, 1);
 	assert_int_equal(t.level[2], 0);
-	assert_int_equal(rd(&t, RTC + 0x014, 4), 0);
+	assert_int_equal(tb_rd(&t, RTC + 0x014, 4), 0);
 	tb_free(&t);
 }
 
@@ -295,10 +219,10 @@ static void test_pl031_alarm_thread(void **state)
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
 	int waited = 0;
 
-	assert_int_equal(tb_make(&t, uart_yaml, false), 0);
-	wr(&t, RTC + 0x010, 4, 1);
-	wr(&t, RTC + 0x004, 4, rd(&t, RTC + 0x000, 4) + 1);
-	assert_int_equal(rd(&t, RTC + 0x014, 4), 0);
+	assert_int_equal(tb_uart(&t, uart_yaml, false), 0);
+	tb_wr(&t, RTC + 0x010, 4, 1);
+	tb_wr(&t, RTC + 0x004, 4, tb_rd(&t, RTC + 0x000, 4) + 1);
+	assert_int_equal(tb_rd(&t, RTC + 0x014, 4), 0);
 	while (waited < 150) { /* at most 3 s */
 		pthread_mutex_lock(&t.b->lock);
 		int l = t.level[2];
@@ -309,7 +233,7 @@ static void test_pl031_alarm_thread(void **state)
 		waited++;
 	}
 	assert_true(waited < 150);
-	assert_int_equal(rd(&t, RTC + 0x014, 4), 1);
+	assert_int_equal(tb_rd(&t, RTC + 0x014, 4), 1);
 	tb_free(&t);
 }
 
@@ -320,33 +244,33 @@ static void test_pl061(void **state)
 	struct tb t;
 	struct vmb_device *gpio;
 
-	assert_int_equal(tb_make(&t, uart_yaml, false), 0);
+	assert_int_equal(tb_uart(&t, uart_yaml, false), 0);
 	gpio = vmb_board_find_dev(t.b, "gpio");
 	assert_non_null(gpio);
 	/* pins 0,1 outputs; data writes are masked by address bits 9:2 */
-	wr(&t, GPIO + 0x400, 4, 0x03);
-	wr(&t, GPIO + (0x01 << 2), 4, 0xff);   /* only pin 0 */
-	assert_int_equal(rd(&t, GPIO + (0xff << 2), 4), 0x01);
-	wr(&t, GPIO + (0xff << 2), 4, 0x02);
-	assert_int_equal(rd(&t, GPIO + (0xff << 2), 4), 0x02);
-	assert_int_equal(rd(&t, GPIO + (0x01 << 2), 4), 0x00); /* masked read */
+	tb_wr(&t, GPIO + 0x400, 4, 0x03);
+	tb_wr(&t, GPIO + (0x01 << 2), 4, 0xff);   /* only pin 0 */
+	assert_int_equal(tb_rd(&t, GPIO + (0xff << 2), 4), 0x01);
+	tb_wr(&t, GPIO + (0xff << 2), 4, 0x02);
+	assert_int_equal(tb_rd(&t, GPIO + (0xff << 2), 4), 0x02);
+	assert_int_equal(tb_rd(&t, GPIO + (0x01 << 2), 4), 0x00); /* masked read */
 	/* pin 0 fell above (falling edge, IEV 0): latched though masked */
-	assert_int_equal(rd(&t, GPIO + 0x414, 4), 0x01);
-	wr(&t, GPIO + 0x41c, 4, 0xff); /* IC */
+	assert_int_equal(tb_rd(&t, GPIO + 0x414, 4), 0x01);
+	tb_wr(&t, GPIO + 0x41c, 4, 0xff); /* IC */
 	/* power button: pin 3, rising-edge interrupt */
-	wr(&t, GPIO + 0x40c, 4, 0x08); /* IEV rising */
-	wr(&t, GPIO + 0x410, 4, 0x08); /* IE */
+	tb_wr(&t, GPIO + 0x40c, 4, 0x08); /* IEV rising */
+	tb_wr(&t, GPIO + 0x410, 4, 0x08); /* IE */
 	assert_int_equal(t.level[7], 0);
 	vmb_pl061_power_button(gpio, true);
-	assert_int_equal(rd(&t, GPIO + (0x08 << 2), 4), 0x08);
-	assert_int_equal(rd(&t, GPIO + 0x414, 4), 0x08);
+	assert_int_equal(tb_rd(&t, GPIO + (0x08 << 2), 4), 0x08);
+	assert_int_equal(tb_rd(&t, GPIO + 0x414, 4), 0x08);
 	assert_int_equal(t.level[7], 1);
-	wr(&t, GPIO + 0x41c, 4, 0x08); /* IC */
+	tb_wr(&t, GPIO + 0x41c, 4, 0x08); /* IC */
 	assert_int_equal(t.level[7], 0);
 	vmb_pl061_power_button(gpio, false); /* falling edge: not selected */
 	assert_int_equal(t.level[7], 0);
-	assert_int_equal(rd(&t, GPIO + 0xfe0, 4), 0x61);
-	assert_int_equal(rd(&t, GPIO + 0x3fd, 1), 0);
+	assert_int_equal(tb_rd(&t, GPIO + 0xfe0, 4), 0x61);
+	assert_int_equal(tb_rd(&t, GPIO + 0x3fd, 1), 0);
 	tb_free(&t);
 }
 

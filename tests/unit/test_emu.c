@@ -18,6 +18,8 @@
 #include "board/board.h"
 #include "hv/hv.h"
 
+#include "fixture.h"
+
 extern const struct vmb_hv_ops vmb_hv_emu;
 
 #define RAM_BASE 0x40000000ull
@@ -115,16 +117,9 @@ static struct fx *fx_new(enum vmb_arch arch, unsigned ncpus)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->spec.name = "emu-test";
-	f->spec.arch = arch;
-	f->spec.ncpus = ncpus;
-	f->spec.cpu_model = "cortex-a57";
-	f->mem[0] = (struct vmb_mem_spec){ .name = "ram", .kind = VMB_MEM_RAM,
-					   .base = RAM_BASE, .size = RAM_SIZE };
-	f->mem[1] = (struct vmb_mem_spec){ .name = "rom", .kind = VMB_MEM_ROM,
-					   .base = ROM_BASE, .size = ROM_SIZE };
-	f->spec.mem = f->mem;
-	f->spec.nmem = 2;
+	fx_spec_init(&f->spec, f->mem, "emu-test", arch, ncpus);
+	fx_spec_add_mem(&f->spec, "ram", VMB_MEM_RAM, RAM_BASE, RAM_SIZE);
+	fx_spec_add_mem(&f->spec, "rom", VMB_MEM_ROM, ROM_BASE, ROM_SIZE);
 	f->b = vmb_board_create(&f->spec, NULL, &f->err);
 	assert_non_null(f->b);
 	assert_non_null(vmb_board_map_mmio(f->b, NULL, "testdev", DEV_BASE, DEV_SIZE,
@@ -187,6 +182,13 @@ static uint64_t reg(struct fx *f, const char *name)
 	return 0;
 }
 
+/* The end of a test program: PSCI SYSTEM_OFF through hvc, then spin. */
+#define POWER_OFF							\
+	0xd2b08000, /* movz x0, #0x8400, lsl #16 */			\
+	0x91002000, /* add x0, x0, #8: PSCI SYSTEM_OFF */		\
+	0xd4000002, /* hvc #0 */					\
+	0x14000000  /* b . */
+
 #define LOAD(f, prog) fx_start(f, prog, sizeof(prog) / sizeof(prog[0]))
 
 static void test_probe(void **state)
@@ -228,10 +230,7 @@ static void test_mmio(void **state)
 		0xf9000401, /* str x1, [x0, #8] */
 		0xb9400002, /* ldr w2, [x0] */
 		0x39004001, /* strb w1, [x0, #0x10] */
-		0xd2b08000, /* movz x0, #0x8400, lsl #16 */
-		0x91002000, /* add x0, x0, #8: PSCI SYSTEM_OFF */
-		0xd4000002, /* hvc #0 */
-		0x14000000, /* b . */
+		POWER_OFF,
 	};
 	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
 
@@ -315,10 +314,7 @@ static void test_hypercall(void **state)
 		0xaa0003f5, /* mov x21, x0 */
 		0xd503207f, /* wfi: nothing to wait for, goes on */
 		0xd2800036, /* mov x22, #1 */
-		0xd2b08000, /* movz x0, #0x8400, lsl #16 */
-		0x91002000, /* add x0, x0, #8 */
-		0xd4000002, /* hvc #0 */
-		0x14000000, /* b . */
+		POWER_OFF,
 	};
 	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
 
@@ -345,10 +341,7 @@ static void test_rom_write_ignored(void **state)
 		0x29010802, /* stp w2, w2, [x0, #8] */
 		0xb9400004, /* ldr w4, [x0] */
 		0x910004a5, /* add x5, x5, #1 */
-		0xd2b08000, /* movz x0, #0x8400, lsl #16 */
-		0x91002000, /* add x0, x0, #8 */
-		0xd4000002, /* hvc #0 */
-		0x14000000, /* b . */
+		POWER_OFF,
 	};
 	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
 	const uint8_t *rom = vmb_board_gpa_ptr(f->b, ROM_BASE, 16);
@@ -379,10 +372,7 @@ static void test_romd(void **state)
 		0x91040007, /* add x7, x0, #0x100 */
 		0xd63f00e0, /* blr x7: code in flash */
 		0x910004a5, /* add x5, x5, #1 */
-		0xd2b08000, /* movz x0, #0x8400, lsl #16 */
-		0x91002000, /* add x0, x0, #8 */
-		0xd4000002, /* hvc #0 */
-		0x14000000, /* b . */
+		POWER_OFF,
 	};
 	static const uint32_t in_flash[] = {
 		0xd28000e6, /* mov x6, #7 */

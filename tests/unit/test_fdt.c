@@ -15,6 +15,8 @@
 #include "board/board.h"
 #include "fdt/fdt.h"
 
+#include "fixture.h"
+
 /* ---- hand-made boards ---------------------------------------------------- */
 
 struct fixture {
@@ -34,12 +36,9 @@ static struct fixture *fixture_new(unsigned ncpus)
 {
 	struct fixture *x = calloc(1, sizeof(*x));
 
+	fx_spec_init(&x->spec, NULL, "test", VMB_ARCH_ARM64, ncpus);
 	x->spec.file = (char *)test_file;
-	x->spec.name = (char *)"test";
 	x->spec.model = (char *)"linux,dummy-virt";
-	x->spec.arch = VMB_ARCH_ARM64;
-	x->spec.ncpus = ncpus;
-	x->spec.cpu_model = (char *)"cortex-a57";
 	x->board.spec = &x->spec;
 	x->board.arch = VMB_ARCH_ARM64;
 	x->board.ncpus = ncpus;

@@ -232,22 +232,22 @@ static void test_reset_keeps_input(void **state)
 	assert_int_equal(rd(f, RBR), 'r');
 }
 
+/* Each test gets a fresh UART and console. */
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reset_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_divisor_latch_and_scratch, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_transmit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_thre_interrupt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_receive_no_fifo, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_receive_fifo_trigger, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_priority, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_loopback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modem_status_interrupt, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_reset_keeps_input, setup, teardown),
+		T(test_reset_values),
+		T(test_divisor_latch_and_scratch),
+		T(test_transmit),
+		T(test_thre_interrupt),
+		T(test_receive_no_fifo),
+		T(test_receive_fifo_trigger),
+		T(test_priority),
+		T(test_loopback),
+		T(test_modem_status_interrupt),
+		T(test_reset_keeps_input),
 	};
 
 	return cmocka_run_group_tests_name("uart16550", tests, NULL, NULL);

@@ -19,36 +19,11 @@
 #include "arch/x86_64/mptable.h"
 #include "arch/x86_64/x86.h"
 #include "board/board.h"
+#include "util/bytes.h"
+
+#include "fixture.h"
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 #define KERNEL_BYTES 0x3000u
 
@@ -60,85 +35,25 @@ static uint8_t *make_bzimage(size_t *len)
 	uint8_t *b = calloc(1, setup + KERNEL_BYTES);
 
 	b[HDR_SETUP_SECTS] = 2;
-	put32(b + HDR_SYSSIZE, KERNEL_BYTES / 16);
-	put16(b + HDR_BOOT_FLAG, 0xaa55);
+	vmb_put_le32(b + HDR_SYSSIZE, KERNEL_BYTES / 16);
+	vmb_put_le16(b + HDR_BOOT_FLAG, 0xaa55);
 	b[HDR_JUMP] = 0xeb;
 	b[HDR_JUMP + 1] = 0x6a;                     /* header ends at 0x26c */
 	memcpy(b + HDR_HEADER, "HdrS", 4);
-	put16(b + HDR_VERSION, 0x020f);
+	vmb_put_le16(b + HDR_VERSION, 0x020f);
 	b[HDR_LOADFLAGS] = LOADFLAG_LOADED_HIGH;
-	put32(b + HDR_CODE32_START, 0x100000);
-	put32(b + HDR_INITRD_ADDR_MAX, 0x7fffffff);
-	put32(b + HDR_KERNEL_ALIGNMENT, 0x200000);
+	vmb_put_le32(b + HDR_CODE32_START, 0x100000);
+	vmb_put_le32(b + HDR_INITRD_ADDR_MAX, 0x7fffffff);
+	vmb_put_le32(b + HDR_KERNEL_ALIGNMENT, 0x200000);
 	b[HDR_RELOCATABLE] = 1;
-	put16(b + HDR_XLOADFLAGS, XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G);
-	put32(b + HDR_CMDLINE_SIZE, 2047);
-	put32(b + HDR_PREF_ADDRESS, 0x1000000);
-	put32(b + HDR_INIT_SIZE, 0x400000);
+	vmb_put_le16(b + HDR_XLOADFLAGS, XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G);
+	vmb_put_le32(b + HDR_CMDLINE_SIZE, 2047);
+	vmb_put_le32(b + HDR_PREF_ADDRESS, 0x1000000);
+	vmb_put_le32(b + HDR_INIT_SIZE, 0x400000);
 	for (unsigned i = 0; i < KERNEL_BYTES; i++)
 		b[setup + i] = (uint8_t)(i * 7 + 3);
 	*len = setup + KERNEL_BYTES;
 	return b;
-}
-
-struct tmpdir {
-	char dir[64];
-	char path[16][128];
-	unsigned n;
-};
-
-static const char *tmp_file(struct tmpdir *t, const char *name, const void *buf,
-			    size_t len)
-{
-	char *p, full[128];
-	FILE *f;
-
-	if (!t->dir[0]) {
-		strcpy(t->dir, "/tmp/vmb-x86-test-XXXXXX");
-		assert_non_null(mkdtemp(t->dir));
-	}
-	snprintf(full, sizeof(full), "%s/%s", t->dir, name);
-	assert_true(t->n < 16);
-	p = t->path[t->n++];
-	strcpy(p, full);
-	f = fopen(p, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, len, f), len);
-	fclose(f);
-	return p;
-}
-
-static void tmp_clean(struct tmpdir *t)
-{
-	for (unsigned i = 0; i < t->n; i++)
-		unlink(t->path[i]);
-	if (t->dir[0])
-		rmdir(t->dir);
-}
-
-struct machine {
-	struct vmb_spec *spec;
-	struct vmb_board *board;
-};
-
-static void machine_load(struct machine *m, struct tmpdir *t, const char *yaml,
-			 const struct vmb_override *ov, unsigned nov)
-{
-	const char *path = tmp_file(t, "m.yaml", yaml, strlen(yaml));
-	struct vmb_err err = { "" };
-
-	m->spec = vmb_spec_load(path, ov, nov, &err);
-	if (!m->spec)
-		fail_msg("%s", err.msg);
-	m->board = vmb_board_create(m->spec, NULL, &err);
-	if (!m->board)
-		fail_msg("%s", err.msg);
-}
-
-static void machine_free(struct machine *m)
-{
-	vmb_board_destroy(m->board);
-	vmb_spec_free(m->spec);
 }
 
 static const char board_yaml[] =
@@ -178,7 +93,7 @@ static void test_bzimage_good(void **state)
 	assert_int_equal(bz.init_size, 0x400000);
 	/* setup_sects 0 means 4 (boot.rst). */
 	img[HDR_SETUP_SECTS] = 0;
-	put32(img + HDR_SYSSIZE, (KERNEL_BYTES - 2 * 512) / 16);
+	vmb_put_le32(img + HDR_SYSSIZE, (KERNEL_BYTES - 2 * 512) / 16);
 	assert_int_equal(vmb_bzimage_parse(img, len, "bz", &bz, &err), 0);
 	assert_int_equal(bz.setup_size, 5 * 512);
 	free(img);
@@ -233,14 +148,14 @@ static void test_bzimage_malformed(void **state)
 
 static void test_e820_from_board(void **state)
 {
-	struct tmpdir t = { .n = 0 };
-	struct machine m;
+	struct tb t;
 	struct vmb_e820_entry e[8];
 	struct vmb_err err = { "" };
 	int n;
 
-	machine_load(&m, &t, board_yaml, NULL, 0);
-	n = vmb_e820_build(m.board, e, 8, &err);
+	tb_dir(&t);
+	tb_board_ok(&t, board_yaml, NULL, 0);
+	n = vmb_e820_build(t.b, e, 8, &err);
 	assert_int_equal(n, 4);
 	assert_int_equal(e[0].addr, 0);
 	assert_int_equal(e[0].size, 640 * 1024);
@@ -255,10 +170,10 @@ static void test_e820_from_board(void **state)
 	assert_int_equal(e[3].size, 16ull << 20);
 	assert_int_equal(e[3].type, E820_TYPE_RAM);
 	/* Too small a table is an error, not a truncation. */
-	assert_int_equal(vmb_e820_build(m.board, e, 3, &err), -1);
+	assert_int_equal(vmb_e820_build(t.b, e, 3, &err), -1);
 	assert_non_null(strstr(err.msg, "more than 3"));
-	machine_free(&m);
-	tmp_clean(&t);
+	tb_close(&t);
+	tb_free(&t);
 }
 
 static void test_e820_shipped_microvm(void **state)
@@ -299,38 +214,38 @@ static uint8_t sum(const uint8_t *p, size_t n)
 
 static void test_mptable(void **state)
 {
-	struct tmpdir t = { .n = 0 };
-	struct machine m;
+	struct tb t;
 	struct vmb_err err = { "" };
 	const uint64_t gpa = 0x9f000;
 	size_t size, got;
 	uint8_t *buf, *fps, *p;
 	unsigned nproc = 0, nbus = 0, nioapic = 0, nint = 0, nlint = 0;
 
-	machine_load(&m, &t, board_yaml, NULL, 0);
-	size = vmb_mptable_size(m.board);
+	tb_dir(&t);
+	tb_board_ok(&t, board_yaml, NULL, 0);
+	size = vmb_mptable_size(t.b);
 	buf = calloc(1, size);
-	got = vmb_mptable_build(m.board, gpa, buf, size, &err);
+	got = vmb_mptable_build(t.b, gpa, buf, size, &err);
 	assert_int_equal(got, size);
 
 	/* Floating pointer: last 16 bytes, checksum, points at the table. */
 	fps = buf + size - 16;
 	assert_memory_equal(fps, "_MP_", 4);
 	assert_int_equal(sum(fps, 16), 0);
-	assert_int_equal(get32(fps + 4), gpa);
+	assert_int_equal(vmb_get_le32(fps + 4), gpa);
 	assert_int_equal(fps[8], 1);
 	assert_int_equal(fps[9], 4);
 	assert_int_equal(fps[11], 0);
 
 	/* Configuration table header. */
 	assert_memory_equal(buf, "PCMP", 4);
-	assert_int_equal(sum(buf, get16(buf + 4)), 0);
+	assert_int_equal(sum(buf, vmb_get_le16(buf + 4)), 0);
 	assert_int_equal(buf[6], 4);
-	assert_int_equal(get32(buf + 36), VMB_X86_LAPIC_BASE);
-	assert_true(get16(buf + 4) <= size - 16);
+	assert_int_equal(vmb_get_le32(buf + 36), VMB_X86_LAPIC_BASE);
+	assert_true(vmb_get_le16(buf + 4) <= size - 16);
 
 	p = buf + 44;
-	for (unsigned i = 0; i < get16(buf + 34); i++) {
+	for (unsigned i = 0; i < vmb_get_le16(buf + 34); i++) {
 		switch (p[0]) {
 		case 0: /* processor */
 			assert_int_equal(p[1], nproc);          /* APIC ID */
@@ -346,7 +261,7 @@ static void test_mptable(void **state)
 		case 2:
 			assert_int_equal(p[1], 3);              /* after the CPUs */
 			assert_int_equal(p[3], 1);
-			assert_int_equal(get32(p + 4), VMB_X86_IOAPIC_BASE);
+			assert_int_equal(vmb_get_le32(p + 4), VMB_X86_IOAPIC_BASE);
 			nioapic++;
 			break;
 		case 3: {
@@ -356,11 +271,11 @@ static void test_mptable(void **state)
 			assert_int_equal(p[5], pin);            /* ISA IRQ n -> pin n */
 			assert_int_equal(p[6], 3);              /* the I/O APIC */
 			if (pin == 4)
-				assert_int_equal(get16(p + 2), 0x5);  /* edge, high */
+				assert_int_equal(vmb_get_le16(p + 2), 0x5);  /* edge, high */
 			else if (pin == 16 || pin == 17)
-				assert_int_equal(get16(p + 2), 0xd);  /* level, high */
+				assert_int_equal(vmb_get_le16(p + 2), 0xd);  /* level, high */
 			else
-				assert_int_equal(get16(p + 2), 0);    /* bus default */
+				assert_int_equal(vmb_get_le16(p + 2), 0);    /* bus default */
 			nint++;
 			break;
 		}
@@ -379,21 +294,20 @@ static void test_mptable(void **state)
 	assert_int_equal(nioapic, 1);
 	assert_int_equal(nint, VMB_X86_IOAPIC_PINS);
 	assert_int_equal(nlint, 2);
-	assert_ptr_equal(p, buf + get16(buf + 4));
+	assert_ptr_equal(p, buf + vmb_get_le16(buf + 4));
 
 	/* Misaligned placement is refused. */
-	assert_int_equal(vmb_mptable_build(m.board, gpa + 4, buf, size, &err), 0);
+	assert_int_equal(vmb_mptable_build(t.b, gpa + 4, buf, size, &err), 0);
 	free(buf);
-	machine_free(&m);
-	tmp_clean(&t);
+	tb_close(&t);
+	tb_free(&t);
 }
 
 /* ---- whole boot ------------------------------------------------------------ */
 
 static void test_boot_bzimage(void **state)
 {
-	struct tmpdir t = { .n = 0 };
-	struct machine m;
+	struct tb t;
 	struct vmb_boot_state st;
 	struct vmb_err err = { "" };
 	size_t len;
@@ -406,12 +320,13 @@ static void test_boot_bzimage(void **state)
 	char want[512];
 
 	memset(initrd, 0x5a, sizeof(initrd));
-	kpath = tmp_file(&t, "bzImage", img, len);
-	ipath = tmp_file(&t, "initrd", initrd, sizeof(initrd));
+	tb_dir(&t);
+	kpath = tb_file(&t, "bzImage", img, len);
+	ipath = tb_file(&t, "initrd", initrd, sizeof(initrd));
 	ov[0] = (struct vmb_override){ "boot.kernel", kpath };
 	ov[1] = (struct vmb_override){ "boot.initrd", ipath };
-	machine_load(&m, &t, board_yaml, ov, 2);
-	if (vmb_boot_prepare(m.board, &st, &err))
+	tb_board_ok(&t, board_yaml, ov, 2);
+	if (vmb_boot_prepare(t.b, &st, &err))
 		fail_msg("%s", err.msg);
 
 	/* Kernel at pref_address, entry at startup_64. */
@@ -420,103 +335,104 @@ static void test_boot_bzimage(void **state)
 	assert_int_equal(st.cr3, VMB_X86_PML4);
 	assert_int_equal(st.gdt, VMB_X86_GDT);
 	assert_true(st.x86_long_mode);
-	k = vmb_board_gpa_ptr(m.board, 0x1000000, KERNEL_BYTES);
+	k = vmb_board_gpa_ptr(t.b, 0x1000000, KERNEL_BYTES);
 	assert_memory_equal(k, img + 3 * 512, KERNEL_BYTES);
 
-	zp = vmb_board_gpa_ptr(m.board, VMB_X86_ZERO_PAGE, BP_SIZE);
+	zp = vmb_board_gpa_ptr(t.b, VMB_X86_ZERO_PAGE, BP_SIZE);
 	assert_memory_equal(zp + HDR_HEADER, "HdrS", 4);
 	assert_int_equal(zp[HDR_TYPE_OF_LOADER], 0xff);
-	assert_int_equal(get32(zp + HDR_CODE32_START), 0x1000000);
-	assert_int_equal(get16(zp + HDR_XLOADFLAGS), 3);
+	assert_int_equal(vmb_get_le32(zp + HDR_CODE32_START), 0x1000000);
+	assert_int_equal(vmb_get_le16(zp + HDR_XLOADFLAGS), 3);
 	assert_int_equal(zp[BP_SENTINEL], 0);
 
 	/* Command line with the virtio-mmio announcements. */
-	assert_int_equal(get32(zp + HDR_CMD_LINE_PTR), VMB_X86_CMDLINE);
-	cl = (const char *)vmb_board_gpa_ptr(m.board, VMB_X86_CMDLINE, 1);
+	assert_int_equal(vmb_get_le32(zp + HDR_CMD_LINE_PTR), VMB_X86_CMDLINE);
+	cl = (const char *)vmb_board_gpa_ptr(t.b, VMB_X86_CMDLINE, 1);
 	snprintf(want, sizeof(want), "console=ttyS0 "
 		 "virtio_mmio.device=512@0xd0000000:16 "
 		 "virtio_mmio.device=512@0xd0000200:17");
 	assert_string_equal(cl, want);
 
 	/* initrd: top of the RAM below 4 GiB ("ram" ends at 64 MiB). */
-	rd = get32(zp + HDR_RAMDISK_IMAGE) | (uint64_t)get32(zp + BP_EXT_RAMDISK_IMAGE) << 32;
+	rd = vmb_get_le32(zp + HDR_RAMDISK_IMAGE) |
+	     (uint64_t)vmb_get_le32(zp + BP_EXT_RAMDISK_IMAGE) << 32;
 	assert_int_equal(rd, (0x4000000 - sizeof(initrd)) & ~0xfffull);
-	assert_int_equal(get32(zp + HDR_RAMDISK_SIZE), sizeof(initrd));
-	assert_memory_equal(vmb_board_gpa_ptr(m.board, rd, sizeof(initrd)), initrd,
+	assert_int_equal(vmb_get_le32(zp + HDR_RAMDISK_SIZE), sizeof(initrd));
+	assert_memory_equal(vmb_board_gpa_ptr(t.b, rd, sizeof(initrd)), initrd,
 			    sizeof(initrd));
 
 	/* e820 in the zero page. */
 	assert_int_equal(zp[BP_E820_ENTRIES], 4);
-	assert_int_equal(get64(zp + BP_E820_TABLE + 2 * 20), 0x100000);
-	assert_int_equal(get64(zp + BP_E820_TABLE + 2 * 20 + 8), 63ull << 20);
-	assert_int_equal(get32(zp + BP_E820_TABLE + 1 * 20 + 16), E820_TYPE_RESERVED);
+	assert_int_equal(vmb_get_le64(zp + BP_E820_TABLE + 2 * 20), 0x100000);
+	assert_int_equal(vmb_get_le64(zp + BP_E820_TABLE + 2 * 20 + 8), 63ull << 20);
+	assert_int_equal(vmb_get_le32(zp + BP_E820_TABLE + 1 * 20 + 16), E820_TYPE_RESERVED);
 
 	/* GDT and identity map: 2 MiB pages, PD[2047] maps 4 GiB - 2 MiB. */
-	assert_int_equal(get64(vmb_board_gpa_ptr(m.board, VMB_X86_GDT + 0x10, 8)),
+	assert_int_equal(vmb_get_le64(vmb_board_gpa_ptr(t.b, VMB_X86_GDT + 0x10, 8)),
 			 VMB_X86_GDT_CODE64);
-	assert_int_equal(get64(vmb_board_gpa_ptr(m.board, VMB_X86_PML4, 8)),
+	assert_int_equal(vmb_get_le64(vmb_board_gpa_ptr(t.b, VMB_X86_PML4, 8)),
 			 VMB_X86_PDPT | 3);
-	assert_int_equal(get64(vmb_board_gpa_ptr(m.board, VMB_X86_PD + 2047 * 8, 8)),
+	assert_int_equal(vmb_get_le64(vmb_board_gpa_ptr(t.b, VMB_X86_PD + 2047 * 8, 8)),
 			 0xffe00000ull | 0x83);
 
 	/* MP floating pointer in the last KiB of base memory. */
-	mp = vmb_board_gpa_ptr(m.board, 0xa0000 - 16, 16);
+	mp = vmb_board_gpa_ptr(t.b, 0xa0000 - 16, 16);
 	assert_memory_equal(mp, "_MP_", 4);
 	assert_int_equal(sum(mp, 16), 0);
 
 	free(img);
-	machine_free(&m);
-	tmp_clean(&t);
+	tb_close(&t);
+	tb_free(&t);
 }
 
 static void test_boot_raw_and_errors(void **state)
 {
-	struct tmpdir t = { .n = 0 };
-	struct machine m;
+	struct tb t;
 	struct vmb_boot_state st;
 	struct vmb_err err = { "" };
 	static const uint8_t code[] = { 0xfa, 0xf4 }; /* cli; hlt */
-	const char *kpath = tmp_file(&t, "raw.bin", code, sizeof(code));
 	struct vmb_override ov[3] = {
-		{ "boot.kernel", kpath },
+		{ "boot.kernel", NULL },
 		{ "boot.kernel-address", "0x200000" },
 		{ "boot.entry", "0x200001" },
 	};
 	size_t len;
 	uint8_t *img;
 
-	machine_load(&m, &t, board_yaml, ov, 3);
-	if (vmb_boot_prepare(m.board, &st, &err))
+	tb_dir(&t);
+	ov[0].value = tb_file(&t, "raw.bin", code, sizeof(code));
+	tb_board_ok(&t, board_yaml, ov, 3);
+	if (vmb_boot_prepare(t.b, &st, &err))
 		fail_msg("%s", err.msg);
 	assert_int_equal(st.pc, 0x200001);
 	assert_int_equal(st.sp, VMB_X86_STACK_TOP);
-	assert_memory_equal(vmb_board_gpa_ptr(m.board, 0x200000, 2), code, 2);
-	machine_free(&m);
+	assert_memory_equal(vmb_board_gpa_ptr(t.b, 0x200000, 2), code, 2);
+	tb_close(&t);
 
 	/* A raw image over the boot area below 1 MiB is refused. */
 	ov[1].value = "0x7000";
 	ov[2].value = "0x7000";
-	machine_load(&m, &t, board_yaml, ov, 3);
-	assert_int_equal(vmb_boot_prepare(m.board, &st, &err), -1);
+	tb_board_ok(&t, board_yaml, ov, 3);
+	assert_int_equal(vmb_boot_prepare(t.b, &st, &err), -1);
 	assert_non_null(strstr(err.msg, "boot area"));
-	machine_free(&m);
+	tb_close(&t);
 
 	/* A bzImage whose init_size does not fit anywhere. */
 	img = make_bzimage(&len);
-	put32(img + HDR_INIT_SIZE, 0x8000000); /* 128 MiB > every region */
-	ov[0].value = tmp_file(&t, "big", img, len);
-	machine_load(&m, &t, board_yaml, ov, 1);
-	assert_int_equal(vmb_boot_prepare(m.board, &st, &err), -1);
+	vmb_put_le32(img + HDR_INIT_SIZE, 0x8000000); /* 128 MiB > every region */
+	ov[0].value = tb_file(&t, "big", img, len);
+	tb_board_ok(&t, board_yaml, ov, 1);
+	assert_int_equal(vmb_boot_prepare(t.b, &st, &err), -1);
 	assert_non_null(strstr(err.msg, "init_size"));
-	machine_free(&m);
+	tb_close(&t);
 	free(img);
 
 	/* No kernel at all. */
-	machine_load(&m, &t, board_yaml, NULL, 0);
-	assert_int_equal(vmb_boot_prepare(m.board, &st, &err), -1);
+	tb_board_ok(&t, board_yaml, NULL, 0);
+	assert_int_equal(vmb_boot_prepare(t.b, &st, &err), -1);
 	assert_non_null(strstr(err.msg, "nothing to boot"));
-	machine_free(&m);
-	tmp_clean(&t);
+	tb_close(&t);
+	tb_free(&t);
 }
 
 int main(void)

@@ -37,10 +37,8 @@
  * the same for -dtb).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libfdt.h>
@@ -49,6 +47,8 @@
 #include "arch/boot.h"
 #include "arch/elf.h"
 #include "fdt/fdt.h"
+#include "util/bytes.h"
+#include "util/file.h"
 
 #define SZ_4K   0x1000ull
 #define SZ_2M   0x200000ull
@@ -63,11 +63,6 @@ struct span {
 	const char *file;  /* NULL for the generated device tree */
 	uint64_t lo, hi;   /* [lo, hi) */
 };
-
-static uint64_t align_up(uint64_t v, uint64_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
 
 static void describe(const struct span *s, char *buf, size_t len)
 {
@@ -113,17 +108,11 @@ static int check_in_ram(struct vmb_board *b, const struct span *s,
 static int read_head(const char *path, uint8_t *buf, size_t len, size_t *got,
 		     uint64_t *size, struct vmb_err *err)
 {
-	struct stat st;
 	ssize_t n;
-	int fd;
+	int fd = vmb_file_open(path, NULL, size, err);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return vmb_errf(err, NULL, "cannot open '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return vmb_errf(err, NULL, "'%s' is not a regular file", path);
-	}
+		return -1;
 	do
 		n = pread(fd, buf, len, 0);
 	while (n < 0 && errno == EINTR);
@@ -131,44 +120,7 @@ static int read_head(const char *path, uint8_t *buf, size_t len, size_t *got,
 	if (n < 0)
 		return vmb_errf(err, NULL, "cannot read '%s': %s", path, strerror(errno));
 	*got = (size_t)n;
-	*size = (uint64_t)st.st_size;
 	return 0;
-}
-
-/* Whole file into a malloc'd buffer (ELF images, user device trees). */
-static uint8_t *read_all(const char *path, size_t *len, struct vmb_err *err)
-{
-	struct stat st;
-	uint8_t *buf;
-	size_t done = 0;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vmb_errf(err, NULL, "cannot open '%s': %s", path,
-				strerror(errno)), NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return vmb_errf(err, NULL, "'%s' is not a regular file", path), NULL;
-	}
-	buf = vmb_zalloc((size_t)st.st_size + 1);
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			vmb_errf(err, NULL, "cannot read '%s': %s", path,
-				 n ? strerror(errno) : "unexpected end of file");
-			close(fd);
-			free(buf);
-			return NULL;
-		}
-		done += (size_t)n;
-	}
-	close(fd);
-	*len = done;
-	return buf;
 }
 
 /* Set /chosen bootargs and initrd range in a copy of a user device tree. */
@@ -234,7 +186,7 @@ static void *make_dtb(struct vmb_board *b, uint64_t initrd_lo, uint64_t initrd_h
 		*size = fdt_totalsize(blob);
 		return blob;
 	}
-	blob = read_all(bs->dtb, &len, err);
+	blob = vmb_file_read(bs->dtb, NULL, &len, err);
 	if (!blob)
 		return NULL;
 	rc = len < sizeof(struct fdt_header) ? -FDT_ERR_TRUNCATED : fdt_check_header(blob);
@@ -369,7 +321,7 @@ static int load_kernel(struct vmb_board *b, struct span *k,
 			if (!ram)
 				return vmb_errf(err, &bs->loc, "'%s': the board has "
 						"no RAM to load a kernel into", bs->kernel);
-			k->lo = align_up(ram->gpa, SZ_2M) + img.text_offset;
+			k->lo = vmb_align_up(ram->gpa, SZ_2M) + img.text_offset;
 		}
 		k->hi = k->lo + img.image_size;
 		if (check_in_ram(b, k, err))
@@ -382,7 +334,7 @@ static int load_kernel(struct vmb_board *b, struct span *k,
 		uint8_t *buf;
 		size_t len;
 
-		buf = read_all(bs->kernel, &len, err);
+		buf = vmb_file_read(bs->kernel, NULL, &len, err);
 		if (!buf)
 			return -1;
 		rc = vmb_elf_load(b, buf, len, bs->kernel, VMB_EM_AARCH64, &info, err);
@@ -438,7 +390,7 @@ static int boot_kernel(struct vmb_board *b, struct vmb_boot_state *st,
 	free_lo = ram->gpa + (ram->size / 2 < SZ_128M ? ram->size / 2 : SZ_128M);
 	if (k.hi > free_lo && k.lo < ram->gpa + ram->size)
 		free_lo = k.hi;
-	free_lo = align_up(free_lo, SZ_4K);
+	free_lo = vmb_align_up(free_lo, SZ_4K);
 
 	if (bs->initrd) {
 		int64_t n;
@@ -472,7 +424,7 @@ static int boot_kernel(struct vmb_board *b, struct vmb_boot_state *st,
 	if (bs->has_dtb_addr)
 		dt.lo = bs->dtb_addr;
 	else
-		dt.lo = align_up(rd.hi > free_lo ? rd.hi : free_lo, SZ_2M);
+		dt.lo = vmb_align_up(rd.hi > free_lo ? rd.hi : free_lo, SZ_2M);
 	dt.hi = dt.lo + size;
 	rc = check_dtb_size(bs, size, err);
 	if (!rc && dt.lo % 8)

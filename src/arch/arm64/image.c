@@ -4,21 +4,7 @@
  * §4). Pure function of the file's bytes so it can be tested without a board.
  */
 #include "arch/arm64/image.h"
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
+#include "util/bytes.h"
 
 int vmb_arm64_image_parse(const uint8_t *hdr, size_t hdr_len, uint64_t file_size,
 			  const char *name, struct vmb_arm64_image *img,
@@ -27,7 +13,8 @@ int vmb_arm64_image_parse(const uint8_t *hdr, size_t hdr_len, uint64_t file_size
 	static const unsigned page_sizes[4] = { 0, 4096, 16384, 65536 };
 	uint64_t size;
 
-	if (hdr_len < 0x3c || file_size < 0x3c || le32(hdr + 0x38) != VMB_ARM64_IMAGE_MAGIC)
+	if (hdr_len < 0x3c || file_size < 0x3c ||
+	    vmb_get_le32(hdr + 0x38) != VMB_ARM64_IMAGE_MAGIC)
 		return 0;
 	/* The magic is there, so this claims to be a kernel: from here on a
 	 * problem is an error, not a reason to fall back to a raw load. */
@@ -36,9 +23,9 @@ int vmb_arm64_image_parse(const uint8_t *hdr, size_t hdr_len, uint64_t file_size
 				"but the header alone is %d", name,
 				(unsigned long long)file_size, VMB_ARM64_IMAGE_HDR_SIZE);
 
-	img->text_offset = le64(hdr + 0x08);
-	size = le64(hdr + 0x10);
-	img->flags = le64(hdr + 0x18);
+	img->text_offset = vmb_get_le64(hdr + 0x08);
+	size = vmb_get_le64(hdr + 0x10);
+	img->flags = vmb_get_le64(hdr + 0x18);
 	img->legacy = size == 0;
 	if (img->legacy) {
 		/* Before v3.17 text_offset was in the kernel's endianness and

@@ -37,11 +37,9 @@
  * MP tables (mptable.c) end at 640 KiB.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "arch/boot.h"
 #include "arch/elf.h"
@@ -49,6 +47,8 @@
 #include "arch/x86_64/e820.h"
 #include "arch/x86_64/mptable.h"
 #include "arch/x86_64/x86.h"
+#include "util/bytes.h"
+#include "util/file.h"
 
 #define SZ_4K 0x1000ull
 #define SZ_2M 0x200000ull
@@ -59,67 +59,9 @@ struct span {
 	uint64_t lo, hi; /* [lo, hi) */
 };
 
-static uint64_t align_up(uint64_t v, uint64_t a)
-{
-	return (v + a - 1) & ~(a - 1);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 static bool overlaps(const struct span *a, const struct span *b)
 {
 	return a->lo < b->hi && b->lo < a->hi;
-}
-
-/* Whole file into a malloc'd buffer. */
-static uint8_t *read_all(const char *path, size_t *len, struct vmb_err *err)
-{
-	struct stat st;
-	uint8_t *buf;
-	size_t done = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return vmb_errf(err, NULL, "cannot open '%s': %s", path,
-				strerror(errno)), NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return vmb_errf(err, NULL, "'%s' is not a regular file", path), NULL;
-	}
-	buf = vmb_zalloc((size_t)st.st_size + 1);
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			vmb_errf(err, NULL, "cannot read '%s': %s", path,
-				 n ? strerror(errno) : "unexpected end of file");
-			close(fd);
-			free(buf);
-			return NULL;
-		}
-		done += (size_t)n;
-	}
-	close(fd);
-	*len = done;
-	return buf;
 }
 
 /* Host pointer of [gpa, gpa+len) if it is inside one RAM region. */
@@ -199,7 +141,7 @@ static int place_bzimage(struct vmb_board *b, const struct vmb_bzimage *bz,
 				"of RAM at 0x%llx", path, bz->init_size,
 				(unsigned long long)bz->pref_address);
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t a = align_up(ram[i]->gpa < VMB_X86_HIGH_START ?
+		uint64_t a = vmb_align_up(ram[i]->gpa < VMB_X86_HIGH_START ?
 				      VMB_X86_HIGH_START : ram[i]->gpa,
 				      bz->kernel_alignment);
 
@@ -230,8 +172,8 @@ static int load_bzimage(struct vmb_board *b, const uint8_t *img, size_t len,
 	memset(dst + bz->kernel_size, 0, bz->init_size - bz->kernel_size);
 	memcpy(zp + BP_HDR, img + BP_HDR, bz->header_end - BP_HDR);
 	zp[HDR_TYPE_OF_LOADER] = LOADER_TYPE_UNDEFINED;
-	put16(zp + HDR_VID_MODE, 0xffff); /* "normal" */
-	put32(zp + HDR_CODE32_START, (uint32_t)load);
+	vmb_put_le16(zp + HDR_VID_MODE, 0xffff); /* "normal" */
+	vmb_put_le32(zp + HDR_CODE32_START, (uint32_t)load);
 	kspan->lo = load;
 	kspan->hi = load + bz->init_size;
 	*entry = load + 0x200; /* startup_64 */
@@ -352,18 +294,18 @@ static int write_cpu_tables(struct vmb_board *b, struct vmb_err *err)
 	if (!gdt || !pml4)
 		return -1;
 	memset(gdt, 0, VMB_X86_GDT_ENTRIES * 8);
-	put64(gdt + VMB_X86_BOOT_CS, VMB_X86_GDT_CODE64);
-	put64(gdt + VMB_X86_BOOT_DS, VMB_X86_GDT_DATA);
+	vmb_put_le64(gdt + VMB_X86_BOOT_CS, VMB_X86_GDT_CODE64);
+	vmb_put_le64(gdt + VMB_X86_BOOT_DS, VMB_X86_GDT_DATA);
 	memset(pml4, 0, 6 * SZ_4K);
 	/* present | writable; PD entries add PS (2 MiB page) */
-	put64(pml4, VMB_X86_PDPT | 0x3);
+	vmb_put_le64(pml4, VMB_X86_PDPT | 0x3);
 	for (uint64_t i = 0; i < 4; i++) {
 		uint8_t *pd = pml4 + (VMB_X86_PD - VMB_X86_PML4) + i * SZ_4K;
 
-		put64(pml4 + (VMB_X86_PDPT - VMB_X86_PML4) + i * 8,
+		vmb_put_le64(pml4 + (VMB_X86_PDPT - VMB_X86_PML4) + i * 8,
 		      (VMB_X86_PD + i * SZ_4K) | 0x3);
 		for (uint64_t j = 0; j < 512; j++)
-			put64(pd + j * 8, ((i * 512 + j) * SZ_2M) | 0x83);
+			vmb_put_le64(pd + j * 8, ((i * 512 + j) * SZ_2M) | 0x83);
 	}
 	return 0;
 }
@@ -406,7 +348,7 @@ int vmb_boot_prepare_x86_64(struct vmb_board *b, struct vmb_boot_state *st,
 	if (!zp || write_cpu_tables(b, err))
 		return -1;
 	memset(zp, 0, BP_SIZE);
-	img = read_all(bs->kernel, &len, err);
+	img = vmb_file_read(bs->kernel, NULL, &len, err);
 	if (!img)
 		return -1;
 
@@ -452,10 +394,11 @@ int vmb_boot_prepare_x86_64(struct vmb_board *b, struct vmb_boot_state *st,
 				 err) ||
 		    vmb_board_load_file(b, bs->initrd, addr, err) < 0)
 			goto out;
-		put32(zp + HDR_RAMDISK_IMAGE, (uint32_t)addr);
-		put32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(addr >> 32));
-		put32(zp + HDR_RAMDISK_SIZE, (uint32_t)sti.st_size);
-		put32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)sti.st_size >> 32));
+		vmb_put_le32(zp + HDR_RAMDISK_IMAGE, (uint32_t)addr);
+		vmb_put_le32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(addr >> 32));
+		vmb_put_le32(zp + HDR_RAMDISK_SIZE, (uint32_t)sti.st_size);
+		vmb_put_le32(zp + BP_EXT_RAMDISK_SIZE,
+			     (uint32_t)((uint64_t)sti.st_size >> 32));
 	}
 
 	cmdline = build_cmdline(b);
@@ -473,7 +416,7 @@ int vmb_boot_prepare_x86_64(struct vmb_board *b, struct vmb_boot_state *st,
 	if (!cl)
 		goto out;
 	memcpy(cl, cmdline, strlen(cmdline) + 1);
-	put32(zp + HDR_CMD_LINE_PTR, (uint32_t)VMB_X86_CMDLINE);
+	vmb_put_le32(zp + HDR_CMD_LINE_PTR, (uint32_t)VMB_X86_CMDLINE);
 
 	ne = vmb_e820_build(b, e820, BP_E820_MAX, err);
 	if (ne < 0)
@@ -482,9 +425,9 @@ int vmb_boot_prepare_x86_64(struct vmb_board *b, struct vmb_boot_state *st,
 	for (int i = 0; i < ne; i++) {
 		uint8_t *e = zp + BP_E820_TABLE + i * BP_E820_ENTRY_SIZE;
 
-		put64(e, e820[i].addr);
-		put64(e + 8, e820[i].size);
-		put32(e + 16, e820[i].type);
+		vmb_put_le64(e, e820[i].addr);
+		vmb_put_le64(e + 8, e820[i].size);
+		vmb_put_le32(e + 16, e820[i].type);
 	}
 	if (write_mptable(b, err))
 		goto out;

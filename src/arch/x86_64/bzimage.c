@@ -6,19 +6,11 @@
 #include <string.h>
 
 #include "arch/x86_64/bzimage.h"
-
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
+#include "util/bytes.h"
 
 bool vmb_bzimage_is_bzimage(const uint8_t *buf, size_t len)
 {
-	return len >= HDR_HEADER + 4 && le(buf + HDR_HEADER, 4) == HDR_MAGIC;
+	return len >= HDR_HEADER + 4 && vmb_get_le(buf + HDR_HEADER, 4) == HDR_MAGIC;
 }
 
 int vmb_bzimage_parse(const uint8_t *buf, size_t len, const char *name,
@@ -31,14 +23,14 @@ int vmb_bzimage_parse(const uint8_t *buf, size_t len, const char *name,
 	if (len < HDR_END_MIN)
 		return vmb_errf(err, NULL, "'%s' is too short for a bzImage setup "
 				"header (%zu bytes)", name, len);
-	if (le(buf + HDR_HEADER, 4) != HDR_MAGIC)
+	if (vmb_get_le(buf + HDR_HEADER, 4) != HDR_MAGIC)
 		return vmb_errf(err, NULL, "'%s' is not a bzImage: no \"HdrS\" "
 				"magic at 0x202", name);
-	if (le(buf + HDR_BOOT_FLAG, 2) != 0xaa55)
+	if (vmb_get_le(buf + HDR_BOOT_FLAG, 2) != 0xaa55)
 		return vmb_errf(err, NULL, "'%s': bad boot flag 0x%04x at 0x1fe, "
 				"expected 0xaa55", name,
-				(unsigned)le(buf + HDR_BOOT_FLAG, 2));
-	bz->version = (uint16_t)le(buf + HDR_VERSION, 2);
+				(unsigned)vmb_get_le(buf + HDR_BOOT_FLAG, 2));
+	bz->version = (uint16_t)vmb_get_le(buf + HDR_VERSION, 2);
 	if (bz->version < BZ_MIN_VERSION)
 		return vmb_errf(err, NULL, "'%s' uses boot protocol %u.%02u; vmb "
 				"needs 2.12 or later (Linux 3.8+) for the 64-bit "
@@ -49,7 +41,7 @@ int vmb_bzimage_parse(const uint8_t *buf, size_t len, const char *name,
 	    bz->header_end > 0x290)
 		return vmb_errf(err, NULL, "'%s': setup header length byte 0x%02x "
 				"at 0x201 is out of range", name, buf[HDR_JUMP + 1]);
-	bz->xloadflags = (uint16_t)le(buf + HDR_XLOADFLAGS, 2);
+	bz->xloadflags = (uint16_t)vmb_get_le(buf + HDR_XLOADFLAGS, 2);
 	if (!(bz->xloadflags & XLF_KERNEL_64))
 		return vmb_errf(err, NULL, "'%s' has no 64-bit entry point "
 				"(XLF_KERNEL_64 clear in xloadflags 0x%04x): a "
@@ -59,22 +51,22 @@ int vmb_bzimage_parse(const uint8_t *buf, size_t len, const char *name,
 				"not a bzImage", name);
 	setup_sects = buf[HDR_SETUP_SECTS] ? buf[HDR_SETUP_SECTS] : 4;
 	bz->setup_size = (setup_sects + 1) * 512;
-	syssize = le(buf + HDR_SYSSIZE, 4) * 16;
+	syssize = vmb_get_le(buf + HDR_SYSSIZE, 4) * 16;
 	if (bz->setup_size >= len || syssize > len - bz->setup_size)
 		return vmb_errf(err, NULL, "'%s' is truncated: %zu bytes, its header "
 				"says %u bytes of setup and %llu of kernel", name,
 				len, bz->setup_size, (unsigned long long)syssize);
 	bz->kernel_size = len - bz->setup_size;
-	bz->kernel_alignment = (uint32_t)le(buf + HDR_KERNEL_ALIGNMENT, 4);
+	bz->kernel_alignment = (uint32_t)vmb_get_le(buf + HDR_KERNEL_ALIGNMENT, 4);
 	if (!bz->kernel_alignment ||
 	    (bz->kernel_alignment & (bz->kernel_alignment - 1)))
 		return vmb_errf(err, NULL, "'%s': kernel_alignment 0x%x is not a "
 				"power of two", name, bz->kernel_alignment);
 	bz->relocatable = buf[HDR_RELOCATABLE] != 0;
-	bz->cmdline_size = (uint32_t)le(buf + HDR_CMDLINE_SIZE, 4);
-	bz->initrd_addr_max = (uint32_t)le(buf + HDR_INITRD_ADDR_MAX, 4);
-	bz->pref_address = le(buf + HDR_PREF_ADDRESS, 8);
-	bz->init_size = (uint32_t)le(buf + HDR_INIT_SIZE, 4);
+	bz->cmdline_size = (uint32_t)vmb_get_le(buf + HDR_CMDLINE_SIZE, 4);
+	bz->initrd_addr_max = (uint32_t)vmb_get_le(buf + HDR_INITRD_ADDR_MAX, 4);
+	bz->pref_address = vmb_get_le(buf + HDR_PREF_ADDRESS, 8);
+	bz->init_size = (uint32_t)vmb_get_le(buf + HDR_INIT_SIZE, 4);
 	if (!bz->init_size)
 		return vmb_errf(err, NULL, "'%s': init_size is 0", name);
 	if (bz->init_size < bz->kernel_size)

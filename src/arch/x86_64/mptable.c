@@ -7,6 +7,7 @@
 
 #include "arch/x86_64/mptable.h"
 #include "arch/x86_64/x86.h"
+#include "util/bytes.h"
 
 #define FPS_SIZE      16  /* §4.1 floating pointer structure */
 #define HDR_SIZE      44  /* §4.2 configuration table header */
@@ -34,18 +35,6 @@
 #define IOAPIC_VERSION  0x11
 #define CPU_SIGNATURE   0x600 /* family 6 */
 #define CPU_FEATURES    0x201 /* FPU, APIC (CPUID.1:EDX) */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
 
 static uint8_t checksum(const uint8_t *p, size_t n)
 {
@@ -86,7 +75,7 @@ static uint8_t *put_intsrc(uint8_t *p, uint8_t entry, uint8_t type, uint16_t fla
 {
 	p[0] = entry;
 	p[1] = type;
-	put16(p + 2, flags);
+	vmb_put_le16(p + 2, flags);
 	p[4] = 0; /* source bus: the ISA bus, ID 0 */
 	p[5] = bus_irq;
 	p[6] = dst_apic;
@@ -116,11 +105,11 @@ size_t vmb_mptable_build(const struct vmb_board *b, uint64_t gpa, uint8_t *buf,
 
 	/* Configuration table header (§4.2, table 4-2). */
 	memcpy(p, "PCMP", 4);
-	put16(p + 4, (uint16_t)cfg);
+	vmb_put_le16(p + 4, (uint16_t)cfg);
 	p[6] = 4; /* spec revision 1.4 */
 	memcpy(p + 8, "VMB     ", 8);
 	memcpy(p + 16, "MICROVM     ", 12);
-	put32(p + 36, (uint32_t)VMB_X86_LAPIC_BASE);
+	vmb_put_le32(p + 36, (uint32_t)VMB_X86_LAPIC_BASE);
 	p += HDR_SIZE;
 
 	for (unsigned i = 0; i < b->ncpus; i++, entries++) {
@@ -128,8 +117,8 @@ size_t vmb_mptable_build(const struct vmb_board *b, uint64_t gpa, uint8_t *buf,
 		p[1] = (uint8_t)i;        /* local APIC ID */
 		p[2] = APIC_VERSION;
 		p[3] = 0x01 | (i == 0 ? 0x02 : 0); /* EN, BP */
-		put32(p + 4, CPU_SIGNATURE);
-		put32(p + 8, CPU_FEATURES);
+		vmb_put_le32(p + 4, CPU_SIGNATURE);
+		vmb_put_le32(p + 8, CPU_FEATURES);
 		p += PROC_SIZE;
 	}
 	p[0] = ENTRY_BUS;
@@ -141,7 +130,7 @@ size_t vmb_mptable_build(const struct vmb_board *b, uint64_t gpa, uint8_t *buf,
 	p[1] = ioapic_id;
 	p[2] = IOAPIC_VERSION;
 	p[3] = 0x01; /* EN */
-	put32(p + 4, (uint32_t)VMB_X86_IOAPIC_BASE);
+	vmb_put_le32(p + 4, (uint32_t)VMB_X86_IOAPIC_BASE);
 	p += IOAPIC_SIZE;
 	entries++;
 	for (unsigned pin = 0; pin < VMB_X86_IOAPIC_PINS; pin++, entries++)
@@ -150,13 +139,13 @@ size_t vmb_mptable_build(const struct vmb_board *b, uint64_t gpa, uint8_t *buf,
 	p = put_intsrc(p, ENTRY_LOCALINT, INT_TYPE_EXTINT, 0, 0, 0xff, 0);
 	p = put_intsrc(p, ENTRY_LOCALINT, INT_TYPE_NMI, 0, 0, 0xff, 1);
 	entries += 2;
-	put16(buf + 34, (uint16_t)entries);
+	vmb_put_le16(buf + 34, (uint16_t)entries);
 	buf[7] = checksum(buf, cfg);
 
 	/* Floating pointer structure (§4.1, table 4-1). */
 	fps = buf + total - FPS_SIZE;
 	memcpy(fps, "_MP_", 4);
-	put32(fps + 4, (uint32_t)gpa);
+	vmb_put_le32(fps + 4, (uint32_t)gpa);
 	fps[8] = 1;   /* length in 16-byte units */
 	fps[9] = 4;   /* spec revision 1.4 */
 	fps[11] = 0;  /* MP feature byte 1: 0 = a configuration table exists */
