@@ -53,7 +53,7 @@ measure() { # NAME LABEL KIND CMD...
 	shift 3
 	: >"$WORK/$name.times"
 	for i in $(seq "$RUNS"); do
-		t=$(${kind}_once "$name" "$@")
+		t=$("${kind}_once" "$name" "$@")
 		if [ -z "$t" ]; then
 			{
 				echo "BENCH: $label run $i failed; last output:"
@@ -70,10 +70,13 @@ measure() { # NAME LABEL KIND CMD...
 echo "BENCH: $(vmb --version 2>&1 | head -n 1); $(qemu-system-aarch64 --version | head -n 1)"
 uv=$(measure ub-vmb "U-Boot vmb" uboot vmb run $M/virt-gicv3.yaml --accel kvm \
 	--firmware $I/u-boot.bin)
+# $QEMU is a command line: split on purpose.
+# shellcheck disable=SC2086
 uq=$(measure ub-qemu "U-Boot qemu" uboot $QEMU -m 128M -bios $I/u-boot.bin)
 lv=$(measure lx-vmb "Linux vmb" linux vmb run $M/virt-gicv3.yaml --accel kvm \
 	--kernel $I/Image --initrd $I/l2.cpio.gz --append console=ttyAMA0 \
 	--smp 2 -m 512M)
+# shellcheck disable=SC2086
 lq=$(measure lx-qemu "Linux qemu" linux $QEMU -smp 2 -m 512M -kernel $I/Image \
 	-initrd $I/l2.cpio.gz -append console=ttyAMA0)
 echo "BENCH: == nested arm64 KVM, medians of $RUNS runs"

@@ -27,7 +27,8 @@
  *    the DT's PPI 11 / 14).
  *  - Guest exceptions are the guest's business. KVM_RUN failures, internal
  *    errors, failed entries, MMIO nobody owns and accesses KVM cannot decode
- *    stop the machine with VMB_STOP_FAULT and a register dump.
+ *    stop the machine with VMB_STOP_FAULT and a register dump; the crash
+ *    report reads code through the guest's stage-1 tables.
  *
  * On hosts other than aarch64 the backend is compiled in but its probe
  * fails; the board-only helpers of kvm-arm64.h work everywhere.
@@ -61,7 +62,7 @@ unsigned vmb_kvm_arm64_ipa_bits(const struct vmb_board *b)
 
 uint32_t vmb_kvm_arm64_spi_line(uint32_t spi)
 {
-	/* irq_type SPI (1) in bits 24..27, vcpu_index 0, INTID in 0..15. */
+	/* irq_type SPI (1) in bits 24..27, vcpu_index 0, INTID in bits 0..15. */
 	return 1u << 24 | ((32 + spi) & 0xffff);
 }
 
@@ -103,6 +104,70 @@ int vmb_kvm_arm64_vgic(const struct vmb_board *b, unsigned ncpus,
 				"SPIs; KVM takes 32 to 992 in steps of 32",
 				d.dev->name, d.nr_spis);
 	return 0;
+}
+
+#define OA_MASK 0x0000fffffffff000ull /* output address bits 47:12 */
+
+int vmb_arm64_stage1(const struct vmb_arm64_mmu *m, uint64_t va, uint64_t *pa,
+		     int (*read64)(void *opaque, uint64_t gpa, uint64_t *val),
+		     void *opaque)
+{
+	bool hi = (va >> 55) & 1;
+	unsigned tsz, tg, g, stride, inputsize, top, level;
+	uint64_t table, desc;
+
+	if (!(m->sctlr & 1)) {
+		*pa = va;
+		return 0;
+	}
+	if (hi) {
+		if (m->tcr & (1ull << 23))        /* EPD1 */
+			return -1;
+		tsz = (m->tcr >> 16) & 0x3f;
+		tg = (m->tcr >> 30) & 3;          /* TG1: 1 16K, 2 4K, 3 64K */
+		g = tg == 1 ? 14 : tg == 3 ? 16 : 12;
+		top = (m->tcr >> 38) & 1 ? 56 : 64; /* TBI1 */
+		table = m->ttbr1;
+	} else {
+		if (m->tcr & (1ull << 7))         /* EPD0 */
+			return -1;
+		tsz = m->tcr & 0x3f;
+		tg = (m->tcr >> 14) & 3;          /* TG0: 0 4K, 1 64K, 2 16K */
+		g = tg == 2 ? 14 : tg == 1 ? 16 : 12;
+		top = (m->tcr >> 37) & 1 ? 56 : 64; /* TBI0 */
+		table = m->ttbr0;
+	}
+	if (tsz < 16 || tsz > 39)
+		return -1;
+	inputsize = 64 - tsz;
+	/* Bits from inputsize up to the top (below the tag byte with TBI)
+	 * must all equal bit 55, or the address is in neither range. */
+	for (unsigned b = inputsize; b < top; b++)
+		if (((va >> b) & 1) != hi)
+			return -1;
+	stride = g - 3;
+	level = 3 - (inputsize - 1 - g) / stride;
+	table &= OA_MASK | 0xffe;   /* BADDR; bit 0 is CnP */
+	for (;; level++) {
+		unsigned shift = g + (3 - level) * stride;
+		unsigned bits = shift + stride > inputsize ? inputsize - shift : stride;
+		uint64_t idx = (va >> shift) & ((1ull << bits) - 1);
+		uint64_t span = 1ull << shift;
+
+		if (read64(opaque, table + 8 * idx, &desc) || !(desc & 1))
+			return -1;
+		if (level == 3) {
+			if (!(desc & 2))            /* reserved at level 3 */
+				return -1;
+			*pa = (desc & OA_MASK & ~(span - 1)) | (va & (span - 1));
+			return 0;
+		}
+		if (!(desc & 2)) {                  /* block */
+			*pa = (desc & OA_MASK & ~(span - 1)) | (va & (span - 1));
+			return 0;
+		}
+		table = desc & OA_MASK & ~((1ull << g) - 1);
+	}
 }
 
 #if defined(__aarch64__)
@@ -530,23 +595,48 @@ static int kvm_get_state(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *
 	return 0;
 }
 
-/* With the MMU off (SCTLR_EL1.M clear) a VA is the PA. With it on, a walk
- * of the guest's stage-1 tables is not implemented: -1, and the crash
- * report goes on without the code bytes. */
+static int read_desc(void *opaque, uint64_t gpa, uint64_t *val)
+{
+	const uint8_t *p = vmb_board_gpa_ptr(opaque, gpa, 8);
+
+	if (!p)
+		return -1;
+	memcpy(val, p, 8);   /* descriptors are little-endian, as the host */
+	return 0;
+}
+
+/* Guest memory as vCPU cpu sees it: its stage-1 tables walked page by
+ * page (vmb_arm64_stage1), RAM/ROM/flash only. */
 static int kvm_read_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf,
 			 unsigned len)
 {
 	struct vmb_kvm *k = vmb_kvm_of(vm);
-	uint64_t sctlr;
-	uint8_t *p;
+	struct vmb_arm64_mmu m;
+	uint8_t *out = buf;
+	int fd;
 
-	if (!k || cpu >= k->nvcpus ||
-	    reg_get(k->vcpu[cpu].fd, REG_SCTLR_EL1, &sctlr) || (sctlr & 1))
+	if (!k || cpu >= k->nvcpus)
 		return -1;
-	p = vmb_board_gpa_ptr(vm->board, va, len);
-	if (!p)
+	fd = k->vcpu[cpu].fd;
+	if (reg_get(fd, REG_SCTLR_EL1, &m.sctlr) || reg_get(fd, REG_TCR_EL1, &m.tcr) ||
+	    reg_get(fd, REG_TTBR0_EL1, &m.ttbr0) || reg_get(fd, REG_TTBR1_EL1, &m.ttbr1))
 		return -1;
-	memcpy(buf, p, len);
+	while (len) {
+		/* 4 KiB is the smallest granule: no page boundary inside. */
+		unsigned n = (unsigned)(0x1000 - (va & 0xfff));
+		const uint8_t *p;
+		uint64_t pa;
+
+		if (n > len)
+			n = len;
+		if (vmb_arm64_stage1(&m, va, &pa, read_desc, vm->board) ||
+		    !(p = vmb_board_gpa_ptr(vm->board, pa, n)))
+			return -1;
+		memcpy(out, p, n);
+		out += n;
+		va += n;
+		len -= n;
+	}
 	return 0;
 }
 

@@ -45,6 +45,24 @@ struct vmb_kvm_vgic {
 int vmb_kvm_arm64_vgic(const struct vmb_board *b, unsigned ncpus,
 		       struct vmb_kvm_vgic *g, struct vmb_err *err);
 
+/* What stage-1 translation of the EL1&0 regime depends on. */
+struct vmb_arm64_mmu {
+	uint64_t sctlr, tcr, ttbr0, ttbr1;  /* SCTLR_EL1, TCR_EL1, TTBRn_EL1 */
+};
+
+/*
+ * Translate a guest virtual address as the vCPU's MMU would (Arm ARM
+ * D5.2, VMSAv8-64 translation table walk): 4, 16 or 64 KiB granules,
+ * TTBR0/TTBR1 by VA bit 55, TxSZ, TBI, EPDn; 48-bit output addresses (no
+ * LPA/LPA2), no permission or access-flag checks. With the MMU off
+ * (SCTLR_EL1.M clear) the PA is the VA. read64 reads an 8-byte descriptor
+ * at a GPA (0 on success). Returns 0 with *pa set, -1 if the address is not
+ * mapped or a table cannot be read. For crash reports (read_virt).
+ */
+int vmb_arm64_stage1(const struct vmb_arm64_mmu *m, uint64_t va, uint64_t *pa,
+		     int (*read64)(void *opaque, uint64_t gpa, uint64_t *val),
+		     void *opaque);
+
 /* KVM_IRQ_LINE "irq" field for SPI n (GIC INTID 32 + n), KVM api.rst 4.25. */
 uint32_t vmb_kvm_arm64_spi_line(uint32_t spi);
 

@@ -16,6 +16,8 @@
 #   now_ms                  milliseconds since L1 booted
 #   pass NAME [NOTE] / fail NAME REASON   the markers run.sh counts
 
+# CON_* variables are for the scripts that source this file.
+# shellcheck disable=SC2034
 WORK=${WORK:-/tmp/nested}
 mkdir -p "$WORK"
 

@@ -8,7 +8,8 @@
 #                   OPT_DIR (if given and not empty) is copied to /opt,
 #                   OVERLAY (if given) is merged into / (the bench's QEMU).
 #   sh tests/nested/pack.sh OUT VMB KERNEL BUSYBOX UBOOT [OPT_DIR [OVERLAY]]
-# KERNEL may be a gzip'd Image (Debian's arm64 vmlinuz) or a plain one.
+# KERNEL: Debian 12's arm64 vmlinuz is a plain Image (with an EFI stub); a
+# gzip'd Image (other releases) is decompressed, as vmb wants the Image.
 set -eu
 out=$1 vmb=$2 kernel=$3 busybox=$4 uboot=$5 opt=${6:-} overlay=${7:-}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

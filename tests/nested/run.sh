@@ -9,11 +9,13 @@
 #    u-boot-qemu; for bench, qemu-system-arm:arm64 and its libraries);
 # 2. a static aarch64 vmb (build-arm64.sh), the initramfs images (pack.sh);
 # 3. L1: qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
-#    -cpu max -accel tcg -m 2G -smp 2, whose /init (l1-init) runs
-#    tests.sh (check) or bench/kvm-arm64.sh (bench) against /dev/kvm;
+#    -cpu max -accel tcg -m 2G -smp 2 (pauth-impdef=on: QEMU's cheap pointer
+#    authentication, the architected QARMA costs TCG dearly), whose /init
+#    (l1-init) runs tests.sh (check) or bench/kvm-arm64.sh (bench) against
+#    /dev/kvm;
 # 4. the verdict from the "VMBTEST:" lines L1 prints. Full console log:
 #    build/nested/l1-MODE.log.
-# Environment: NESTED_TIMEOUT (s, default 1500), VMB_ARM64 (use this aarch64
+# Environment: NESTED_TIMEOUT (s, default 900), VMB_ARM64 (use this aarch64
 # vmb instead of building one), NESTED_OVERLAY (a tree merged into L1's /).
 set -eu
 mode=${1:-check}
@@ -62,14 +64,14 @@ fi
 echo "nested: booting L1 ($mode), console log in $log"
 start=$(date +%s)
 status=0
-timeout -k 10 "${NESTED_TIMEOUT:-1500}" "$@" </dev/null >"$log" 2>&1 &
+timeout -k 10 "${NESTED_TIMEOUT:-900}" "$@" </dev/null >"$log" 2>&1 &
 qpid=$!
 # Echo the markers as they come so a long run shows progress.
 tail -n +1 -f "$log" --pid=$qpid 2>/dev/null | grep --line-buffered -E '^(VMBTEST|BENCH|L1-INIT):' || true
 wait $qpid || status=$?
 tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"
 echo "nested: L1 ran $(( $(date +%s) - start )) s (qemu status $status)"
-[ $status = 124 ] && echo "nested: TIMEOUT after ${NESTED_TIMEOUT:-1500} s"
+[ $status = 124 ] && echo "nested: TIMEOUT after ${NESTED_TIMEOUT:-900} s"
 
 if [ "$mode" = script ]; then
 	cat "$log"

@@ -12,6 +12,10 @@
 #     Linux again with both CPUs; poweroff -f ends vmb with status 0.
 #  3. machines/virt.yaml (GICv2) is refused with a clear message: L1's
 #     GICv3 has no GICv2 compatibility, so KVM offers no vGICv2.
+#  4. A guest load from an unmapped address ends vmb with status 2 and a
+#     crash report (registers, the faulting instruction), for a bare-metal
+#     guest (MMU off) and for a Linux user process (code read through the
+#     guest's page tables).
 . /nested/lib.sh
 
 M=/machines
@@ -176,9 +180,55 @@ test_gicv2_refused() {
 	fi
 }
 
+# A guest load from an address nothing owns stops vmb with status 2 and a
+# crash report: registers from KVM_GET_ONE_REG, code at the PC (MMU off).
+test_fault() {
+	# movz x1, #0x5000, lsl #16; ldr w0, [x1]; b .  (RAM ends at 0x48000000)
+	printf '\001\000\252\322\040\000\100\271\000\000\000\024' >/tmp/bad.bin
+	out=$(vmb run $M/virt-gicv3.yaml --accel kvm --kernel /tmp/bad.bin \
+		</dev/null 2>&1)
+	st=$?
+	if [ $st = 2 ] && echo "$out" | grep -q 'unmapped' &&
+	   echo "$out" | grep -qE 'x1 +0*50000000' &&
+	   echo "$out" | grep -qE '=>.*ldr'; then
+		pass kvm-crash-report
+	else
+		fail kvm-crash-report "status $st (expected 2): $out"
+	fi
+}
+
+# The same with Linux running (and --accel auto, which must pick kvm): a
+# user-space load (busybox devmem, through a /dev/mem mapping) from a GPA
+# nothing owns. The crash report must show the instruction, read at a user
+# VA through the guest's stage-1 tables.
+test_linux_fault() {
+	# No --accel: auto must pick kvm.
+	con_start lfault vmb run $M/virt-gicv3.yaml \
+		--kernel $I/Image --initrd $I/l2.cpio.gz \
+		--append "console=ttyAMA0" -m 256M
+	if ! con_wait "$L2_PROMPT" "$T_LINUX"; then
+		fail linux-crash-report "no shell prompt"
+		con_end 5
+		return
+	fi
+	con_mark
+	con_send "devmem 0x50000000 32"
+	con_end 60
+	out=$(con_since_mark)
+	if [ "$CON_STATUS" = 2 ] && echo "$out" | grep -q 'unmapped' &&
+	   echo "$out" | grep -q '(kvm backend)' &&
+	   echo "$out" | grep -qE '^=> +[0-9a-f]+: +[0-9a-f]{8} +ldr'; then
+		pass linux-crash-report
+	else
+		fail linux-crash-report "status $CON_STATUS (expected 2), or no code at the PC in the report"
+	fi
+}
+
 echo "VMBTEST: start, $(vmb --version 2>&1 | head -n 1)"
 t0=$(now_ms)
 test_uboot
 test_linux
 test_gicv2_refused
+test_fault
+test_linux_fault
 echo "VMBTEST: end after $(( ($(now_ms) - t0) / 1000 )) s"

@@ -3,7 +3,8 @@
  * KVM on arm64, the parts that need no KVM: which regions of the shipped
  * virt boards become memslots and which are read-only (vmb_kvm_wants_slot,
  * kvm.h), the IPA size a board needs, the vGIC derived from the board's GIC
- * device, and the KVM_IRQ_LINE encoding of an SPI (kvm-arm64.h). The real
+ * device, the KVM_IRQ_LINE encoding of an SPI, and the stage-1 walk that
+ * crash reports read guest code through (kvm-arm64.h). The real
  * machines/virt*.yaml boards are built (paths relative to the repository
  * root, where `make check-unit` runs); edge cases use hand-made maps.
  */
@@ -209,6 +210,120 @@ static void test_spi_line(void **state)
 	assert_int_equal(vmb_kvm_arm64_spi_line(47), 0x0100004f);
 }
 
+/* ---- stage-1 walks over hand-built tables ------------------------------- */
+
+struct desc {
+	uint64_t gpa, val;
+};
+
+/* Guest memory holding only the descriptors listed; the rest reads 0
+ * (invalid). A GPA of 0xdead000 is unreadable. */
+static int read_descs(void *opaque, uint64_t gpa, uint64_t *val)
+{
+	const struct desc *d = opaque;
+
+	if (gpa == 0xdead000)
+		return -1;
+	*val = 0;
+	for (; d->gpa; d++)
+		if (d->gpa == gpa)
+			*val = d->val;
+	return 0;
+}
+
+/* 4 KiB granule, 48-bit VAs: L0 at 0x1000 -> L1 0x2000 -> L2 0x3000 ->
+ * L3 0x4000 for VA bits 47:0 = 0x12345678 (indexes 0, 0, 0x91, 0x145),
+ * a 2 MiB block at L2 index 0x92, a table nobody can read at index 0x93. */
+static const struct desc tables_4k[] = {
+	{ 0x1000, 0x2000 | 3 },
+	{ 0x2000, 0x3000 | 3 },
+	{ 0x3000 + 8 * 0x91, 0x4000 | 3 },
+	{ 0x3000 + 8 * 0x92, 0x40200000 | 0x701 },     /* block */
+	{ 0x4000 + 8 * 0x145, 0x40005000 | 0x703 },    /* page */
+	{ 0x3000 + 8 * 0x93, 0xdead000 | 3 },          /* unreadable table */
+	{ 0, 0 },
+};
+
+#define TCR_T0SZ(n) ((uint64_t)(n))
+#define TCR_T1SZ(n) ((uint64_t)(n) << 16)
+#define TCR_TG1_4K  (2ull << 30)
+#define TCR_TG1_64K (3ull << 30)
+#define TCR_EPD1    (1ull << 23)
+#define TCR_TBI0    (1ull << 37)
+
+static void test_stage1_4k(void **state)
+{
+	struct vmb_arm64_mmu m = {
+		.sctlr = 1, .tcr = TCR_T0SZ(16) | TCR_T1SZ(16) | TCR_TG1_4K,
+		.ttbr0 = 0x1000, .ttbr1 = 0x1000 | 1 /* CnP, ignored */,
+	};
+	void *mem = (void *)tables_4k;
+	uint64_t pa = 0;
+
+	(void)state;
+	/* Kernel half (TTBR1) and user half (TTBR0), same tables. */
+	assert_int_equal(vmb_arm64_stage1(&m, 0xffff000012345678, &pa, read_descs, mem), 0);
+	assert_int_equal(pa, 0x40005678);
+	assert_int_equal(vmb_arm64_stage1(&m, 0x0000000012345678, &pa, read_descs, mem), 0);
+	assert_int_equal(pa, 0x40005678);
+	/* 2 MiB block. */
+	assert_int_equal(vmb_arm64_stage1(&m, 0xffff000012401234, &pa, read_descs, mem), 0);
+	assert_int_equal(pa, 0x40201234);
+	/* Invalid descriptor, unreadable table, non-canonical address. */
+	assert_int_equal(vmb_arm64_stage1(&m, 0xffff000012346000, &pa, read_descs, mem), -1);
+	assert_int_equal(vmb_arm64_stage1(&m, 0xffff000012600000, &pa, read_descs, mem), -1);
+	assert_int_equal(vmb_arm64_stage1(&m, 0xff7f000012345678, &pa, read_descs, mem), -1);
+	/* A tag in the top byte: only with TBI0. */
+	assert_int_equal(vmb_arm64_stage1(&m, 0x5a00000012345678, &pa, read_descs, mem), -1);
+	m.tcr |= TCR_TBI0;
+	assert_int_equal(vmb_arm64_stage1(&m, 0x5a00000012345678, &pa, read_descs, mem), 0);
+	assert_int_equal(pa, 0x40005678);
+	/* EPD1: no walks through TTBR1. */
+	m.tcr |= TCR_EPD1;
+	assert_int_equal(vmb_arm64_stage1(&m, 0xffff000012345678, &pa, read_descs, mem), -1);
+	/* MMU off: the VA is the PA. */
+	m.sctlr = 0;
+	assert_int_equal(vmb_arm64_stage1(&m, 0xffff000012345678, &pa, read_descs, mem), 0);
+	assert_int_equal(pa, 0xffff000012345678);
+}
+
+static void test_stage1_4k_39bit(void **state)
+{
+	/* T1SZ 25: 39-bit VAs start at level 1 (L1 table at 0x2000 here). */
+	struct vmb_arm64_mmu m = {
+		.sctlr = 1, .tcr = TCR_T1SZ(25) | TCR_TG1_4K, .ttbr1 = 0x2000,
+	};
+	uint64_t pa = 0;
+
+	(void)state;
+	assert_int_equal(vmb_arm64_stage1(&m, 0xffffff8012345678, &pa, read_descs,
+					  (void *)tables_4k), 0);
+	assert_int_equal(pa, 0x40005678);
+	/* Bits 63:39 must all be ones in the TTBR1 range. */
+	assert_int_equal(vmb_arm64_stage1(&m, 0xffff000012345678, &pa, read_descs,
+					  (void *)tables_4k), -1);
+}
+
+static void test_stage1_64k(void **state)
+{
+	/* 64 KiB granule, 48-bit: levels 1 (6 bits), 2, 3 (13 bits each). */
+	static const struct desc t[] = {
+		{ 0x10000, 0x20000 | 3 },
+		{ 0x20000, 0x30000 | 3 },
+		{ 0x30000 + 8 * 0x1234, 0x50000000 | 0x703 },
+		{ 0, 0 },
+	};
+	struct vmb_arm64_mmu m = {
+		.sctlr = 1, .tcr = TCR_T1SZ(16) | TCR_TG1_64K, .ttbr1 = 0x10000,
+	};
+	uint64_t pa = 0;
+
+	(void)state;
+	assert_int_equal(vmb_arm64_stage1(&m, 0xffff000012345678, &pa, read_descs,
+					  (void *)t), 0);
+	assert_int_equal(pa, 0x50005678);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +335,9 @@ int main(void)
 		cmocka_unit_test(test_vgic_v2),
 		cmocka_unit_test(test_vgic_none),
 		cmocka_unit_test(test_spi_line),
+		cmocka_unit_test(test_stage1_4k),
+		cmocka_unit_test(test_stage1_4k_39bit),
+		cmocka_unit_test(test_stage1_64k),
 	};
 
 	return cmocka_run_group_tests_name("kvm-arm64", tests, NULL, NULL);
