@@ -124,8 +124,7 @@ check-linux-x86: deps
 	$(MAKE) vmb
 	@sh tests/integration/linux-x86.sh ./vmb $(IMAGES)
 
-vmb-asan: $(OBJS)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $(BUILD)/vmb $^ $(LDLIBS)
+vmb-asan: $(BUILD)/vmb
 
 check-unit-asan: $(UNIT_BINS)
 	@ASAN_OPTIONS=detect_leaks=1 sh tests/run-unit.sh $(UNIT_BINS)
