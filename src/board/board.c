@@ -612,15 +612,21 @@ void vmb_board_print(const struct vmb_board *b, FILE *out)
 		print_map(&b->pio, out, 4);
 	}
 	fprintf(out, "interrupts:\n");
-	for (unsigned i = 0; i < b->ndev; i++) {
-		const struct vmb_dev_spec *ds = b->dev[i]->spec;
+	/* By number, as a reader looks them up; irq numbers were checked
+	 * unique and < MAX_IRQ at creation. */
+	for (uint32_t irq = 0; irq < MAX_IRQ; irq++) {
+		for (unsigned i = 0; i < b->ndev; i++) {
+			const struct vmb_dev_spec *ds = b->dev[i]->spec;
 
-		for (unsigned j = 0; j < ds->nirq; j++) {
-			fprintf(out, "  %s %-4u %-6s %s (%s)\n",
-				s->arch == VMB_ARCH_ARM64 ? "SPI" : "GSI", ds->irq[j],
-				ds->trigger == VMB_IRQ_EDGE_RISING ? "edge" : "level",
-				ds->name, ds->type);
-			any = true;
+			for (unsigned j = 0; j < ds->nirq; j++) {
+				if (ds->irq[j] != irq)
+					continue;
+				fprintf(out, "  %s %-4u %-6s %s (%s)\n",
+					s->arch == VMB_ARCH_ARM64 ? "SPI" : "GSI", irq,
+					ds->trigger == VMB_IRQ_EDGE_RISING ? "edge" : "level",
+					ds->name, ds->type);
+				any = true;
+			}
 		}
 	}
 	if (!any)
