@@ -34,13 +34,17 @@ SRCS     := $(shell find src -name '*.c' | sort)
 # cannot be linked statically (GOT overflow), and the static aarch64 vmb of
 # the nested KVM tests (tests/nested/build-arm64.sh) runs on KVM only.
 ifeq ($(VMB_EMU),0)
-SRCS     := $(filter-out src/hv/emu.c,$(SRCS))
+SRCS     := $(filter-out src/hv/emu.c src/hv/emu-replay.c,$(SRCS))
 endif
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+ifeq ($(VMB_EMU),0)
+# calls into emu-replay.c directly
+UNIT_SRCS := $(filter-out tests/unit/test_emu_replay.c,$(UNIT_SRCS))
+endif
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 IMAGES   := $(BUILD)/images

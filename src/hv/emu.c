@@ -2,6 +2,10 @@
 /*
  * "emu" backend: arm64 guests on Unicorn 2.0.1 (QEMU 5 TCG as a library),
  * on any host. For firmware and bare-metal guests (U-Boot), not Linux.
+ * This file has the engine, the board's mapping into it, the hooks, the
+ * run loop and the backend operations; emu-replay.c finds the instruction
+ * behind an access Unicorn stopped on and replays ROM/flash stores
+ * (private declarations in emu.h).
  *
  * What it does, and why (facts measured with Debian's libunicorn 2.0.1,
  * see docs/backends.md):
@@ -27,12 +31,13 @@
  *    access, and resuming there would run them twice; uc_emu_stop() called
  *    from a callback has the same effect. Hence:
  *      * a write to ROM or to a flash bank in romd mode stops emulation
- *        (UC_ERR_WRITE_PROT, store not done); we find the store by walking
- *        the straight-line code from the reported PC to the first store
- *        whose address and data, computed from the current registers, are
- *        the ones the hook saw, then replay it through the board (ROM:
- *        ignored; flash: the device, which may leave romd mode), apply its
- *        base-register writeback and resume after it;
+ *        (UC_ERR_WRITE_PROT, store not done); emu-replay.c finds the store
+ *        by decoding (capstone) the straight-line code from the reported
+ *        PC to the first store whose address and data, computed from the
+ *        current registers, are the ones the hook saw, then replays it
+ *        through the board (ROM: ignored; flash: the device, which may
+ *        leave romd mode), applies its base-register writeback and
+ *        resumes after it;
  *      * a flash bank leaving romd mode is remapped as MMIO there, outside
  *        the emulator; one returning to romd mode from inside a callback is
  *        remapped at the next stop (its reads are served from memory by
@@ -69,14 +74,11 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <unicorn/unicorn.h>
-
-#include "hv/hv.h"
+#include "hv/emu.h"
 #include "util/bytes.h"
 
 #define PAGE_SIZE 0x1000ull
@@ -119,10 +121,6 @@ enum {
  * "none", would stop firmware that starts at address 0). */
 #define UNTIL_NEVER 1ull
 
-/* Longest straight line searched for a faulting access (QEMU ends a block
- * at a page boundary and at 512 instructions). */
-#define MAX_SCAN 1024
-
 /* A system register as Unicorn's UC_ARM64_REG_CP_REG names it. */
 struct sysreg {
 	const char *name;
@@ -148,58 +146,11 @@ static const struct sysreg report_regs[] = {
 	{ "vbar", 3, 0, 12, 0, 0 },
 };
 
-/* Per-region counters, hung on vmb_region.hv_data while the backend runs. */
-struct emu_rstat {
-	uint64_t reads, writes;
-	bool as_rom;            /* romd region currently mapped as memory */
-};
-
 /* One uc_mmio_map()ed span of whole pages. */
-struct emu_window {
-	struct emu *e;
+struct vmb_emu_window {
+	struct vmb_emu *e;
 	uint64_t base, size;
 	struct vmb_region *only; /* the single region in it, or NULL */
-};
-
-/* A guest access a hook saw (the error of uc_emu_start says which kind). */
-struct emu_access {
-	bool valid;
-	uc_mem_type type;
-	uint64_t addr;
-	unsigned size;
-	uint64_t val;
-};
-
-struct emu {
-	struct vmb_vm *vm;
-	struct vmb_board *b;
-	uc_engine *uc;
-	uint64_t scratch;        /* page for the start-state stub */
-
-	struct emu_window *win;  /* device windows of the open engine */
-	unsigned nwin;
-	struct emu_window *romd_win; /* one per romd-capable region */
-	unsigned nromd;
-
-	/* uc_lock guards uc (open/close), in_emu and kick_req against the
-	 * kicker thread. */
-	pthread_mutex_t uc_lock;
-	pthread_cond_t kick_cond;
-	pthread_t kicker;
-	bool kicker_started, kicker_quit;
-	bool in_emu, kick_req;
-
-	bool remap_pending;      /* a romd region changed inside a callback */
-	struct emu_access acc;   /* last faulting access seen by a hook */
-	bool exc_fault;          /* intr hook stopped on a guest exception */
-	uint32_t exc;
-	uint64_t exc_pc;
-	bool mmio_fault;         /* device window access nobody owns */
-
-	/* statistics (run thread only, except irqs) */
-	uint64_t starts, hypercalls, hvc_unknown, wfis, rom_writes, remaps;
-	uint64_t irqs;
-	double guest_s;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -210,45 +161,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int xreg_id(unsigned n)
-{
-	if (n == 29)
-		return UC_ARM64_REG_X29;
-	if (n == 30)
-		return UC_ARM64_REG_X30;
-	return UC_ARM64_REG_X0 + (int)n;
-}
-
-static uint64_t reg_get(uc_engine *uc, int id)
-{
-	uint64_t v = 0;
-
-	uc_reg_read(uc, id, &v);
-	return v;
-}
-
-static void reg_set(uc_engine *uc, int id, uint64_t v)
-{
-	uc_reg_write(uc, id, &v);
-}
-
-/* Register n as a data operand: 31 is the zero register. */
-static uint64_t xreg(uc_engine *uc, unsigned n)
-{
-	return n == 31 ? 0 : reg_get(uc, xreg_id(n));
-}
-
-/* Register n as a base address: 31 is the current stack pointer. */
-static uint64_t xreg_sp(uc_engine *uc, unsigned n)
-{
-	return n == 31 ? reg_get(uc, UC_ARM64_REG_SP) : reg_get(uc, xreg_id(n));
-}
-
-static void set_xreg_sp(uc_engine *uc, unsigned n, uint64_t v)
-{
-	reg_set(uc, n == 31 ? UC_ARM64_REG_SP : xreg_id(n), v);
 }
 
 static int sysreg_get(uc_engine *uc, const struct sysreg *s, uint64_t *v)
@@ -270,12 +182,7 @@ static int sysreg_set(uc_engine *uc, const struct sysreg *s, uint64_t v)
 	return uc_reg_write(uc, UC_ARM64_REG_CP_REG, &c) == UC_ERR_OK ? 0 : -1;
 }
 
-static uint64_t size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
-
-static struct emu *emu_of(struct vmb_vm *vm)
+static struct vmb_emu *emu_of(struct vmb_vm *vm)
 {
 	return vm->priv;
 }
@@ -336,7 +243,7 @@ static int emu_probe(const struct vmb_board *b, struct vmb_err *err)
 
 /* The region owning [gpa, gpa+size), or NULL; w->only avoids the search for
  * the common one-device window (PL011 FR polling). */
-static struct vmb_region *window_region(struct emu_window *w, uint64_t gpa,
+static struct vmb_region *window_region(struct vmb_emu_window *w, uint64_t gpa,
 					unsigned size)
 {
 	struct vmb_region *r = w->only;
@@ -349,22 +256,23 @@ static struct vmb_region *window_region(struct emu_window *w, uint64_t gpa,
 }
 
 /* An access inside a device window that no region owns: a fault, stopped
- * at once (the PC is fixed up by locate_access()). */
-static void window_fault(struct emu_window *w, uc_engine *uc, uc_mem_type type,
-			 uint64_t gpa, unsigned size, uint64_t val)
+ * at once (the PC is fixed up by vmb_emu_fault_data()). */
+static void window_fault(struct vmb_emu_window *w, uc_engine *uc,
+			 uc_mem_type type, uint64_t gpa, unsigned size,
+			 uint64_t val)
 {
-	struct emu *e = w->e;
+	struct vmb_emu *e = w->e;
 
 	if (e->mmio_fault)
 		return;
 	e->mmio_fault = true;
-	e->acc = (struct emu_access){ true, type, gpa, size, val };
+	e->acc = (struct vmb_emu_access){ true, type, gpa, size, val };
 	uc_emu_stop(uc);
 }
 
 static uint64_t window_read(uc_engine *uc, uint64_t off, unsigned size, void *opaque)
 {
-	struct emu_window *w = opaque;
+	struct vmb_emu_window *w = opaque;
 	uint64_t gpa = w->base + off, v;
 	struct vmb_region *r = window_region(w, gpa, size);
 	struct vmb_board *b;
@@ -374,7 +282,7 @@ static uint64_t window_read(uc_engine *uc, uint64_t off, unsigned size, void *op
 		return 0;
 	}
 	if (r->hv_data)
-		((struct emu_rstat *)r->hv_data)->reads++;
+		((struct vmb_emu_rstat *)r->hv_data)->reads++;
 	off = gpa - r->gpa;
 	/* A flash bank back in read-array mode, not yet remapped as memory. */
 	if (r->romd && r->host)
@@ -385,13 +293,13 @@ static uint64_t window_read(uc_engine *uc, uint64_t off, unsigned size, void *op
 	pthread_mutex_lock(&b->lock);
 	v = r->ops->read(r->opaque, off, size);
 	pthread_mutex_unlock(&b->lock);
-	return v & size_mask(size);
+	return v & vmb_emu_size_mask(size);
 }
 
 static void window_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val,
 			 void *opaque)
 {
-	struct emu_window *w = opaque;
+	struct vmb_emu_window *w = opaque;
 	uint64_t gpa = w->base + off;
 	struct vmb_region *r = window_region(w, gpa, size);
 	struct vmb_board *b;
@@ -401,22 +309,22 @@ static void window_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t va
 		return;
 	}
 	if (r->hv_data)
-		((struct emu_rstat *)r->hv_data)->writes++;
+		((struct vmb_emu_rstat *)r->hv_data)->writes++;
 	if (!r->ops || !r->ops->write)
 		return;
 	b = w->e->b;
 	pthread_mutex_lock(&b->lock);
-	r->ops->write(r->opaque, gpa - r->gpa, val & size_mask(size), size);
+	r->ops->write(r->opaque, gpa - r->gpa, val & vmb_emu_size_mask(size), size);
 	pthread_mutex_unlock(&b->lock);
 }
 
 /* Device regions without host memory, grouped into page-granular windows:
  * regions that share a page share a window. Called on every engine open;
  * the map does not change while the board lives. */
-static void build_windows(struct emu *e)
+static void build_windows(struct vmb_emu *e)
 {
 	const struct vmb_addrmap *m = &e->b->map;
-	struct emu_window *cur = NULL;
+	struct vmb_emu_window *cur = NULL;
 
 	free(e->win);
 	free(e->romd_win);
@@ -432,8 +340,8 @@ static void build_windows(struct emu *e)
 		if (r->host) {
 			/* whole pages (emu_probe), mapped as memory or as
 			 * this window as its romd flag says */
-			e->romd_win[e->nromd++] = (struct emu_window){ e, r->gpa,
-								       r->size, r };
+			e->romd_win[e->nromd++] = (struct vmb_emu_window){
+				e, r->gpa, r->size, r };
 			continue;
 		}
 		lo = r->gpa & PAGE_MASK;
@@ -445,23 +353,23 @@ static void build_windows(struct emu *e)
 			continue;
 		}
 		cur = &e->win[e->nwin++];
-		*cur = (struct emu_window){ e, lo, hi - lo, r };
+		*cur = (struct vmb_emu_window){ e, lo, hi - lo, r };
 	}
 }
 
 /* ---- engine -------------------------------------------------------------- */
 
 /* Map a romd-capable region as memory (romd) or as a device window. */
-static int map_romd(struct emu *e, struct vmb_region *r)
+static int map_romd(struct vmb_emu *e, struct vmb_region *r)
 {
-	struct emu_rstat *st = r->hv_data;
+	struct vmb_emu_rstat *st = r->hv_data;
 	uc_err rc;
 
 	if (r->romd) {
 		rc = uc_mem_map_ptr(e->uc, r->gpa, r->size, UC_PROT_READ | UC_PROT_EXEC,
 				    r->host);
 	} else {
-		struct emu_window *w = NULL;
+		struct vmb_emu_window *w = NULL;
 
 		for (unsigned i = 0; i < e->nromd; i++)
 			if (e->romd_win[i].only == r)
@@ -476,7 +384,7 @@ static int map_romd(struct emu *e, struct vmb_region *r)
 	return rc == UC_ERR_OK ? 0 : -1;
 }
 
-static int remap_romd(struct emu *e, struct vmb_region *r)
+static int remap_romd(struct vmb_emu *e, struct vmb_region *r)
 {
 	if (uc_mem_unmap(e->uc, r->gpa, r->size) != UC_ERR_OK)
 		return -1;
@@ -485,14 +393,14 @@ static int remap_romd(struct emu *e, struct vmb_region *r)
 }
 
 /* Bring every romd-capable region's mapping in line with its flag. */
-static int sync_romd(struct emu *e)
+static int sync_romd(struct vmb_emu *e)
 {
 	const struct vmb_addrmap *m = &e->b->map;
 
 	e->remap_pending = false;
 	for (unsigned i = 0; i < m->n; i++) {
 		struct vmb_region *r = m->r[i];
-		struct emu_rstat *st = r->hv_data;
+		struct vmb_emu_rstat *st = r->hv_data;
 
 		if (r->kind == VMB_REGION_MMIO && r->host && st &&
 		    st->as_rom != r->romd && remap_romd(e, r))
@@ -504,29 +412,29 @@ static int sync_romd(struct emu *e)
 static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 			  int64_t val, void *opaque)
 {
-	struct emu *e = opaque;
+	struct vmb_emu *e = opaque;
 
-	e->acc = (struct emu_access){ true, type, addr, (unsigned)size,
+	e->acc = (struct vmb_emu_access){ true, type, addr, (unsigned)size,
 				      (uint64_t)val };
 	return false;
 }
 
 static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 {
-	struct emu *e = opaque;
+	struct vmb_emu *e = opaque;
 	uint64_t x[8];
 
 	if (intno == EXC_HVC || intno == EXC_SMC) {
 		e->hypercalls++;
 		for (unsigned i = 0; i < 8; i++)
-			x[i] = reg_get(uc, xreg_id(i));
+			x[i] = vmb_emu_reg_get(uc, vmb_emu_xreg_id(i));
 		if (vmb_board_hypercall(e->b, 0, x)) {
 			e->hvc_unknown++;
-			reg_set(uc, xreg_id(0), (uint64_t)-1);
+			vmb_emu_reg_set(uc, vmb_emu_xreg_id(0), (uint64_t)-1);
 			return;
 		}
 		for (unsigned i = 0; i < 4; i++)
-			reg_set(uc, xreg_id(i), x[i]);
+			vmb_emu_reg_set(uc, vmb_emu_xreg_id(i), x[i]);
 		return;
 	}
 	/* Anything else would go to the guest's vector table, which Unicorn
@@ -534,11 +442,11 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 	 * exact). SVC reports the PC after the instruction. */
 	e->exc_fault = true;
 	e->exc = intno;
-	e->exc_pc = reg_get(uc, UC_ARM64_REG_PC) - (intno == EXC_SVC ? 4 : 0);
+	e->exc_pc = vmb_emu_pc(e) - (intno == EXC_SVC ? 4 : 0);
 	uc_emu_stop(uc);
 }
 
-static void engine_close(struct emu *e)
+static void engine_close(struct vmb_emu *e)
 {
 	pthread_mutex_lock(&e->uc_lock);
 	if (e->uc)
@@ -553,7 +461,7 @@ static int uc_fail(struct vmb_err *err, const char *what, uint64_t a, uc_err rc)
 			(unsigned long long)a, uc_strerror(rc));
 }
 
-static int map_board(struct emu *e, struct vmb_err *err)
+static int map_board(struct vmb_emu *e, struct vmb_err *err)
 {
 	const struct vmb_addrmap *m = &e->b->map;
 	uc_err rc;
@@ -584,7 +492,7 @@ static int map_board(struct emu *e, struct vmb_err *err)
 		}
 	}
 	for (unsigned i = 0; i < e->nwin; i++) {
-		struct emu_window *w = &e->win[i];
+		struct vmb_emu_window *w = &e->win[i];
 
 		rc = uc_mmio_map(e->uc, w->base, w->size, window_read, w,
 				 window_write, w);
@@ -596,7 +504,7 @@ static int map_board(struct emu *e, struct vmb_err *err)
 
 /* Non-secure EL1h with the flags Unicorn caches recomputed: see the top of
  * the file. Leaves no trace in guest memory or EL1 registers. */
-static int enter_el1(struct emu *e, struct vmb_err *err)
+static int enter_el1(struct vmb_emu *e, struct vmb_err *err)
 {
 	const uint32_t stub[2] = { A64_ERET, A64_WFI };
 	uint64_t pc, pstate;
@@ -615,8 +523,8 @@ static int enter_el1(struct emu *e, struct vmb_err *err)
 		return vmb_errf(err, NULL, "emu: cannot set the EL2/EL3 controls");
 	}
 	rc = uc_emu_start(e->uc, e->scratch, UNTIL_NEVER, 0, 0);
-	pc = reg_get(e->uc, UC_ARM64_REG_PC);
-	pstate = reg_get(e->uc, UC_ARM64_REG_PSTATE);
+	pc = vmb_emu_pc(e);
+	pstate = vmb_emu_reg_get(e->uc, UC_ARM64_REG_PSTATE);
 	uc_mem_unmap(e->uc, e->scratch, PAGE_SIZE);
 	if (rc || e->exc_fault || pc != e->scratch + 8 ||
 	    (pstate & 0x3cf) != START_SPSR) {
@@ -630,7 +538,7 @@ static int enter_el1(struct emu *e, struct vmb_err *err)
 	return 0;
 }
 
-static int engine_open(struct emu *e, struct vmb_err *err)
+static int engine_open(struct vmb_emu *e, struct vmb_err *err)
 {
 	uc_engine *uc;
 	uc_hook h;
@@ -685,15 +593,15 @@ static uint64_t pick_scratch(const struct vmb_board *b)
 
 static void emu_set_irq(void *opaque, uint32_t irq, int level)
 {
-	struct emu *e = opaque;
+	struct vmb_emu *e = opaque;
 
 	__atomic_fetch_add(&e->irqs, 1, __ATOMIC_RELAXED);
 }
 
 static void emu_region_changed(void *opaque, struct vmb_region *r)
 {
-	struct emu *e = opaque;
-	struct emu_rstat *st = r->hv_data;
+	struct vmb_emu *e = opaque;
+	struct vmb_emu_rstat *st = r->hv_data;
 
 	if (!e->uc || !st || st->as_rom == r->romd)
 		return;
@@ -707,9 +615,9 @@ static void emu_region_changed(void *opaque, struct vmb_region *r)
 	 * running block. Back to romd: reads are right meanwhile (served from
 	 * memory by the window), remap at the next stop. Out of romd while
 	 * mapped as memory can only come from an access to another region
-	 * (a bank's own writes arrive through replay_store(), outside the
-	 * emulator), and stopping here would rerun the start of the block:
-	 * refuse it plainly rather than run on with stale reads. */
+	 * (a bank's own writes arrive through vmb_emu_replay_store(), outside
+	 * the emulator), and stopping here would rerun the start of the
+	 * block: refuse it plainly rather than run on with stale reads. */
 	if (r->romd) {
 		e->remap_pending = true;
 		return;
@@ -721,7 +629,7 @@ static void emu_region_changed(void *opaque, struct vmb_region *r)
 
 static void emu_kick(void *opaque)
 {
-	struct emu *e = opaque;
+	struct vmb_emu *e = opaque;
 
 	pthread_mutex_lock(&e->uc_lock);
 	e->kick_req = true;
@@ -735,7 +643,7 @@ static void emu_kick(void *opaque)
  * stop request (see the top of the file). */
 static void *kicker_main(void *arg)
 {
-	struct emu *e = arg;
+	struct vmb_emu *e = arg;
 
 	pthread_mutex_lock(&e->uc_lock);
 	while (!e->kicker_quit) {
@@ -759,267 +667,7 @@ static void *kicker_main(void *arg)
 	return NULL;
 }
 
-/* ---- replaying and locating accesses ------------------------------------- */
-
-/* An A64 load or store with a general-purpose register (Arm ARM C4.1.4,
- * "Loads and Stores"): the forms a compiler emits for device and flash
- * accesses. SIMD&FP, exclusive and atomic accesses are not decoded. */
-struct a64_access {
-	bool store;
-	unsigned n;          /* transfers: 1, or 2 for a pair */
-	unsigned size;       /* bytes per transfer */
-	unsigned rt[2];      /* data registers (31: zero register) */
-	unsigned rn;         /* base register (31: SP) */
-	int64_t imm;         /* offset added to the base (0 for post-index) */
-	bool has_rm;
-	unsigned rm, option, shift;
-	int wb;              /* 0 none, 1 pre-index, 2 post-index */
-	int64_t wb_imm;      /* post-index increment */
-};
-
-static int64_t sext(uint64_t v, unsigned bits)
-{
-	return (int64_t)(v << (64 - bits)) >> (64 - bits);
-}
-
-static bool a64_decode(uint32_t insn, struct a64_access *a)
-{
-	unsigned size = insn >> 30, opc = (insn >> 22) & 3;
-
-	memset(a, 0, sizeof(*a));
-	a->rn = (insn >> 5) & 31;
-	a->rt[0] = insn & 31;
-	a->n = 1;
-	if ((insn & 0x3f000000) == 0x08000000) {
-		/* LDAR/STLR, LDLAR/STLLR: o2 = 1, o1 = 0 */
-		if (!(insn & (1u << 23)) || (insn & (1u << 21)))
-			return false;
-		a->store = !(insn & (1u << 22));
-		a->size = 1u << size;
-		return true;
-	}
-	if ((insn & 0x3a000000) == 0x28000000) {
-		/* LDP/STP/LDNP/STNP/LDPSW, integer registers */
-		unsigned popc = insn >> 30, idx = (insn >> 23) & 3;
-		bool load = insn & (1u << 22);
-		unsigned scale;
-
-		if (insn & (1u << 26) || popc == 3 || (popc == 1 && !load))
-			return false;
-		scale = popc == 2 ? 3 : 2;
-		a->store = !load;
-		a->n = 2;
-		a->size = 1u << scale;
-		a->rt[1] = (insn >> 10) & 31;
-		a->imm = sext((insn >> 15) & 0x7f, 7) * (int64_t)a->size;
-		if (idx == 1) {
-			a->wb = 2;
-			a->wb_imm = a->imm;
-			a->imm = 0;
-		} else if (idx == 3) {
-			a->wb = 1;
-		}
-		return true;
-	}
-	if ((insn & 0x3b000000) == 0x39000000) {
-		/* unsigned immediate offset */
-		if (insn & (1u << 26) || (size == 3 && opc == 2)) /* SIMD, PRFM */
-			return false;
-		a->store = opc == 0;
-		a->size = 1u << size;
-		a->imm = (int64_t)(((insn >> 10) & 0xfff) << size);
-		return true;
-	}
-	if ((insn & 0x3b200000) == 0x38000000) {
-		/* unscaled, post-index, unprivileged, pre-index */
-		unsigned op2 = (insn >> 10) & 3;
-
-		if (insn & (1u << 26) || (size == 3 && opc == 2))
-			return false;
-		a->store = opc == 0;
-		a->size = 1u << size;
-		a->imm = sext((insn >> 12) & 0x1ff, 9);
-		if (op2 == 1) {
-			a->wb = 2;
-			a->wb_imm = a->imm;
-			a->imm = 0;
-		} else if (op2 == 3) {
-			a->wb = 1;
-		}
-		return true;
-	}
-	if ((insn & 0x3b200c00) == 0x38200800) {
-		/* register offset */
-		if (insn & (1u << 26) || (size == 3 && opc == 2))
-			return false;
-		a->store = opc == 0;
-		a->size = 1u << size;
-		a->has_rm = true;
-		a->rm = (insn >> 16) & 31;
-		a->option = (insn >> 13) & 7;
-		a->shift = insn & (1u << 12) ? size : 0;
-		return a->option & 2; /* UXTW, LSL, SXTW, SXTX */
-	}
-	return false;
-}
-
-/* Ends a straight line of code: branches, exception generation, ERET. */
-static bool a64_ends_block(uint32_t insn)
-{
-	return (insn & 0x7c000000) == 0x14000000 || /* B, BL */
-	       (insn & 0xff000010) == 0x54000000 || /* B.cond */
-	       (insn & 0x7e000000) == 0x34000000 || /* CBZ, CBNZ */
-	       (insn & 0x7e000000) == 0x36000000 || /* TBZ, TBNZ */
-	       (insn & 0xfe000000) == 0xd6000000 || /* BR, BLR, RET, ERET */
-	       (insn & 0xff000000) == 0xd4000000;   /* SVC, HVC, SMC, BRK */
-}
-
-static uint64_t a64_address(uc_engine *uc, const struct a64_access *a)
-{
-	uint64_t addr = xreg_sp(uc, a->rn) + (uint64_t)a->imm;
-
-	if (a->has_rm) {
-		uint64_t m = xreg(uc, a->rm);
-
-		switch (a->option) {
-		case 2: m = (uint32_t)m; break;                    /* UXTW */
-		case 6: m = (uint64_t)(int64_t)(int32_t)m; break;  /* SXTW */
-		default: break;                                     /* LSL, SXTX */
-		}
-		addr += m << a->shift;
-	}
-	return addr;
-}
-
-/*
- * Find the instruction that made access e->acc: the PC Unicorn reports is
- * the start of the straight line of code it was in, and every instruction
- * before the access has run, so the registers are those the access used.
- * The first load/store (of the right direction) whose address covers the
- * access, and for a store whose data matches, is it. Returns its PC, or 0.
- */
-static uint64_t locate_access(struct emu *e, bool store, struct a64_access *out)
-{
-	uint64_t pc = reg_get(e->uc, UC_ARM64_REG_PC);
-	const struct emu_access *acc = &e->acc;
-
-	for (unsigned i = 0; i < MAX_SCAN; i++, pc += 4) {
-		const uint8_t *p = vmb_board_gpa_ptr(e->b, pc, 4);
-		struct a64_access a;
-		uint32_t insn;
-		uint64_t addr;
-
-		if (!p)
-			return 0;
-		insn = (uint32_t)vmb_get_le(p, 4);
-		if (a64_decode(insn, &a) && a.store == store) {
-			addr = a64_address(e->uc, &a);
-			for (unsigned k = 0; k < a.n; k++) {
-				uint64_t at = addr + k * a.size;
-
-				if (acc->addr - at >= a.size)
-					continue;
-				if (store && acc->size == a.size &&
-				    (xreg(e->uc, a.rt[k]) & size_mask(a.size)) !=
-				    (acc->val & size_mask(a.size)))
-					continue;
-				if (out)
-					*out = a;
-				return pc;
-			}
-		}
-		if (a64_ends_block(insn))
-			return 0;
-	}
-	return 0;
-}
-
-/* Write through the board as the MMIO path would: 8-byte device accesses
- * are split in two, as Unicorn splits them for uc_mmio_map regions. */
-static int board_write(struct emu *e, uint64_t gpa, unsigned size, uint64_t val)
-{
-	struct vmb_region *r = vmb_addrmap_find(&e->b->map, gpa);
-
-	if (r && r->hv_data)
-		((struct emu_rstat *)r->hv_data)->writes++;
-	if (r && r->kind == VMB_REGION_MMIO && size == 8)
-		return vmb_board_mmio_write(e->b, gpa, 4, (uint32_t)val) ||
-		       vmb_board_mmio_write(e->b, gpa + 4, 4, val >> 32);
-	return vmb_board_mmio_write(e->b, gpa, size, val);
-}
-
-/* Fill vm->fault from e->acc; "exact" says whether the PC is the faulting
- * instruction's. */
-static void set_fault(struct emu *e, bool exact, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_fault(struct emu *e, bool exact, const char *fmt, ...)
-{
-	struct vmb_fault *f = &e->vm->fault;
-	const struct emu_access *a = &e->acc;
-	size_t n;
-	va_list ap;
-
-	memset(f, 0, sizeof(*f));
-	f->has_addr = a->valid;
-	f->addr = a->addr;
-	f->size = a->size;
-	f->is_write = a->type == UC_MEM_WRITE_UNMAPPED || a->type == UC_MEM_WRITE_PROT;
-	va_start(ap, fmt);
-	vsnprintf(f->what, sizeof(f->what), fmt, ap);
-	va_end(ap);
-	n = strlen(f->what);
-	if (!exact)
-		snprintf(f->what + n, sizeof(f->what) - n, " (the pc shown starts "
-			 "the block the access is in: the emu backend could not "
-			 "find the instruction)");
-}
-
-/* Fill vm->fault for a data access the hooks stopped on, with the PC moved
- * to the faulting instruction when it can be found. */
-static void fault_data(struct emu *e)
-{
-	bool store = e->acc.type == UC_MEM_WRITE_UNMAPPED ||
-		     e->acc.type == UC_MEM_WRITE_PROT;
-	uint64_t pc = locate_access(e, store, NULL);
-
-	if (pc)
-		reg_set(e->uc, UC_ARM64_REG_PC, pc);
-	set_fault(e, pc != 0, "%s unmapped address 0x%llx",
-		  store ? "write to" : "read of", (unsigned long long)e->acc.addr);
-}
-
-/* UC_ERR_WRITE_PROT: a store to ROM or to flash in romd mode. Replay it
- * through the board and step over it. 0: done; 1: it faulted (vm->fault
- * set); -1: the store was not found or cannot be replayed. */
-static int replay_store(struct emu *e)
-{
-	struct a64_access a;
-	uint64_t pc = locate_access(e, true, &a), addr;
-
-	if (!pc)
-		return -1;
-	addr = a64_address(e->uc, &a);
-	for (unsigned k = 0; k < a.n; k++) {
-		uint64_t v = xreg(e->uc, a.rt[k]) & size_mask(a.size);
-
-		if (board_write(e, addr + k * a.size, a.size, v)) {
-			e->acc = (struct emu_access){ true, UC_MEM_WRITE_UNMAPPED,
-						      addr + k * a.size, a.size, v };
-			reg_set(e->uc, UC_ARM64_REG_PC, pc);
-			set_fault(e, true, "write to unmapped address 0x%llx",
-				  (unsigned long long)e->acc.addr);
-			return 1;
-		}
-	}
-	if (a.wb == 1)
-		set_xreg_sp(e->uc, a.rn, addr);
-	else if (a.wb == 2)
-		set_xreg_sp(e->uc, a.rn, addr + (uint64_t)a.wb_imm);
-	reg_set(e->uc, UC_ARM64_REG_PC, pc + 4);
-	e->rom_writes++;
-	return 0;
-}
+/* ---- faults ------------------------------------------------------------- */
 
 static const char *exception_name(uint32_t n)
 {
@@ -1038,7 +686,7 @@ static const char *exception_name(uint32_t n)
 	}
 }
 
-static void fault_exception(struct emu *e)
+static void fault_exception(struct vmb_emu *e)
 {
 	struct vmb_fault *f = &e->vm->fault;
 	const char *name = exception_name(e->exc);
@@ -1049,32 +697,32 @@ static void fault_exception(struct emu *e)
 		name = num;
 	}
 	memset(f, 0, sizeof(*f));
-	reg_set(e->uc, UC_ARM64_REG_PC, e->exc_pc);
+	vmb_emu_set_pc(e, e->exc_pc);
 	snprintf(f->what, sizeof(f->what), "guest exception: %s at pc 0x%llx; the "
 		 "emu backend cannot deliver exceptions to the guest's vector "
 		 "table (VBAR_EL1) and Unicorn gives no syndrome (ESR/FAR); "
 		 "use --accel kvm", name, (unsigned long long)e->exc_pc);
 }
 
-static void fault_fetch(struct emu *e, bool unmapped)
+static void fault_fetch(struct vmb_emu *e, bool unmapped)
 {
-	uint64_t pc = e->acc.valid ? e->acc.addr : reg_get(e->uc, UC_ARM64_REG_PC);
+	uint64_t pc = e->acc.valid ? e->acc.addr : vmb_emu_pc(e);
 	struct vmb_region *r = vmb_addrmap_find(&e->b->map, pc);
 
-	e->acc = (struct emu_access){ true, unmapped ? UC_MEM_FETCH_UNMAPPED :
-				      UC_MEM_FETCH_PROT, pc, 4, 0 };
-	reg_set(e->uc, UC_ARM64_REG_PC, pc);
+	e->acc = (struct vmb_emu_access){ true, unmapped ? UC_MEM_FETCH_UNMAPPED :
+					  UC_MEM_FETCH_PROT, pc, 4, 0 };
+	vmb_emu_set_pc(e, pc);
 	if (unmapped)
-		set_fault(e, true, "instruction fetch from unmapped address 0x%llx",
-			  (unsigned long long)pc);
+		vmb_emu_set_fault(e, true, "instruction fetch from unmapped "
+				  "address 0x%llx", (unsigned long long)pc);
 	else if (r && r->kind == VMB_REGION_MMIO)
-		set_fault(e, true, "instruction fetch from device region '%s' at "
-			  "0x%llx: the emu backend executes code only from RAM, "
-			  "ROM and flash in read-array mode", r->name,
-			  (unsigned long long)pc);
+		vmb_emu_set_fault(e, true, "instruction fetch from device region "
+				  "'%s' at 0x%llx: the emu backend executes code "
+				  "only from RAM, ROM and flash in read-array mode",
+				  r->name, (unsigned long long)pc);
 	else
-		set_fault(e, true, "instruction fetch from non-executable address "
-			  "0x%llx", (unsigned long long)pc);
+		vmb_emu_set_fault(e, true, "instruction fetch from non-executable "
+				  "address 0x%llx", (unsigned long long)pc);
 }
 
 /* ---- backend operations -------------------------------------------------- */
@@ -1084,7 +732,7 @@ static void emu_destroy(struct vmb_vm *vm);
 static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 {
 	struct vmb_board *b = vm->board;
-	struct emu *e;
+	struct vmb_emu *e;
 
 	if (emu_probe(b, err))
 		return -1;
@@ -1099,7 +747,7 @@ static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 		struct vmb_region *r = b->map.r[i];
 
 		if (r->kind == VMB_REGION_MMIO)
-			r->hv_data = vmb_zalloc(sizeof(struct emu_rstat));
+			r->hv_data = vmb_zalloc(sizeof(struct vmb_emu_rstat));
 	}
 	if (engine_open(e, err)) {
 		emu_destroy(vm);
@@ -1122,7 +770,7 @@ static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 
 static int emu_reset(struct vmb_vm *vm, struct vmb_err *err)
 {
-	struct emu *e = emu_of(vm);
+	struct vmb_emu *e = emu_of(vm);
 
 	/* A fresh engine: every system register, the TLB and the translation
 	 * cache at power-on (a few ms; see the top of the file). */
@@ -1132,19 +780,20 @@ static int emu_reset(struct vmb_vm *vm, struct vmb_err *err)
 	if (engine_open(e, err))
 		return -1;
 	for (unsigned i = 0; i < 31; i++)
-		reg_set(e->uc, xreg_id(i), i < 4 ? vm->boot.x[i] : 0);
-	reg_set(e->uc, UC_ARM64_REG_SP, 0);
-	reg_set(e->uc, UC_ARM64_REG_PC, vm->boot.pc);
+		vmb_emu_reg_set(e->uc, vmb_emu_xreg_id(i),
+				i < 4 ? vm->boot.x[i] : 0);
+	vmb_emu_reg_set(e->uc, UC_ARM64_REG_SP, 0);
+	vmb_emu_set_pc(e, vm->boot.pc);
 	return 0;
 }
 
 /* A WFI with nothing able to wake it (no interrupts here): pause 1 ms so a
  * guest idling in a WFI loop does not spin, and look at stop requests and
  * console input again. */
-static void wfi_pause(struct emu *e)
+static void wfi_pause(struct vmb_emu *e)
 {
 	struct timespec ts = { 0, 1000000 };
-	uint64_t pc = reg_get(e->uc, UC_ARM64_REG_PC);
+	uint64_t pc = vmb_emu_pc(e);
 	const uint8_t *p = pc >= 4 ? vmb_board_gpa_ptr(e->b, pc - 4, 4) : NULL;
 
 	if (!p || vmb_get_le(p, 4) != A64_WFI)
@@ -1154,7 +803,7 @@ static void wfi_pause(struct emu *e)
 		nanosleep(&ts, NULL);
 }
 
-static void stop_fault(struct emu *e)
+static void stop_fault(struct vmb_emu *e)
 {
 	e->vm->fault.cpu = 0;
 	vmb_board_request_stop(e->b, VMB_STOP_FAULT, NULL);
@@ -1162,7 +811,7 @@ static void stop_fault(struct emu *e)
 
 static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 {
-	struct emu *e = emu_of(vm);
+	struct vmb_emu *e = emu_of(vm);
 	struct vmb_board *b = e->b;
 
 	while (!b->stop) {
@@ -1176,7 +825,7 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 			break;
 		}
 		e->acc.valid = false;
-		pc = reg_get(e->uc, UC_ARM64_REG_PC);
+		pc = vmb_emu_pc(e);
 		pthread_mutex_lock(&e->uc_lock);
 		e->in_emu = true;
 		pthread_mutex_unlock(&e->uc_lock);
@@ -1196,7 +845,7 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 		}
 		if (e->mmio_fault) {
 			e->mmio_fault = false;
-			fault_data(e);
+			vmb_emu_fault_data(e);
 			stop_fault(e);
 			break;
 		}
@@ -1206,7 +855,7 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 				wfi_pause(e);
 			break;
 		case UC_ERR_WRITE_PROT:
-			switch (replay_store(e)) {
+			switch (vmb_emu_replay_store(e)) {
 			case 0:
 				break;
 			case 1:
@@ -1216,10 +865,11 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 				struct vmb_region *r = vmb_addrmap_find(&b->map,
 									e->acc.addr);
 
-				set_fault(e, false, "write to read-only '%s' at 0x%llx "
-					  "by an instruction the emu backend cannot "
-					  "replay", r ? r->name : "?",
-					  (unsigned long long)e->acc.addr);
+				vmb_emu_set_fault(e, false, "write to read-only '%s' "
+						  "at 0x%llx by an instruction the emu "
+						  "backend cannot replay",
+						  r ? r->name : "?",
+						  (unsigned long long)e->acc.addr);
 				stop_fault(e);
 				break;
 			}
@@ -1227,12 +877,13 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 			break;
 		case UC_ERR_FETCH_PROT: {
 			struct vmb_region *r = vmb_addrmap_find(&b->map,
-						reg_get(e->uc, UC_ARM64_REG_PC));
+								vmb_emu_pc(e));
+			struct vmb_emu_rstat *st = r ? r->hv_data : NULL;
 
 			/* A flash bank back in read-array mode whose remap was
 			 * deferred: the fetch stopped exactly, remap and go on. */
 			if (r && r->kind == VMB_REGION_MMIO && r->host && r->romd &&
-			    r->hv_data && !((struct emu_rstat *)r->hv_data)->as_rom) {
+			    st && !st->as_rom) {
 				e->remap_pending = true;
 				break;
 			}
@@ -1243,7 +894,7 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 		case UC_ERR_READ_UNMAPPED:
 		case UC_ERR_WRITE_UNMAPPED:
 		case UC_ERR_READ_PROT:
-			fault_data(e);
+			vmb_emu_fault_data(e);
 			stop_fault(e);
 			break;
 		case UC_ERR_FETCH_UNMAPPED:
@@ -1253,7 +904,7 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 		case UC_ERR_INSN_INVALID:
 		case UC_ERR_EXCEPTION:
 			e->exc = EXC_UDEF;
-			e->exc_pc = reg_get(e->uc, UC_ARM64_REG_PC);
+			e->exc_pc = vmb_emu_pc(e);
 			fault_exception(e);
 			stop_fault(e);
 			break;
@@ -1261,7 +912,7 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 			vmb_board_request_stop(b, VMB_STOP_ERROR, "emu: Unicorn "
 					       "stopped at pc 0x%llx: %s",
 					       (unsigned long long)
-					       reg_get(e->uc, UC_ARM64_REG_PC),
+					       vmb_emu_pc(e),
 					       uc_strerror(rc));
 			break;
 		}
@@ -1275,7 +926,7 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 
 static int emu_get_state(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *st)
 {
-	struct emu *e = emu_of(vm);
+	struct vmb_emu *e = emu_of(vm);
 	char name[8];
 	uint64_t v;
 
@@ -1284,16 +935,18 @@ static int emu_get_state(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *
 	memset(st, 0, sizeof(*st));
 	st->arch = VMB_ARCH_ARM64;
 	st->cpu = 0;
-	st->pc = reg_get(e->uc, UC_ARM64_REG_PC);
+	st->pc = vmb_emu_pc(e);
 	for (unsigned i = 0; i < 31; i++) {
 		snprintf(name, sizeof(name), "x%u", i);
 		snprintf(st->reg[st->nreg].name, sizeof(st->reg[0].name), "%s", name);
-		st->reg[st->nreg++].val = reg_get(e->uc, xreg_id(i));
+		st->reg[st->nreg++].val = vmb_emu_reg_get(e->uc,
+							  vmb_emu_xreg_id(i));
 	}
-	st->reg[st->nreg++] = (struct vmb_reg){ "sp", reg_get(e->uc, UC_ARM64_REG_SP) };
+	st->reg[st->nreg++] = (struct vmb_reg){
+		"sp", vmb_emu_reg_get(e->uc, UC_ARM64_REG_SP) };
 	st->reg[st->nreg++] = (struct vmb_reg){ "pc", st->pc };
-	st->reg[st->nreg++] = (struct vmb_reg){ "pstate",
-						reg_get(e->uc, UC_ARM64_REG_PSTATE) };
+	st->reg[st->nreg++] = (struct vmb_reg){
+		"pstate", vmb_emu_reg_get(e->uc, UC_ARM64_REG_PSTATE) };
 	for (size_t i = 0; i < sizeof(report_regs) / sizeof(report_regs[0]); i++)
 		if (!sysreg_get(e->uc, &report_regs[i], &v)) {
 			snprintf(st->reg[st->nreg].name, sizeof(st->reg[0].name), "%s",
@@ -1318,7 +971,7 @@ static int emu_read_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf
 
 static void emu_print_stats(struct vmb_vm *vm, FILE *out)
 {
-	struct emu *e = emu_of(vm);
+	struct vmb_emu *e = emu_of(vm);
 	const struct vmb_addrmap *m = &vm->board->map;
 
 	if (!e)
@@ -1333,7 +986,7 @@ static void emu_print_stats(struct vmb_vm *vm, FILE *out)
 		(unsigned long long)__atomic_load_n(&e->irqs, __ATOMIC_RELAXED));
 	fprintf(out, "  %-24s %12s %12s\n", "device region", "reads", "writes");
 	for (unsigned i = 0; i < m->n; i++) {
-		const struct emu_rstat *st = m->r[i]->hv_data;
+		const struct vmb_emu_rstat *st = m->r[i]->hv_data;
 		const struct vmb_region *r = m->r[i];
 		char name[80];
 
@@ -1349,7 +1002,7 @@ static void emu_print_stats(struct vmb_vm *vm, FILE *out)
 
 static void emu_destroy(struct vmb_vm *vm)
 {
-	struct emu *e = emu_of(vm);
+	struct vmb_emu *e = emu_of(vm);
 	struct vmb_board *b = vm->board;
 
 	if (!e)
@@ -1366,6 +1019,7 @@ static void emu_destroy(struct vmb_vm *vm)
 		memset(&b->hv, 0, sizeof(b->hv));
 	pthread_mutex_unlock(&b->lock);
 	engine_close(e);
+	vmb_emu_decoder_close(&e->dec);
 	for (unsigned i = 0; i < b->map.n; i++)
 		if (b->map.r[i]->kind == VMB_REGION_MMIO) {
 			free(b->map.r[i]->hv_data);

@@ -46,8 +46,11 @@ struct fx {
 	uint64_t woff[8], wval[8];
 	unsigned wsize[8];
 	unsigned nreads;
-	/* flash: command mode answers 0x89 */
+	/* flash: command mode answers 0x89; writes logged */
 	bool flash_cmd;
+	unsigned nfw;
+	uint64_t fwoff[16], fwval[16];
+	unsigned fwsize[16];
 	unsigned nhvc;
 };
 
@@ -86,6 +89,12 @@ static void flash_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
 	struct fx *f = opaque;
 
+	if (f->nfw < 16) {
+		f->fwoff[f->nfw] = off;
+		f->fwval[f->nfw] = val;
+		f->fwsize[f->nfw] = size;
+	}
+	f->nfw++;
 	if ((val & 0xff) == 0x90)
 		f->flash_cmd = true;
 	else if ((val & 0xff) == 0xff)
@@ -180,6 +189,19 @@ static uint64_t reg(struct fx *f, const char *name)
 			return st.reg[i].val;
 	fail_msg("no register %s", name);
 	return 0;
+}
+
+/* What --stats prints for the backend; the caller frees it. */
+static char *stats(struct fx *f)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	f->vm.ops->print_stats(&f->vm, out);
+	fclose(out);
+	return text;
 }
 
 /* The end of a test program: PSCI SYSTEM_OFF through hvc, then spin. */
@@ -379,9 +401,7 @@ static void test_romd(void **state)
 		0xd65f03c0, /* ret */
 	};
 	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out;
+	char *text;
 
 	fx_load(f, FLASH_BASE + 0x100, in_flash, 2);
 	LOAD(f, prog);
@@ -395,11 +415,66 @@ static void test_romd(void **state)
 	assert_true(f->flash_r->romd);
 	/* the array was not written by the command cycles */
 	assert_int_equal(f->flash[0], 0x11);
-	out = open_memstream(&text, &len);
-	f->vm.ops->print_stats(&f->vm, out);
-	fclose(out);
+	text = stats(f);
 	/* to MMIO at the command, back to memory at the fetch */
 	assert_non_null(strstr(text, "flash remaps 2"));
+	free(text);
+	fx_free(f);
+}
+
+/* Stores to flash in read-array mode in each addressing form, replayed
+ * with the address, size and value the instruction gives and its base
+ * writeback; no instruction runs twice. */
+static void test_replay_forms(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a00400, /* movz x0, #0x20, lsl #16: flash */
+		0x91000529, /* add x9, x9, #1: must run once */
+		0x91040004, /* add x4, x0, #0x100 */
+		0xd2800201, /* mov x1, #0x10 */
+		0x12800022, /* mov w2, #-2 */
+		0x52824683, /* mov w3, #0x1234 */
+		0x528acf05, /* mov w5, #0x5678 */
+		0xd29bde06, /* mov x6, #0xdef0 */
+		0xf2c15786, /* movk x6, #0xabc, lsl #32 */
+		0xb822d883, /* str w3, [x4, w2, sxtw #2]: 0xf8 */
+		0x781fc483, /* strh w3, [x4], #-4: 0x100, x4 = 0xfc */
+		0x381fcc83, /* strb w3, [x4, #-4]!: 0xf8, x4 = 0xf8 */
+		0x29021483, /* stp w3, w5, [x4, #16]: 0x108, 0x10c */
+		0xf81f8086, /* stur x6, [x4, #-8]: 0xf0 and 0xf4 */
+		0x9104001f, /* add sp, x0, #0x100 */
+		0x29be17e3, /* stp w3, w5, [sp, #-16]!: 0xf0, 0xf4 */
+		0x889ffc83, /* stlr w3, [x4]: 0xf8 */
+		0xb8217883, /* str w3, [x4, x1, lsl #2]: 0x138 */
+		0xb8214885, /* str w5, [x4, w1, uxtw]: 0x108 */
+		POWER_OFF,
+	};
+	static const struct { uint64_t off, val; unsigned size; } want[] = {
+		{ 0xf8, 0x1234, 4 }, { 0x100, 0x1234, 2 }, { 0xf8, 0x34, 1 },
+		{ 0x108, 0x1234, 4 }, { 0x10c, 0x5678, 4 },
+		{ 0xf0, 0xdef0, 4 }, { 0xf4, 0xabc, 4 },
+		{ 0xf0, 0x1234, 4 }, { 0xf4, 0x5678, 4 },
+		{ 0xf8, 0x1234, 4 }, { 0x138, 0x1234, 4 }, { 0x108, 0x5678, 4 },
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+	char *text;
+
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+	assert_int_equal(f->nfw, sizeof(want) / sizeof(want[0]));
+	for (unsigned i = 0; i < f->nfw; i++) {
+		assert_int_equal(f->fwoff[i], want[i].off);
+		assert_int_equal(f->fwval[i], want[i].val);
+		assert_int_equal(f->fwsize[i], want[i].size);
+	}
+	assert_int_equal(reg(f, "x4"), FLASH_BASE + 0xf8);
+	assert_int_equal(reg(f, "sp"), FLASH_BASE + 0xf0);
+	assert_int_equal(reg(f, "x9"), 1);
+	assert_true(f->flash_r->romd);
+	assert_int_equal(f->flash[0xf8], 0x11);
+	text = stats(f);
+	assert_non_null(strstr(text, "ROM/flash writes replayed 9,"));
+	assert_non_null(strstr(text, "flash remaps 0"));
 	free(text);
 	fx_free(f);
 }
@@ -495,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_hypercall),
 		cmocka_unit_test(test_rom_write_ignored),
 		cmocka_unit_test(test_romd),
+		cmocka_unit_test(test_replay_forms),
 		cmocka_unit_test(test_exception),
 		cmocka_unit_test(test_kick_and_reset),
 	};
