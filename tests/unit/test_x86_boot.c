@@ -397,7 +397,7 @@ static void test_boot_raw_and_errors(void **state)
 		{ "boot.entry", "0x200001" },
 	};
 	size_t len;
-	uint8_t *img;
+	uint8_t *img, *zp;
 
 	tb_dir(&t);
 	ov[0].value = tb_file(&t, "raw.bin", code, sizeof(code));
@@ -407,6 +407,14 @@ static void test_boot_raw_and_errors(void **state)
 	assert_int_equal(st.pc, 0x200001);
 	assert_int_equal(st.sp, VMB_X86_STACK_TOP);
 	assert_memory_equal(vmb_board_gpa_ptr(t.b, 0x200000, 2), code, 2);
+	/* The setup header a Linux vmlinux needs (Firecracker's fields):
+	 * without a loader type Linux ignores the initrd. */
+	zp = vmb_board_gpa_ptr(t.b, VMB_X86_ZERO_PAGE, BP_SIZE);
+	assert_int_equal(vmb_get_le16(zp + HDR_BOOT_FLAG), 0xaa55);
+	assert_memory_equal(zp + HDR_HEADER, "HdrS", 4);
+	assert_int_equal(zp[HDR_TYPE_OF_LOADER], 0xff);
+	assert_int_equal(vmb_get_le32(zp + HDR_CMDLINE_SIZE), VMB_X86_CMDLINE_MAX - 1);
+	assert_int_equal(vmb_get_le32(zp + HDR_CMD_LINE_PTR), VMB_X86_CMDLINE);
 	tb_close(&t);
 
 	/* A raw image over the boot area below 1 MiB is refused. */

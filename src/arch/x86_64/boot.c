@@ -20,7 +20,15 @@
  *  - anything else: raw binary at boot.kernel-address (default 1 MiB),
  *    entry = boot.entry (default: the load address).
  *  ELF and raw guests get the same zero page (RSI), so they can read the
- *  command line and memory map; RSP = 0x1f000.
+ *  command line and memory map; RSP = 0x1f000. Their zero page also gets
+ *  the setup-header fields Firecracker gives the uncompressed vmlinux it
+ *  boots (boot_flag, "HdrS", type_of_loader 0xff, cmdline_size), so a Linux
+ *  vmlinux entered at startup_64 boots too: Linux ignores the initrd when
+ *  type_of_loader is 0 (arch/x86/kernel/setup.c, early_reserve_initrd).
+ *  The vmlinux goes in as a raw image (objcopy -O binary, kernel-address =
+ *  entry = its physical start, 16 MiB): its ELF e_entry is a physical
+ *  address, which arch/elf.c does not look for among the segments'
+ *  virtual ones.
  *
  * Every guest starts on vCPU 0 in 64-bit mode at CPL 0, interrupts off,
  * CS = 0x10 and DS = ES = SS = 0x18 from a flat GDT, CR3 = an identity map
@@ -178,6 +186,15 @@ static int load_bzimage(struct vmb_board *b, const uint8_t *img, size_t len,
 	kspan->hi = load + bz->init_size;
 	*entry = load + 0x200; /* startup_64 */
 	return 0;
+}
+
+/* The setup header of a bzImage-less Linux boot (see the file comment). */
+static void put_minimal_header(uint8_t *zp)
+{
+	vmb_put_le16(zp + HDR_BOOT_FLAG, 0xaa55);
+	vmb_put_le32(zp + HDR_HEADER, HDR_MAGIC);
+	zp[HDR_TYPE_OF_LOADER] = LOADER_TYPE_UNDEFINED;
+	vmb_put_le32(zp + HDR_CMDLINE_SIZE, VMB_X86_CMDLINE_MAX - 1);
 }
 
 static int load_raw(struct vmb_board *b, const uint8_t *img, size_t len,
@@ -368,6 +385,8 @@ int vmb_boot_prepare_x86_64(struct vmb_board *b, struct vmb_boot_state *st,
 	} else if (load_raw(b, img, len, bs->kernel, &kspan, &entry, err)) {
 		goto out;
 	}
+	if (!is_bz)
+		put_minimal_header(zp);
 	if (entry >= SZ_4G) {
 		vmb_errf(err, NULL, "entry point 0x%llx of '%s' is above 4 GiB, outside "
 			 "the boot identity map", (unsigned long long)entry, bs->kernel);
