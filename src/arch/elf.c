@@ -107,7 +107,7 @@ int vmb_elf_load(struct vmb_board *b, const uint8_t *buf, size_t len,
 		 struct vmb_err *err)
 {
 	uint64_t phoff, phentsize, phnum, entry;
-	bool entry_found = false;
+	bool entry_found = false, entry_phys = false;
 	struct phdr ph;
 
 	if (check_header(buf, len, name, machine, err))
@@ -140,11 +140,19 @@ int vmb_elf_load(struct vmb_board *b, const uint8_t *buf, size_t len,
 			info->entry = ph.paddr + (entry - ph.vaddr);
 			entry_found = true;
 		}
+		/* Linux's vmlinux gives e_entry as a physical address (its
+		 * startup_64) while its segments are linked at virtual ones. */
+		if (entry - ph.paddr < ph.memsz)
+			entry_phys = true;
 		info->nload++;
 	}
 	if (!info->nload)
 		return vmb_errf(err, NULL, "'%s': ELF file has no loadable segment",
 				name);
+	if (!entry_found && entry_phys) {
+		info->entry = entry;
+		entry_found = true;
+	}
 	if (!entry_found)
 		return vmb_errf(err, NULL, "'%s': entry point 0x%llx is outside "
 				"every loadable segment", name,

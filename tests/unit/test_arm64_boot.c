@@ -310,6 +310,13 @@ static void test_elf_load(void **state)
 	assert_int_equal(ram[0x111ff], 0);
 	assert_int_equal(ram[0x11200], 0xaa);
 	free(elf);
+
+	/* x86 vmlinux style: e_entry is the physical address of startup_64,
+	 * in no segment's virtual range. */
+	elf = make_elf(VMB_EM_AARCH64, RAM_BASE + 0x11010, s, 2, &len);
+	assert_int_equal(vmb_elf_load(b, elf, len, "k.elf", VMB_EM_AARCH64, &info, &err), 0);
+	assert_int_equal(info.entry, RAM_BASE + 0x11010);
+	free(elf);
 	fx_free(fx);
 }
 

@@ -25,10 +25,9 @@
  *  boots (boot_flag, "HdrS", type_of_loader 0xff, cmdline_size), so a Linux
  *  vmlinux entered at startup_64 boots too: Linux ignores the initrd when
  *  type_of_loader is 0 (arch/x86/kernel/setup.c, early_reserve_initrd).
- *  The vmlinux goes in as a raw image (objcopy -O binary, kernel-address =
- *  entry = its physical start, 16 MiB): its ELF e_entry is a physical
- *  address, which arch/elf.c does not look for among the segments'
- *  virtual ones.
+ *  The vmlinux goes in as an ELF (its e_entry is a physical address, which
+ *  arch/elf.c accepts) or as a raw image (objcopy -O binary,
+ *  kernel-address = entry = its physical start, 16 MiB).
  *
  * Every guest starts on vCPU 0 in 64-bit mode at CPL 0, interrupts off,
  * CS = 0x10 and DS = ES = SS = 0x18 from a flat GDT, CR3 = an identity map
