@@ -607,37 +607,34 @@ static int read_desc(void *opaque, uint64_t gpa, uint64_t *val)
 
 /* Guest memory as vCPU cpu sees it: its stage-1 tables walked page by
  * page (vmb_arm64_stage1), RAM/ROM/flash only. */
+struct arm64_xlate {
+	struct vmb_arm64_mmu m;
+	struct vmb_board *board;
+};
+
+static int arm64_xlate(void *ctx, uint64_t va, uint64_t *pa, uint64_t *page_left)
+{
+	struct arm64_xlate *x = ctx;
+
+	/* 4 KiB is the smallest granule: no page boundary inside. */
+	*page_left = 0x1000 - (va & 0xfff);
+	return vmb_arm64_stage1(&x->m, va, pa, read_desc, x->board);
+}
+
 static int kvm_read_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf,
 			 unsigned len)
 {
 	struct vmb_kvm *k = vmb_kvm_of(vm);
-	struct vmb_arm64_mmu m;
-	uint8_t *out = buf;
+	struct arm64_xlate x = { .board = vm->board };
 	int fd;
 
 	if (!k || cpu >= k->nvcpus)
 		return -1;
 	fd = k->vcpu[cpu].fd;
-	if (reg_get(fd, REG_SCTLR_EL1, &m.sctlr) || reg_get(fd, REG_TCR_EL1, &m.tcr) ||
-	    reg_get(fd, REG_TTBR0_EL1, &m.ttbr0) || reg_get(fd, REG_TTBR1_EL1, &m.ttbr1))
+	if (reg_get(fd, REG_SCTLR_EL1, &x.m.sctlr) || reg_get(fd, REG_TCR_EL1, &x.m.tcr) ||
+	    reg_get(fd, REG_TTBR0_EL1, &x.m.ttbr0) || reg_get(fd, REG_TTBR1_EL1, &x.m.ttbr1))
 		return -1;
-	while (len) {
-		/* 4 KiB is the smallest granule: no page boundary inside. */
-		unsigned n = (unsigned)(0x1000 - (va & 0xfff));
-		const uint8_t *p;
-		uint64_t pa;
-
-		if (n > len)
-			n = len;
-		if (vmb_arm64_stage1(&m, va, &pa, read_desc, vm->board) ||
-		    !(p = vmb_board_gpa_ptr(vm->board, pa, n)))
-			return -1;
-		memcpy(out, p, n);
-		out += n;
-		va += n;
-		len -= n;
-	}
-	return 0;
+	return vmb_kvm_copy_virt(k, arm64_xlate, &x, va, buf, len);
 }
 
 const struct vmb_hv_ops vmb_hv_kvm_arm64 = {

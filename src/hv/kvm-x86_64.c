@@ -656,7 +656,7 @@ static int translate(struct vmb_kvm *k, const struct kvm_sregs *s, uint64_t va,
 	for (int lvl = levels; lvl >= 1; lvl--) {
 		unsigned shift = 12 + 9 * (unsigned)(lvl - 1);
 		uint64_t idx = (va >> shift) & 0x1ff, pte;
-		uint8_t *p = vmb_kvm_gpa_ptr(k, table + idx * 8, 8);
+		uint8_t *p = vmb_board_gpa_ptr(k->board, table + idx * 8, 8);
 
 		if (!p)
 			return -1;
@@ -676,32 +676,27 @@ static int translate(struct vmb_kvm *k, const struct kvm_sregs *s, uint64_t va,
 	return -1;
 }
 
+struct x86_xlate {
+	struct vmb_kvm *k;
+	struct kvm_sregs sregs;
+};
+
+static int x86_xlate(void *ctx, uint64_t va, uint64_t *pa, uint64_t *page_left)
+{
+	struct x86_xlate *x = ctx;
+
+	return translate(x->k, &x->sregs, va, pa, page_left);
+}
+
 static int x86_read_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf,
 			 unsigned len)
 {
-	struct vmb_kvm *k = vmb_kvm_of(vm);
-	struct kvm_sregs s;
-	uint8_t *out = buf;
+	struct x86_xlate x = { .k = vmb_kvm_of(vm) };
 
-	if (!k || cpu >= k->nvcpus || ioctl(k->vcpu[cpu].fd, KVM_GET_SREGS, &s))
+	if (!x.k || cpu >= x.k->nvcpus ||
+	    ioctl(x.k->vcpu[cpu].fd, KVM_GET_SREGS, &x.sregs))
 		return -1;
-	while (len) {
-		uint64_t pa, left;
-		unsigned n;
-		uint8_t *p;
-
-		if (translate(k, &s, va, &pa, &left))
-			return -1;
-		n = left < len ? (unsigned)left : len;
-		p = vmb_kvm_gpa_ptr(k, pa, n);
-		if (!p)
-			return -1;
-		memcpy(out, p, n);
-		out += n;
-		va += n;
-		len -= n;
-	}
-	return 0;
+	return vmb_kvm_copy_virt(x.k, x86_xlate, &x, va, buf, len);
 }
 
 const struct vmb_hv_ops vmb_hv_kvm_x86_64 = {

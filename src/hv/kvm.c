@@ -117,9 +117,28 @@ int vmb_kvm_vm_cap(const struct vmb_kvm *k, long cap)
 	return r < 0 ? 0 : r;
 }
 
-uint8_t *vmb_kvm_gpa_ptr(struct vmb_kvm *k, uint64_t gpa, uint64_t len)
+int vmb_kvm_copy_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
+		      uint64_t va, void *buf, unsigned len)
 {
-	return vmb_board_gpa_ptr(k->board, gpa, len);
+	uint8_t *out = buf;
+
+	while (len) {
+		uint64_t pa, left;
+		const uint8_t *p;
+		unsigned n;
+
+		if (xlate(ctx, va, &pa, &left) || !left)
+			return -1;
+		n = left < len ? (unsigned)left : len;
+		p = vmb_board_gpa_ptr(k->board, pa, n);
+		if (!p)
+			return -1;
+		memcpy(out, p, n);
+		out += n;
+		va += n;
+		len -= n;
+	}
+	return 0;
 }
 
 /* ---- faults ---------------------------------------------------------- */

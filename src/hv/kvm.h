@@ -168,9 +168,18 @@ bool vmb_kvm_wants_slot(const struct vmb_region *r, bool readonly_mem,
 /* Name of a KVM_EXIT_* reason ("io", "mmio", "shutdown", ...). */
 const char *vmb_kvm_exit_name(unsigned reason);
 
-/* Host pointer of guest physical memory [gpa, gpa+len) (board RAM/ROM),
- * or NULL. */
-uint8_t *vmb_kvm_gpa_ptr(struct vmb_kvm *k, uint64_t gpa, uint64_t len);
+/*
+ * Guest virtual -> physical for one vCPU's page tables: GPA of va and the
+ * bytes left in its page (or block). -1 if va is not mapped.
+ */
+typedef int (*vmb_kvm_xlate_fn)(void *ctx, uint64_t va, uint64_t *pa,
+				uint64_t *page_left);
+
+/* Copy len bytes at guest virtual address va into buf, a page at a time,
+ * for the arch backends' read_virt (they differ only in the page-table
+ * walk). Returns 0, or -1 if any byte is unmapped or not guest memory. */
+int vmb_kvm_copy_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
+		      uint64_t va, void *buf, unsigned len);
 
 /* The backends (kvm-x86_64.c; kvm-arm64.c). Each probe() accepts only its
  * own host and board architecture. */

@@ -5,10 +5,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "board/board.h"
 #include "config/spec.h"
+#include "fixture.h"
 #include "unit.h"
 
 /* ---- address map ---------------------------------------------------------- */
@@ -112,169 +112,59 @@ static void test_addrmap_many(void **state)
 
 /* ---- boards from YAML ------------------------------------------------------ */
 
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct vmb_spec *spec;
-	struct vmb_board *board;
-	struct vmb_err err;
+#define RAM "arch: arm64\nmemory:\n  - name: ram\n    type: ram\n    base: 0x40000000\n    size: 16M\n"
+#define DEV(name, type) "  - name: " name "\n    type: " type "\n"
+#define VIRTIO(name, base, irq) DEV(name, "virtio-mmio") "    base: " base "\n" \
+	"    size: 0x200\n    irq: " irq "\n"
+
+/* A board that must not build: the error starts with m.yaml:LINE:COL and
+ * holds both substrings (want2 may be NULL). */
+struct bad_board {
+	const char *name, *devices;
+	int line, col;
+	const char *want, *want2;
 };
 
-static int setup(void **state)
+static const struct bad_board bad_boards[] = {
+	{ "overlap", VIRTIO("vio", "0x40ff0000", "16"), 10, 11,
+	  "region 'vio' [0x40ff0000-0x40ff01ff] overlaps 'ram'",
+	  "m.yaml:3:5" /* where ram is */ },
+	{ "irq clash", VIRTIO("a", "0x0a000000", "16") VIRTIO("b", "0x0a000200", "[17, 16]"),
+	  17, 10, "irq 16 of device 'b' is already used by device 'a'", "m.yaml:8:5" },
+	{ "unknown type", DEV("u", "pl012") "    base: 0x09000000\n", 9, 11,
+	  "unknown device type 'pl012' for device 'u', expected one of:", "virtio-mmio" },
+	{ "unknown property", DEV("clk", "fixed-clock") "    frequncy: 24000000\n", 10, 5,
+	  "unknown key 'frequncy'", "did you mean 'frequency'" },
+	{ "property type", DEV("clk", "fixed-clock") "    frequency: fast\n", 10, 16,
+	  "fast", NULL },
+	{ "missing base", DEV("rtc", "pl031") "    irq: 2\n", 8, 5,
+	  "missing required field 'base' in pl031 device 'rtc'", NULL },
+	{ "irq on a device without one",
+	  DEV("clk", "fixed-clock") "    frequency: 1\n    irq: 3\n", 11, 10,
+	  "has no interrupt line", NULL },
+};
+
+static void test_bad_boards(void **state)
 {
-	struct fixture *f = vmb_zalloc(sizeof(*f));
+	for (size_t i = 0; i < sizeof(bad_boards) / sizeof(bad_boards[0]); i++) {
+		const struct bad_board *c = &bad_boards[i];
+		char yaml[1024], prefix[320];
+		struct tb t;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/vmb-board-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/m.yaml", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[160];
-
-	vmb_board_destroy(f->board);
-	vmb_spec_free(f->spec);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
-
-/* Load the YAML and build the board; returns 0 or -1 (message in f->err). */
-static int build(struct fixture *f, const char *yaml)
-{
-	write_file(f->path, yaml);
-	f->spec = vmb_spec_load(f->path, NULL, 0, &f->err);
-	if (!f->spec)
-		fail_msg("spec did not load: %s", f->err.msg);
-	f->board = vmb_board_create(f->spec, NULL, &f->err);
-	return f->board ? 0 : -1;
-}
-
-/* The error must start with "<file>:<line>:<col>: " and contain want. */
-static void assert_error_at(struct fixture *f, int line, int col, const char *want)
-{
-	char prefix[200];
-
-	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", f->path, line, col);
-	if (strncmp(f->err.msg, prefix, strlen(prefix)) || !strstr(f->err.msg, want))
-		fail_msg("got \"%s\", want \"%s...%s...\"", f->err.msg, prefix, want);
-}
-
-#define RAM "arch: arm64\nmemory:\n  - name: ram\n    type: ram\n    base: 0x40000000\n    size: 16M\n"
-
-static void test_overlap_error(void **state)
-{
-	struct fixture *f = *state;
-
-	assert_int_equal(build(f, RAM
-		"devices:\n"
-		"  - name: vio\n"
-		"    type: virtio-mmio\n"
-		"    base: 0x40ff0000\n"
-		"    size: 0x200\n"
-		"    irq: 16\n"), -1);
-	assert_error_at(f, 10, 11, "region 'vio' [0x40ff0000-0x40ff01ff] overlaps 'ram'");
-	assert_non_null(strstr(f->err.msg, "m.yaml:3:5")); /* where ram is */
-}
-
-static void test_irq_clash(void **state)
-{
-	struct fixture *f = *state;
-
-	assert_int_equal(build(f, RAM
-		"devices:\n"
-		"  - name: a\n"
-		"    type: virtio-mmio\n"
-		"    base: 0x0a000000\n"
-		"    size: 0x200\n"
-		"    irq: 16\n"
-		"  - name: b\n"
-		"    type: virtio-mmio\n"
-		"    base: 0x0a000200\n"
-		"    size: 0x200\n"
-		"    irq: [17, 16]\n"), -1);
-	assert_error_at(f, 17, 10, "irq 16 of device 'b' is already used by device 'a'");
-	assert_non_null(strstr(f->err.msg, "m.yaml:8:5"));
-}
-
-static void test_unknown_type(void **state)
-{
-	struct fixture *f = *state;
-
-	assert_int_equal(build(f, RAM
-		"devices:\n"
-		"  - name: u\n"
-		"    type: pl012\n"
-		"    base: 0x09000000\n"), -1);
-	assert_error_at(f, 9, 11, "unknown device type 'pl012' for device 'u', expected one of:");
-	/* The list names the known types. */
-	assert_non_null(strstr(f->err.msg, "pl011"));
-	assert_non_null(strstr(f->err.msg, "virtio-mmio"));
-}
-
-static void test_prop_errors(void **state)
-{
-	struct fixture *f = *state;
-
-	/* Unknown type-specific key, with a hint. */
-	assert_int_equal(build(f, RAM
-		"devices:\n"
-		"  - name: clk\n"
-		"    type: fixed-clock\n"
-		"    frequncy: 24000000\n"), -1);
-	assert_error_at(f, 10, 5, "unknown key 'frequncy'");
-	assert_non_null(strstr(f->err.msg, "did you mean 'frequency'"));
-}
-
-static void test_prop_type_error(void **state)
-{
-	struct fixture *f = *state;
-
-	assert_int_equal(build(f, RAM
-		"devices:\n"
-		"  - name: clk\n"
-		"    type: fixed-clock\n"
-		"    frequency: fast\n"), -1);
-	assert_error_at(f, 10, 16, "fast");
-}
-
-static void test_missing_base_and_irq(void **state)
-{
-	struct fixture *f = *state;
-
-	assert_int_equal(build(f, RAM
-		"devices:\n"
-		"  - name: rtc\n"
-		"    type: pl031\n"
-		"    irq: 2\n"), -1);
-	assert_error_at(f, 8, 5, "missing required field 'base' in pl031 device 'rtc'");
-}
-
-static void test_irq_count(void **state)
-{
-	struct fixture *f = *state;
-
-	assert_int_equal(build(f, RAM
-		"devices:\n"
-		"  - name: clk\n"
-		"    type: fixed-clock\n"
-		"    frequency: 1\n"
-		"    irq: 3\n"), -1);
-	assert_error_at(f, 11, 10, "has no interrupt line");
+		snprintf(yaml, sizeof(yaml), "%sdevices:\n%s", RAM, c->devices);
+		tb_dir(&t);
+		if (tb_board(&t, yaml) == 0)
+			fail_msg("%s: the board was built", c->name);
+		assert_non_null(t.spec); /* a board error, not a loader one */
+		snprintf(prefix, sizeof(prefix), "%s/m.yaml:%d:%d: ", t.dir, c->line, c->col);
+		if (strncmp(t.err.msg, prefix, strlen(prefix)))
+			fail_msg("%s: got \"%s\", want it to start with \"%s\"", c->name,
+				 t.err.msg, prefix);
+		assert_contains(t.err.msg, c->want);
+		if (c->want2)
+			assert_contains(t.err.msg, c->want2);
+		tb_free(&t);
+	}
 }
 
 /* A test device type that records accesses. */
@@ -306,114 +196,109 @@ static const struct vmb_io_ops probe_ops = { probe_read, probe_write };
 
 static void test_dispatch(void **state)
 {
-	struct fixture *f = *state;
 	struct probe p = { 0 };
 	struct vmb_err err;
+	struct tb t;
 	uint64_t v;
 	uint8_t *host;
 
-	assert_int_equal(build(f,
+	assert_int_equal(tb_make(&t,
 		"arch: arm64\n"
 		"memory:\n"
 		"  - name: ram\n    type: ram\n    base: 0x40000000\n    size: 1M\n"
 		"  - name: rom\n    type: rom\n    base: 0x0\n    size: 64K\n"), 0);
-	assert_non_null(vmb_board_map_mmio(f->board, NULL, "probe", 0x9000000, 0x1000,
+	assert_non_null(vmb_board_map_mmio(t.b, NULL, "probe", 0x9000000, 0x1000,
 					   &probe_ops, &p, NULL, &err));
 
 	/* RAM: little-endian, every width. */
-	assert_int_equal(vmb_board_mmio_write(f->board, 0x40000010, 8, 0x0102030405060708ull), 0);
-	assert_int_equal(vmb_board_mmio_read(f->board, 0x40000010, 2, &v), 0);
+	assert_int_equal(vmb_board_mmio_write(t.b, 0x40000010, 8, 0x0102030405060708ull), 0);
+	assert_int_equal(vmb_board_mmio_read(t.b, 0x40000010, 2, &v), 0);
 	assert_int_equal(v, 0x0708);
-	host = vmb_board_gpa_ptr(f->board, 0x40000010, 8);
+	host = vmb_board_gpa_ptr(t.b, 0x40000010, 8);
 	assert_non_null(host);
 	assert_int_equal(host[0], 0x08);
 	assert_int_equal(host[7], 0x01);
 
 	/* ROM: writes are ignored. */
-	host = vmb_board_gpa_ptr(f->board, 0x100, 4);
+	host = vmb_board_gpa_ptr(t.b, 0x100, 4);
 	host[0] = 0xaa;
-	assert_int_equal(vmb_board_mmio_write(f->board, 0x100, 1, 0x55), 0);
-	assert_int_equal(vmb_board_mmio_read(f->board, 0x100, 1, &v), 0);
+	assert_int_equal(vmb_board_mmio_write(t.b, 0x100, 1, 0x55), 0);
+	assert_int_equal(vmb_board_mmio_read(t.b, 0x100, 1, &v), 0);
 	assert_int_equal(v, 0xaa);
 
 	/* MMIO: offset and width reach the device. */
-	assert_int_equal(vmb_board_mmio_write(f->board, 0x9000018, 4, 0xdead), 0);
+	assert_int_equal(vmb_board_mmio_write(t.b, 0x9000018, 4, 0xdead), 0);
 	assert_int_equal(p.last_off, 0x18);
 	assert_int_equal(p.last_size, 4);
 	assert_int_equal(p.last_val, 0xdead);
-	assert_int_equal(vmb_board_mmio_read(f->board, 0x9000ffc, 4, &v), 0);
+	assert_int_equal(vmb_board_mmio_read(t.b, 0x9000ffc, 4, &v), 0);
 	assert_int_equal(v, 0x11223344);
 
 	/* Unowned addresses and accesses straddling a region's end. */
-	assert_int_equal(vmb_board_mmio_read(f->board, 0x8000000, 4, &v), -1);
-	assert_int_equal(vmb_board_mmio_read(f->board, 0x9000ffe, 4, &v), -1);
-	assert_int_equal(vmb_board_mmio_write(f->board, 0x400ffffc, 8, 0), -1);
+	assert_int_equal(vmb_board_mmio_read(t.b, 0x8000000, 4, &v), -1);
+	assert_int_equal(vmb_board_mmio_read(t.b, 0x9000ffe, 4, &v), -1);
+	assert_int_equal(vmb_board_mmio_write(t.b, 0x400ffffc, 8, 0), -1);
 	assert_int_equal(p.writes, 1);
-	assert_null(vmb_board_gpa_ptr(f->board, 0x400ffff0, 0x20));
-	assert_null(vmb_board_gpa_ptr(f->board, 0x9000000, 4)); /* no host memory */
+	assert_null(vmb_board_gpa_ptr(t.b, 0x400ffff0, 0x20));
+	assert_null(vmb_board_gpa_ptr(t.b, 0x9000000, 4)); /* no host memory */
+	tb_free(&t);
 }
 
 static void test_load_file(void **state)
 {
-	struct fixture *f = *state;
-	char img[160];
+	struct tb t;
+	char img[320];
 	int64_t n;
 
-	assert_int_equal(build(f, RAM), 0);
-	snprintf(img, sizeof(img), "%s/img.bin", f->dir);
-	write_file(img, "hello");
-	n = vmb_board_load_file(f->board, img, 0x40000100, &f->err);
+	assert_int_equal(tb_make(&t, RAM), 0);
+	snprintf(img, sizeof(img), "%s", tb_file(&t, "img.bin", "hello", 5));
+	n = vmb_board_load_file(t.b, img, 0x40000100, &t.err);
 	assert_int_equal(n, 5);
-	assert_memory_equal(vmb_board_gpa_ptr(f->board, 0x40000100, 5), "hello", 5);
+	assert_memory_equal(vmb_board_gpa_ptr(t.b, 0x40000100, 5), "hello", 5);
 
 	/* Past the end of RAM: the error names the region and its end. */
-	assert_int_equal(vmb_board_load_file(f->board, img, 0x40fffffe, &f->err), -1);
-	assert_non_null(strstr(f->err.msg, "does not fit in 'ram'"));
-	assert_non_null(strstr(f->err.msg, "0x41000000"));
+	assert_int_equal(vmb_board_load_file(t.b, img, 0x40fffffe, &t.err), -1);
+	assert_non_null(strstr(t.err.msg, "does not fit in 'ram'"));
+	assert_non_null(strstr(t.err.msg, "0x41000000"));
 	/* Nothing there. */
-	assert_int_equal(vmb_board_load_file(f->board, img, 0x1000, &f->err), -1);
-	assert_non_null(strstr(f->err.msg, "no RAM, ROM or flash"));
+	assert_int_equal(vmb_board_load_file(t.b, img, 0x1000, &t.err), -1);
+	assert_non_null(strstr(t.err.msg, "no RAM, ROM or flash"));
 	/* Missing file. */
 	strcat(img, ".missing");
-	assert_int_equal(vmb_board_load_file(f->board, img, 0x40000000, &f->err), -1);
-	assert_non_null(strstr(f->err.msg, "No such file"));
+	assert_int_equal(vmb_board_load_file(t.b, img, 0x40000000, &t.err), -1);
+	assert_non_null(strstr(t.err.msg, "No such file"));
+	tb_free(&t);
 }
 
 static void test_stop_first_wins(void **state)
 {
-	struct fixture *f = *state;
+	struct tb t;
 
-	assert_int_equal(build(f, RAM), 0);
-	vmb_board_request_stop(f->board, VMB_STOP_POWEROFF, "off %d", 1);
-	vmb_board_request_stop(f->board, VMB_STOP_FAULT, "later");
-	assert_int_equal(f->board->stop, VMB_STOP_POWEROFF);
-	assert_string_equal(f->board->stop_msg, "off 1");
+	assert_int_equal(tb_make(&t, RAM), 0);
+	vmb_board_request_stop(t.b, VMB_STOP_POWEROFF, "off %d", 1);
+	vmb_board_request_stop(t.b, VMB_STOP_FAULT, "later");
+	assert_int_equal(t.b->stop, VMB_STOP_POWEROFF);
+	assert_string_equal(t.b->stop_msg, "off 1");
+	tb_free(&t);
 }
 
 static void test_print(void **state)
 {
-	struct fixture *f = *state;
+	struct tb t;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 
-	assert_int_equal(build(f, RAM
-		"devices:\n"
-		"  - name: vio\n"
-		"    type: virtio-mmio\n"
-		"    base: 0x0a000000\n"
-		"    size: 0x200\n"
-		"    irq: 16\n"
-		"    trigger: edge\n"), 0);
-	vmb_board_print(f->board, out);
+	assert_int_equal(tb_make(&t, RAM "devices:\n" VIRTIO("vio", "0x0a000000", "16")
+				 "    trigger: edge\n"), 0);
+	vmb_board_print(t.b, out);
 	fclose(out);
 	assert_non_null(strstr(buf, "0x0040000000-0x0040ffffff  ram         16M  ram"));
 	assert_non_null(strstr(buf, "0x000a000000-0x000a0001ff  mmio      0x200  vio"));
 	assert_non_null(strstr(buf, "SPI 16   edge   vio (virtio-mmio)"));
 	free(buf);
+	tb_free(&t);
 }
-
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
@@ -421,17 +306,11 @@ int main(void)
 		cmocka_unit_test(test_addrmap_find),
 		cmocka_unit_test(test_addrmap_overlap),
 		cmocka_unit_test(test_addrmap_many),
-		T(test_overlap_error),
-		T(test_irq_clash),
-		T(test_unknown_type),
-		T(test_prop_errors),
-		T(test_prop_type_error),
-		T(test_missing_base_and_irq),
-		T(test_irq_count),
-		T(test_dispatch),
-		T(test_load_file),
-		T(test_stop_first_wins),
-		T(test_print),
+		cmocka_unit_test(test_bad_boards),
+		cmocka_unit_test(test_dispatch),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_stop_first_wins),
+		cmocka_unit_test(test_print),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
