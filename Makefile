@@ -7,6 +7,8 @@
 #   make check-unit   cmocka unit tests only
 #   make check-integration   real guests over their console
 #   make check-asan   unit + integration tests under ASan/UBSan
+#   make check-fresh  `make test` from a clean clone in a fresh Debian 12
+#                     root (debootstrap, chroot; root, network; minutes)
 #   make bench        benchmarks side by side with QEMU (bench/)
 #   make check-kvm-arm64 / bench-kvm-arm64   arm64 KVM tests / boot times
 #                     inside a nested arm64 Linux (tests/nested/run.sh)
@@ -52,7 +54,7 @@ UBOOT    := $(IMAGES)/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin
 
 .PHONY: all run test check check-unit check-integration check-asan bench \
 	deps images kernels install clean check-kvm-arm64 bench-kvm-arm64 \
-	check-linux-x86
+	check-linux-x86 check-fresh
 
 all: vmb
 
@@ -127,6 +129,11 @@ bench-kvm-arm64:
 check-linux-x86: deps
 	$(MAKE) vmb
 	@sh tests/integration/linux-x86.sh ./vmb $(IMAGES)
+
+# `make test` from a clean clone of HEAD in a fresh Debian 12 minbase root
+# (cached under build/fresh); see tests/check-fresh.sh.
+check-fresh:
+	@bash tests/check-fresh.sh
 
 vmb-asan: $(BUILD)/vmb
 

@@ -15,8 +15,8 @@
 RUNS=${RUNS:-3}
 M=/machines
 I=/images
-QEMU="qemu-system-aarch64 -M virt,gic-version=3 -accel kvm -cpu host
-	-nographic -monitor none -nic none"
+QEMU="qemu-system-aarch64 -nodefaults -M virt,gic-version=3 -accel kvm -cpu host
+	-display none -serial stdio -monitor none"
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }

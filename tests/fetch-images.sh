@@ -19,7 +19,8 @@ for pkg in "$@"; do
 	echo "images: fetching $pkg"
 	( cd "$dir/debs" && apt-get download -qq "$pkg" >/dev/null 2>&1 ) || {
 		# A fresh machine may have no package lists yet.
-		if [ "$(id -u)" = 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi
+		if [ "$(id -u)" = 0 ]; then apt-get -o DPkg::Lock::Timeout=600 update -qq;
+		else sudo apt-get -o DPkg::Lock::Timeout=600 update -qq; fi
 		( cd "$dir/debs" && apt-get download -qq "$pkg" )
 	}
 	deb=$(ls -t "$dir/debs/${name}_"*.deb | head -n 1)

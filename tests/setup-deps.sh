@@ -3,10 +3,21 @@
 # Idempotent and quiet when everything is present; uses sudo when not root.
 set -eu
 
+# What `make`, `make test` and `make install` run, and nothing more:
+#   build        make gcc pkg-config libc6-dev + the five -dev libraries
+#   kernels/     gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu (x86_64
+#                programs use the host gcc and binutils)
+#   tests        device-tree-compiler (dtb-compare), qemu-system-arm (QEMU
+#                references and the nested KVM L1; always run -nodefaults,
+#                so ipxe-qemu is not needed), expect (console tests), cpio
+#                xz-utils file (initramfs and image handling), time (bench),
+#                socat (serial backend tests)
+#   install      help2man (the man page, generated from --help)
+# tests/nested/setup-arm64.sh adds the nested tests' own.
 PKGS="make gcc pkg-config libc6-dev
 libyaml-dev libfdt-dev libcapstone-dev libcmocka-dev libunicorn-dev
 device-tree-compiler gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-qemu-system-arm expect cpio xz-utils time"
+qemu-system-arm expect cpio xz-utils file time socat help2man"
 # Extra packages needed by optional targets are passed as arguments.
 PKGS="$PKGS $*"
 
@@ -23,6 +34,9 @@ done
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 echo "setup: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+# Other apt users (unattended upgrades, parallel set-ups) hold the dpkg lock
+# for a while: wait for it rather than fail.
+APT="apt-get -o DPkg::Lock::Timeout=600"
+$SUDO $APT update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+$SUDO $APT install -y -qq --no-install-recommends $missing >/dev/null

@@ -82,8 +82,8 @@ for n in $smps; do
 	t=smp$n
 	q=$work/qemu-$t v=$work/vmb-$t
 
-	if ! qemu-system-aarch64 -M virt,dumpdtb="$q.dtb" -cpu cortex-a57 -m 1G \
-	     -smp "$n" -bios "$uboot" -nographic </dev/null >"$q.log" 2>&1 ||
+	if ! qemu-system-aarch64 -nodefaults -M virt,dumpdtb="$q.dtb" -cpu cortex-a57 -m 1G \
+	     -smp "$n" -bios "$uboot" -display none -serial null </dev/null >"$q.log" 2>&1 ||
 	   [ ! -s "$q.dtb" ]; then
 		fail "$t" "QEMU did not dump its tree: $(tail -n 3 "$q.log")"
 		continue

@@ -57,7 +57,7 @@ set -- qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
 	-cpu max,pauth-impdef=on -accel tcg -m 2G -smp 2 \
 	-kernel "$kernel" -initrd "$OUT/l1.cpio.gz" \
 	-append "console=ttyAMA0 rdinit=/init panic=-1 quiet vmbtest=$mode" \
-	-nographic -monitor none -no-reboot
+	-nodefaults -display none -serial stdio -monitor none -no-reboot
 if [ "$mode" = shell ]; then
 	exec "$@"
 fi

@@ -9,6 +9,7 @@
 set -eu
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+APT="apt-get -o DPkg::Lock::Timeout=600"
 
 PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm cpio gzip file"
 
@@ -16,10 +17,10 @@ updated=0
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	echo "setup: adding the arm64 architecture to apt"
 	$SUDO dpkg --add-architecture arm64
-	$SUDO apt-get update -qq
+	$SUDO $APT update -qq
 	updated=1
 elif ! apt-cache show busybox-static:arm64 >/dev/null 2>&1; then
-	$SUDO apt-get update -qq
+	$SUDO $APT update -qq
 	updated=1
 fi
 missing=""
@@ -31,6 +32,6 @@ for p in $PKGS; do
 done
 [ -z "$missing" ] && exit 0
 echo "setup: installing$missing"
-[ $updated = 1 ] || $SUDO apt-get update -qq
+[ $updated = 1 ] || $SUDO $APT update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+$SUDO $APT install -y -qq --no-install-recommends $missing >/dev/null
