@@ -161,24 +161,42 @@ struct machine_args {
 	const char *cmd;
 	const char *file;
 	struct vmb_override *ov;
+	const char **typed; /* ov[i] as typed ("--smp 2"), NULL for --set */
 	char **owned;       /* "KEY" halves split off --set arguments */
 	unsigned nov, nowned;
 	int mem_idx;        /* index of the -m override (path filled later) */
 };
-
-static void add_override(struct machine_args *m, const char *path, const char *value)
-{
-	m->ov = vmb_realloc(m->ov, (m->nov + 1) * sizeof(*m->ov));
-	m->ov[m->nov].path = path;
-	m->ov[m->nov].value = value;
-	m->nov++;
-}
 
 static char *own(struct machine_args *m, char *s)
 {
 	m->owned = vmb_realloc(m->owned, (m->nowned + 1) * sizeof(*m->owned));
 	m->owned[m->nowned++] = s;
 	return s;
+}
+
+/* The option just parsed as the user typed it ("--smp 2", "-m2G",
+ * "--memory=2G"), so that errors about its value name it. getopt leaves
+ * optarg pointing at argv[optind - 1] when the value was a word of its own. */
+static const char *typed_option(struct machine_args *m, char **argv, const char *arg)
+{
+	char *s;
+
+	if (optind < 2 || arg != argv[optind - 1])
+		return argv[optind - 1];
+	s = vmb_zalloc(strlen(argv[optind - 2]) + strlen(arg) + 2);
+	sprintf(s, "%s %s", argv[optind - 2], arg);
+	return own(m, s);
+}
+
+static void add_override(struct machine_args *m, const char *path, const char *value,
+			 const char *typed)
+{
+	m->ov = vmb_realloc(m->ov, (m->nov + 1) * sizeof(*m->ov));
+	m->typed = vmb_realloc(m->typed, (m->nov + 1) * sizeof(*m->typed));
+	m->ov[m->nov].path = path;
+	m->ov[m->nov].value = value;
+	m->typed[m->nov] = typed;
+	m->nov++;
 }
 
 /* The options that stand for one --set KEY=VALUE each. */
@@ -193,16 +211,21 @@ static const struct {
 	{ OPT_APPEND, "boot.cmdline" },
 };
 
-/* Handle one machine option; 1 if it was one, 0 if not, or a usage exit
- * status (negated) on a bad value. */
-static int machine_opt(struct machine_args *m, int c, const char *arg)
+/*
+ * Handle one machine option; 1 if it was one, 0 if not, or a usage exit
+ * status (negated) when it is malformed. Values are not checked here: the
+ * loader checks them exactly as the same value in a file, and its messages
+ * name the option as typed (one message and exit status whichever way a
+ * value was given).
+ */
+static int machine_opt(struct machine_args *m, int c, const char *arg, char **argv)
 {
 	const char *eq;
-	uint64_t v;
 
 	for (size_t i = 0; i < sizeof(shorthands) / sizeof(shorthands[0]); i++) {
 		if (c == shorthands[i].opt) {
-			add_override(m, shorthands[i].path, arg);
+			add_override(m, shorthands[i].path, arg,
+				     typed_option(m, argv, arg));
 			return 1;
 		}
 	}
@@ -211,20 +234,15 @@ static int machine_opt(struct machine_args *m, int c, const char *arg)
 		eq = strchr(arg, '=');
 		if (!eq || eq == arg)
 			return -usage_error(m->cmd, "--set needs KEY=VALUE, got '%s'", arg);
-		add_override(m, own(m, strndup(arg, (size_t)(eq - arg))), eq + 1);
+		add_override(m, own(m, strndup(arg, (size_t)(eq - arg))), eq + 1,
+			     NULL);
 		return 1;
 	case OPT_SMP:
-		if (vmb_parse_u64(arg, &v) || v == 0)
-			return -usage_error(m->cmd, "--smp needs a CPU count of at "
-					    "least 1, got '%s'", arg);
-		add_override(m, "cpus.count", arg);
+		add_override(m, "cpus.count", arg, typed_option(m, argv, arg));
 		return 1;
 	case 'm':
-		if (vmb_parse_size(arg, &v) || v == 0)
-			return -usage_error(m->cmd, "-m needs a size such as 512M or "
-					    "2G, got '%s'", arg);
 		m->mem_idx = (int)m->nov;
-		add_override(m, NULL, arg);
+		add_override(m, NULL, arg, typed_option(m, argv, arg));
 		return 1;
 	}
 	return 0;
@@ -236,6 +254,7 @@ static void machine_args_free(struct machine_args *m)
 		free(m->owned[i]);
 	free(m->owned);
 	free(m->ov);
+	free(m->typed);
 }
 
 /*
@@ -250,14 +269,18 @@ static struct vmb_spec *load_machine(struct machine_args *m)
 	if (m->mem_idx >= 0) {
 		const struct vmb_mem_spec *low = NULL;
 		struct vmb_override *rest = vmb_zalloc((m->nov + 1) * sizeof(*rest));
+		const char **typed = vmb_zalloc((m->nov + 1) * sizeof(*typed));
 		unsigned n = 0;
 		char *path;
 
 		for (unsigned i = 0; i < m->nov; i++)
-			if ((int)i != m->mem_idx)
+			if ((int)i != m->mem_idx) {
+				typed[n] = m->typed[i];
 				rest[n++] = m->ov[i];
-		s = vmb_spec_load(m->file, rest, n, &err);
+			}
+		s = vmb_spec_load_typed(m->file, rest, typed, n, &err);
 		free(rest);
+		free(typed);
 		if (!s) {
 			vmb_warn("%s", err.msg);
 			return NULL;
@@ -267,8 +290,8 @@ static struct vmb_spec *load_machine(struct machine_args *m)
 			    (!low || s->mem[i].base < low->base))
 				low = &s->mem[i];
 		if (!low) {
-			vmb_warn("-m: machine '%s' has no RAM region to resize",
-				 s->name);
+			vmb_warn("%s: machine '%s' has no RAM region to resize",
+				 m->typed[m->mem_idx], s->name);
 			vmb_spec_free(s);
 			return NULL;
 		}
@@ -277,7 +300,7 @@ static struct vmb_spec *load_machine(struct machine_args *m)
 		m->ov[m->mem_idx].path = own(m, path);
 		vmb_spec_free(s);
 	}
-	s = vmb_spec_load(m->file, m->ov, m->nov, &err);
+	s = vmb_spec_load_typed(m->file, m->ov, m->typed, m->nov, &err);
 	if (!s)
 		vmb_warn("%s", err.msg);
 	return s;
@@ -334,7 +357,7 @@ static bool machine_cmd_parse(const struct machine_cmd *cmd, struct machine_args
 	*m = (struct machine_args){ .cmd = cmd->name, .mem_idx = -1 };
 	while ((c = getopt_long(argc, argv, cmd->shortopts, cmd->longopts,
 				NULL)) != -1) {
-		taken = machine_opt(m, c, optarg);
+		taken = machine_opt(m, c, optarg, argv);
 		if (taken < 0) {
 			*rc = -taken;
 			return false;

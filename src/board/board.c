@@ -42,8 +42,8 @@ static int insert_region(struct vmb_addrmap *m, struct vmb_region *r,
 	region_describe(clash, b, sizeof(b));
 	vmb_errf(err, &r->loc, "region %s overlaps %s", a, b);
 	if (clash->loc.file)
-		vmb_err_append(err, "%s is defined at %s:%d:%d", clash->name,
-			       clash->loc.file, clash->loc.line, clash->loc.col);
+		vmb_err_append(err, "%s is defined at %s", clash->name,
+			       vmb_loc_str(&clash->loc, b, sizeof(b)));
 	return -1;
 }
 
@@ -163,9 +163,14 @@ static int validate_dev(const struct vmb_dev_spec *ds,
 		}
 		return -1;
 	}
-	if (t->needs_base && !ds->has_base)
+	if (t->needs_base && !ds->has_base) {
+		if (memcmp(&ds->base_loc, &ds->loc, sizeof(ds->loc)))
+			return vmb_errf(err, &ds->base_loc, "required field 'base' "
+					"of %s device '%s' has no value", t->name,
+					ds->name);
 		return vmb_errf(err, &ds->loc, "missing required field 'base' in "
 				"%s device '%s'", t->name, ds->name);
+	}
 	if (t->needs_base && !ds->has_size && !t->default_size)
 		return vmb_errf(err, &ds->loc, "missing required field 'size' in "
 				"%s device '%s'", t->name, ds->name);
@@ -201,6 +206,7 @@ static int validate_dev(const struct vmb_dev_spec *ds,
 static int check_irqs(struct vmb_board *b, struct vmb_err *err)
 {
 	const struct vmb_dev_spec **owner = vmb_zalloc(MAX_IRQ * sizeof(*owner));
+	char at[256];
 	int rc = 0;
 
 	for (unsigned i = 0; i < b->spec->ndev && !rc; i++) {
@@ -219,9 +225,9 @@ static int check_irqs(struct vmb_board *b, struct vmb_err *err)
 				rc = vmb_errf(err, &ds->irq_loc, "irq %u of device '%s' "
 					      "is already used by device '%s'", irq,
 					      ds->name, owner[irq]->name);
-				vmb_err_append(err, "'%s' is defined at %s:%d:%d",
-					       owner[irq]->name, owner[irq]->loc.file,
-					       owner[irq]->loc.line, owner[irq]->loc.col);
+				vmb_err_append(err, "'%s' is defined at %s",
+					       owner[irq]->name,
+					       vmb_loc_str(&owner[irq]->loc, at, sizeof(at)));
 				break;
 			}
 			owner[irq] = ds;

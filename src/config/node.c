@@ -243,6 +243,8 @@ char *vmb_node_path(const struct vmb_node *n)
 {
 	if (!n || n->kind != VMB_NODE_SCALAR)
 		return NULL;
+	if (!n->loc.line) /* command line: relative to the current directory */
+		return vmb_strdup(n->scalar);
 	return vmb_path_join_dir(n->loc.file, n->scalar);
 }
 

@@ -87,7 +87,7 @@ int vmb_node_check_keys(const struct vmb_node *n, const char *const *allowed,
 			const char *what, struct vmb_err *err);
 
 /* Fetch a required key: error "missing required field 'key' in WHAT" at the
- * map's location when absent. */
+ * map's location when absent, "... has no value" at the value when null. */
 struct vmb_node *vmb_node_require(const struct vmb_node *n, const char *key,
 				  const char *what, struct vmb_err *err);
 
@@ -122,9 +122,8 @@ struct vmb_node *vmb_node_parse_buf(const char *text, size_t len, const char *na
 				    struct vmb_err *err);
 
 /* Resolve a path-valued scalar against the directory of the file it was
- * written in (n->loc.file). Absolute paths, and values whose location is a
- * pseudo-file such as "<--set 2>" (command line: relative to the current
- * directory), come back unchanged. Returns a malloc'd string; NULL if n is
+ * written in (n->loc.file). Absolute paths, and values given on the command
+ * line (loc.line 0: relative to the current directory), come back unchanged. Returns a malloc'd string; NULL if n is
  * not a scalar. */
 char *vmb_node_path(const struct vmb_node *n);
 

@@ -13,7 +13,7 @@
 /* Where we are while walking a --set path. */
 struct walk {
 	const struct vmb_override *ov;
-	const char *file;       /* "<--set N>" */
+	const char *file;       /* the option as typed: "--set PATH=VALUE" */
 	const char *comp;       /* current component (NUL-terminated copy) */
 	size_t comp_off;        /* its offset in ov->path */
 	bool last;
@@ -22,11 +22,28 @@ struct walk {
 	struct vmb_err *err;
 };
 
+/* Command-line locations have line 0: messages name the option as typed
+ * (err.h). */
 static struct vmb_loc comp_loc(const struct walk *w)
 {
-	struct vmb_loc loc = { w->file, 1, (int)w->comp_off + 1 };
+	struct vmb_loc loc = { w->file, 0, (int)w->comp_off + 1 };
 
 	return loc;
+}
+
+/* A value parsed as YAML flow text got line/column marks; make them name
+ * the option instead. */
+static void mark_cli(struct vmb_node *n, const char *file)
+{
+	n->loc.file = file;
+	n->loc.line = 0;
+	for (size_t i = 0; i < n->n; i++) {
+		if (n->kind == VMB_NODE_MAP) {
+			n->key_locs[i].file = file;
+			n->key_locs[i].line = 0;
+		}
+		mark_cli(n->items[i], file);
+	}
 }
 
 /* "devices.uart0" for the component at comp_off, "the machine" at the root. */
@@ -48,7 +65,7 @@ static struct vmb_node *make_value(const struct walk *w)
 {
 	const char *v = w->ov->value ? w->ov->value : "";
 	size_t col = strlen(w->ov->path) + 1;
-	struct vmb_loc loc = { w->file, 1, (int)col + 1 };
+	struct vmb_loc loc = { w->file, 0, (int)col + 1 };
 	struct vmb_node *n;
 	char *text;
 
@@ -63,6 +80,17 @@ static struct vmb_node *make_value(const struct walk *w)
 	strcpy(text + col, v);
 	n = vmb_node_parse_string(text, w->file, w->err);
 	free(text);
+	if (n) {
+		mark_cli(n, w->file);
+	} else {
+		/* "OPTION:LINE:COL: msg" from the parser -> "OPTION: msg" */
+		char *msg = w->err->msg + strlen(w->file), *end = msg;
+
+		if (!strncmp(w->err->msg, w->file, strlen(w->file)) && *end == ':' &&
+		    strtol(end + 1, &end, 10) >= 0 && *end == ':' &&
+		    strtol(end + 1, &end, 10) >= 0 && *end == ':')
+			memmove(msg, end, strlen(end) + 1);
+	}
 	return n;
 }
 
@@ -133,9 +161,9 @@ static int step_seq(struct walk *w, struct vmb_node **cur)
 		unsigned long i = strtoul(w->comp, NULL, 10);
 
 		if (strlen(w->comp) > 9 || i >= s->n)
-			return vmb_errf(w->err, NULL, "--set %s: index %s out of "
+			return vmb_errf(w->err, NULL, "%s: index %s out of "
 					"range for %s, expected 0..%zu",
-					w->ov->path, w->comp, where,
+					w->file, w->comp, where,
 					s->n ? s->n - 1 : 0);
 		at = (long)i;
 	} else {
@@ -147,8 +175,8 @@ static int step_seq(struct walk *w, struct vmb_node **cur)
 		}
 		if (at < 0) {
 			vmb_node_list_names(s, known, sizeof(known));
-			return vmb_errf(w->err, NULL, "--set %s: no entry named "
-					"'%s' in %s (known: %s)", w->ov->path,
+			return vmb_errf(w->err, NULL, "%s: no entry named "
+					"'%s' in %s (known: %s)", w->file,
 					w->comp, where, known);
 		}
 	}
@@ -175,8 +203,8 @@ int vmb_override_apply(struct vmb_node *root, const struct vmb_override *ov,
 	int rc = 0;
 
 	if (!strncmp(p, "include", 7) && (!p[7] || p[7] == '.'))
-		return vmb_errf(err, NULL, "--set %s: includes cannot be changed "
-				"with --set, expected a key of the machine", p);
+		return vmb_errf(err, NULL, "%s: includes cannot be changed "
+				"with --set, expected a key of the machine", file);
 	while (!rc) {
 		const char *dot = strchr(p, '.');
 		size_t len = dot ? (size_t)(dot - p) : strlen(p);
@@ -184,9 +212,9 @@ int vmb_override_apply(struct vmb_node *root, const struct vmb_override *ov,
 		char *comp;
 
 		if (!len)
-			return vmb_errf(err, NULL, "--set %s: empty path component, "
+			return vmb_errf(err, NULL, "%s: empty path component, "
 					"expected KEY[.KEY|.INDEX|.NAME...]=VALUE",
-					ov->path);
+					file);
 		comp = vmb_zalloc(len + 1);
 		memcpy(comp, p, len);
 		w.comp = comp;
@@ -203,9 +231,9 @@ int vmb_override_apply(struct vmb_node *root, const struct vmb_override *ov,
 			rc = step_seq(&w, &cur);
 		} else {
 			prefix(&w, where, sizeof(where));
-			rc = vmb_errf(err, NULL, "--set %s: %s is a scalar, expected "
+			rc = vmb_errf(err, NULL, "%s: %s is a scalar, expected "
 				      "a mapping or a list to look up '%s' in",
-				      ov->path, where, comp);
+				      file, where, comp);
 		}
 		free(comp);
 		if (rc || w.last)

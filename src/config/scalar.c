@@ -319,8 +319,15 @@ struct vmb_node *vmb_node_require(const struct vmb_node *n, const char *key,
 {
 	struct vmb_node *v = vmb_node_get(n, key);
 
-	if (!v || vmb_node_is_null(v)) {
+	if (!v) {
 		vmb_errf(err, &n->loc, "missing required field '%s' in %s", key, what);
+		return NULL;
+	}
+	/* Written but empty ("base:", "--set devices.0.base="): say so
+	 * where it was written. */
+	if (vmb_node_is_null(v)) {
+		vmb_errf(err, &v->loc, "required field '%s' of %s has no value",
+			 key, what);
 		return NULL;
 	}
 	return v;

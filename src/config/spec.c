@@ -192,6 +192,11 @@ static int build_cpus(struct vmb_spec *s, struct vmb_err *err)
 	int rc;
 
 	s->cpus_loc = c ? c->loc : s->root->loc;
+	s->cpus_count_loc = s->cpus_model_loc = s->cpus_loc;
+	if (given(c, "count"))
+		s->cpus_count_loc = vmb_node_get(c, "count")->loc;
+	if (given(c, "model"))
+		s->cpus_model_loc = vmb_node_get(c, "model")->loc;
 	if (c) {
 		if (vmb_node_check_keys(c, cpus_keys, "cpus", err))
 			return -1;
@@ -300,13 +305,14 @@ static int build_memory(struct vmb_spec *s, struct vmb_err *err)
 	}
 	for (unsigned i = 1; i < s->nmem; i++) {
 		for (unsigned j = 0; j < i; j++) {
+			char at[256];
+
 			if (strcmp(s->mem[i].name, s->mem[j].name))
 				continue;
 			vmb_errf(err, &s->mem[i].loc, "duplicate memory name '%s'",
 				 s->mem[i].name);
-			vmb_err_append(err, "first defined at %s:%d:%d",
-				       s->mem[j].loc.file, s->mem[j].loc.line,
-				       s->mem[j].loc.col);
+			vmb_err_append(err, "first defined at %s",
+				       vmb_loc_str(&s->mem[j].loc, at, sizeof(at)));
 			return -1;
 		}
 	}
@@ -500,10 +506,11 @@ static int parse_dev_entry(const struct vmb_node *item, size_t idx,
 	rc = vmb_node_get_u64(item, "base", &d->base, err);
 	if (rc < 0)
 		return -1;
-	if (rc) {
-		d->has_base = true;
+	d->has_base = rc == 1;
+	/* also when written empty, so that the board's "has no value" points
+	 * at it (base_loc == loc means "not written") */
+	if (vmb_node_get(item, "base"))
 		d->base_loc = vmb_node_get(item, "base")->loc;
-	}
 	rc = vmb_node_get_size(item, "size", &d->size, err);
 	if (rc < 0)
 		return -1;
@@ -587,12 +594,13 @@ static int build_devices(struct vmb_spec *s, struct vmb_err *err)
 	for (unsigned i = 1; i < s->ndev; i++) {
 		for (unsigned j = 0; j < i; j++) {
 			const struct vmb_dev_spec *a = &s->dev[j], *b = &s->dev[i];
+			char at[256];
 
 			if (strcmp(a->name, b->name))
 				continue;
 			vmb_errf(err, &b->loc, "duplicate device name '%s'", b->name);
-			vmb_err_append(err, "first defined at %s:%d:%d",
-				       a->loc.file, a->loc.line, a->loc.col);
+			vmb_err_append(err, "first defined at %s",
+				       vmb_loc_str(&a->loc, at, sizeof(at)));
 			return -1;
 		}
 	}
@@ -613,6 +621,13 @@ static int build(struct vmb_spec *s, struct vmb_err *err)
 struct vmb_spec *vmb_spec_load(const char *path, const struct vmb_override *ov,
 			       unsigned nov, struct vmb_err *err)
 {
+	return vmb_spec_load_typed(path, ov, NULL, nov, err);
+}
+
+struct vmb_spec *vmb_spec_load_typed(const char *path, const struct vmb_override *ov,
+				     const char *const *typed, unsigned nov,
+				     struct vmb_err *err)
+{
 	struct vmb_spec *s;
 
 	if (!path || !path[0]) {
@@ -625,14 +640,24 @@ struct vmb_spec *vmb_spec_load(const char *path, const struct vmb_override *ov,
 	if (!s->root || vmb_node_strip_removes(s->root, "", err))
 		goto fail;
 	for (unsigned i = 0; ov && i < nov; i++) {
-		char name[32];
+		const char *name;
+		char *set;
 
 		if (!ov[i].path) {
 			vmb_errf(err, NULL, "--set: override %u has no path", i + 1);
 			goto fail;
 		}
-		snprintf(name, sizeof(name), "<--set %u>", i + 1);
-		if (vmb_override_apply(s->root, &ov[i], vmb_spec_intern(s, name), err))
+		if (typed && typed[i]) {
+			name = vmb_spec_intern(s, typed[i]);
+		} else {
+			set = vmb_zalloc(strlen(ov[i].path) +
+					 strlen(ov[i].value ? ov[i].value : "") + 8);
+			sprintf(set, "--set %s=%s", ov[i].path,
+				ov[i].value ? ov[i].value : "");
+			name = vmb_spec_intern(s, set);
+			free(set);
+		}
+		if (vmb_override_apply(s->root, &ov[i], name, err))
 			goto fail;
 	}
 	if (build(s, err))

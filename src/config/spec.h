@@ -86,6 +86,8 @@ struct vmb_spec {
 	unsigned ncpus;      /* cpus.count, default 1 */
 	char *cpu_model;     /* cpus.model, default "cortex-a57" / "host" */
 	struct vmb_loc cpus_loc;
+	/* where cpus.count / cpus.model were given (cpus_loc if not) */
+	struct vmb_loc cpus_count_loc, cpus_model_loc;
 
 	unsigned nmem;
 	struct vmb_mem_spec *mem;
@@ -106,9 +108,16 @@ struct vmb_override {
 	const char *value;
 };
 
-/* Load, merge, override and validate. Returns NULL with err set. */
+/* Load, merge, override and validate. Returns NULL with err set. Messages
+ * about an override's value name it as "--set PATH=VALUE". */
 struct vmb_spec *vmb_spec_load(const char *path, const struct vmb_override *ov,
 			       unsigned nov, struct vmb_err *err);
+/* The same; typed[i] (NULL: "--set PATH=VALUE") is override i's option as
+ * the user typed it ("--smp 2", "-m 64Q"), named by every message about
+ * that value (struct vmb_loc with line 0). typed may be NULL. */
+struct vmb_spec *vmb_spec_load_typed(const char *path, const struct vmb_override *ov,
+				     const char *const *typed, unsigned nov,
+				     struct vmb_err *err);
 void vmb_spec_free(struct vmb_spec *s);
 
 /* Lookup by name; NULL if absent. */

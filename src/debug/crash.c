@@ -218,6 +218,7 @@ static void describe_region(const struct vmb_region *r, bool pio, FILE *out)
 {
 	const char *dev = r->dev ? r->dev->name : NULL;
 	unsigned w = pio ? 4 : 8;
+	char at[256];
 
 	if (dev && strcmp(dev, r->name))
 		fprintf(out, "'%s:%s'", dev, r->name);
@@ -226,7 +227,7 @@ static void describe_region(const struct vmb_region *r, bool pio, FILE *out)
 	fprintf(out, " (%s 0x%0*" PRIx64 "-0x%0*" PRIx64, vmb_region_kind_name(r),
 		(int)w, r->gpa, (int)w, r->gpa + (r->size - 1));
 	if (r->loc.file)
-		fprintf(out, ", %s:%d:%d", r->loc.file, r->loc.line, r->loc.col);
+		fprintf(out, ", %s", vmb_loc_str(&r->loc, at, sizeof(at)));
 	fprintf(out, ")");
 }
 

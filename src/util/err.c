@@ -14,8 +14,10 @@ int vmb_errf(struct vmb_err *err, const struct vmb_loc *loc, const char *fmt, ..
 	if (!err)
 		return -1;
 	if (loc && loc->file) {
-		int n = snprintf(err->msg, sizeof(err->msg), "%s:%d:%d: ",
-				 loc->file, loc->line, loc->col);
+		int n = loc->line ?
+			snprintf(err->msg, sizeof(err->msg), "%s:%d:%d: ",
+				 loc->file, loc->line, loc->col) :
+			snprintf(err->msg, sizeof(err->msg), "%s: ", loc->file);
 		off = n > 0 ? (size_t)n : 0;
 		if (off >= sizeof(err->msg))
 			off = sizeof(err->msg) - 1;
@@ -24,6 +26,17 @@ int vmb_errf(struct vmb_err *err, const struct vmb_loc *loc, const char *fmt, ..
 	vsnprintf(err->msg + off, sizeof(err->msg) - off, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+const char *vmb_loc_str(const struct vmb_loc *loc, char *buf, size_t len)
+{
+	if (!loc->file)
+		snprintf(buf, len, "?");
+	else if (!loc->line)
+		snprintf(buf, len, "%s", loc->file);
+	else
+		snprintf(buf, len, "%s:%d:%d", loc->file, loc->line, loc->col);
+	return buf;
 }
 
 void vmb_err_append(struct vmb_err *err, const char *fmt, ...)

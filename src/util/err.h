@@ -12,7 +12,12 @@
 
 #include <stddef.h>
 
-/* A position in a machine file (1-based line and column, as editors count). */
+/*
+ * A position in a machine file (1-based line and column, as editors count).
+ * line 0: the value came from the command line and "file" is the option as
+ * the user typed it ("--smp 2", "--set memory.ram.size=64Q"); messages then
+ * start with that text instead of FILE:LINE:COL.
+ */
 struct vmb_loc {
 	const char *file; /* interned, lives as long as the spec; NULL if none */
 	int line;
@@ -23,10 +28,14 @@ struct vmb_err {
 	char msg[1024];
 };
 
-/* Format err->msg as "FILE:LINE:COL: fmt..." (location omitted if loc or
- * loc->file is NULL). Always returns -1 so callers can "return vmb_errf(...)". */
+/* Format err->msg as "FILE:LINE:COL: fmt..." ("OPTION: fmt..." for a
+ * command-line location, line 0; omitted if loc or loc->file is NULL). Always returns -1 so callers can "return vmb_errf(...)". */
 int vmb_errf(struct vmb_err *err, const struct vmb_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* "FILE:LINE:COL" or, for a command-line location, the option as typed;
+ * into buf (truncated). Returns buf. */
+const char *vmb_loc_str(const struct vmb_loc *loc, char *buf, size_t len);
 
 /* Append "; fmt..." to an existing message (for notes such as "first used at"). */
 void vmb_err_append(struct vmb_err *err, const char *fmt, ...)

@@ -368,8 +368,11 @@ static void test_node_accessors(void **state)
 	assert_int_equal(vmb_node_get_u64(n, "nope", &v, &err), 0);
 	assert_int_equal(v, 7);
 	assert_int_equal(vmb_node_get_size(n, "s", &v, &err), 1);
+	/* written but null: named where it was written */
 	assert_null(vmb_node_require(n, "z", "thing", &err));
-	assert_string_equal(err.msg, "t.yaml:1:1: missing required field 'z' in thing");
+	assert_string_equal(err.msg, "t.yaml:6:4: required field 'z' of thing has no value");
+	assert_null(vmb_node_require(n, "nope", "thing", &err));
+	assert_string_equal(err.msg, "t.yaml:1:1: missing required field 'nope' in thing");
 	vmb_node_free(n);
 }
 
@@ -624,7 +627,7 @@ static void test_path_resolution(void **state)
 static void test_path_helpers(void **state)
 {
 	struct vmb_loc loc = { "a/b/m.yaml", 1, 1 };
-	struct vmb_loc cli = { "<--set 1>", 1, 1 };
+	struct vmb_loc cli = { "--set boot.kernel=x.bin", 0, 1 };
 	struct vmb_node *n = vmb_node_new_scalar("x.bin", false, &loc);
 	char *p = vmb_node_path(n);
 
@@ -670,16 +673,16 @@ static void test_set_overrides(void **state)
 	s = load_ok("good.yaml", ov, sizeof(ov) / sizeof(ov[0]));
 	u = dev(s, "uart0");
 	assert_int_equal(u->base, 0x9100000);
-	assert_loc(&u->base_loc, "<--set 1>", 1, 20);
+	assert_loc(&u->base_loc, "--set devices.uart0.base=0x9100000", 0, 20);
 	assert_int_equal(mem(s, "ram")->size, 2ull << 30);
 	assert_int_equal(s->ncpus, 8);
 	assert_string_equal(s->boot.cmdline, "console=hvc0 quiet");
 	assert_string_equal(vmb_node_get(u->props, "baud")->scalar, "115200");
-	assert_loc(&vmb_node_get(u->props, "baud")->loc, "<--set 5>", 1, 20);
-	assert_loc(vmb_node_key_loc(u->props, "baud"), "<--set 5>", 1, 15);
+	assert_loc(&vmb_node_get(u->props, "baud")->loc, "--set devices.uart0.baud=115200", 0, 20);
+	assert_loc(vmb_node_key_loc(u->props, "baud"), "--set devices.uart0.baud=115200", 0, 15);
 	assert_int_equal(dev(s, "virtio2")->irq[0], 104);
 	assert_int_equal(dev(s, "virtio2")->irq[1], 304);
-	assert_loc(&dev(s, "virtio2")->irq_loc, "<--set 6>", 1, 20);
+	assert_loc(&dev(s, "virtio2")->irq_loc, "--set devices.virtio.irq=[100, 200]", 0, 20);
 	assert_null(vmb_spec_find_dev(s, "timer"));
 	assert_string_equal(s->boot.initrd, blob);
 	assert_string_equal(s->model, "linux,dummy-virt");
@@ -700,25 +703,25 @@ static void test_set_errors(void **state)
 	struct vmb_override ok = { "cpus.count", "2" };
 	struct vmb_override two[] = { ok, badval };
 
-	load_fails("base.yaml", &nodev, 1, "--set devices.uart9.base: no entry "
+	load_fails("base.yaml", &nodev, 1, "--set devices.uart9.base=0x1000: no entry "
 		   "named 'uart9' in devices (known: uart0, rtc, gpio)");
-	load_fails("base.yaml", &range, 1, "--set memory.5.size: index 5 out of "
+	load_fails("base.yaml", &range, 1, "--set memory.5.size=1G: index 5 out of "
 		   "range for memory, expected 0..1");
-	load_fails("base.yaml", &scalar, 1, "--set cpus.count.x: cpus.count is a "
+	load_fails("base.yaml", &scalar, 1, "--set cpus.count.x=1: cpus.count is a "
 		   "scalar, expected a mapping or a list to look up 'x' in");
-	load_fails("base.yaml", &empty, 1, "--set devices..base: empty path "
+	load_fails("base.yaml", &empty, 1, "--set devices..base=1: empty path "
 		   "component, expected KEY[.KEY|.INDEX|.NAME...]=VALUE");
-	load_fails("base.yaml", &badval, 1, "<--set 1>:1:17: bad size '64Q': "
+	load_fails("base.yaml", &badval, 1, "--set memory.ram.size=64Q: bad size '64Q': "
 		   "expected a number with optional K/M/G/T suffix");
-	load_fails("base.yaml", two, 2, "<--set 2>:1:17: bad size '64Q': "
+	load_fails("base.yaml", two, 2, "--set memory.ram.size=64Q: bad size '64Q': "
 		   "expected a number with optional K/M/G/T suffix");
-	load_fails("base.yaml", &badtype, 1, "<--set 1>:1:12: wrong type for "
+	load_fails("base.yaml", &badtype, 1, "--set cpus.count=[1]: wrong type for "
 		   "'count': expected an integer, got a sequence");
-	load_fails("base.yaml", &badflow, 1, "<--set 1>:2:1: did not find expected "
+	load_fails("base.yaml", &badflow, 1, "--set cpus.count=[1: did not find expected "
 		   "',' or ']'; while parsing a flow sequence at 1:12");
-	load_fails("base.yaml", &inc, 1, "--set include: includes cannot be "
+	load_fails("base.yaml", &inc, 1, "--set include=x.yaml: includes cannot be "
 		   "changed with --set, expected a key of the machine");
-	load_fails("base.yaml", &missing, 1, "<--set 1>:1:13: kernel file "
+	load_fails("base.yaml", &missing, 1, "--set boot.kernel=no-such-kernel: kernel file "
 		   "'no-such-kernel' (resolved: no-such-kernel): No such file or "
 		   "directory");
 }
