@@ -114,6 +114,10 @@ static const char check_help[] =
 "FILE:LINE:COL: message, and the exit status is 1.\n"
 "\n"
 "options:\n"
+"  -a, --accel NAME      validate for this backend as 'vmb run --accel NAME'\n"
+"                        would (default auto: some backend must be able to\n"
+"                        run it); every backend is listed with whether it\n"
+"                        can run the machine here, and why not\n"
 "  -h, --help            this text\n"
 "\n"
 MACHINE_OPTS_HELP;
@@ -482,23 +486,33 @@ static int cmd_dtb(int argc, char **argv)
 	return rc;
 }
 
+static bool check_opt(void *ctx, int c, const char *arg)
+{
+	if (c != 'a')
+		return false;
+	*(const char **)ctx = arg;
+	return true;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		MACHINE_LONGOPTS,
+		{ "accel", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct machine_cmd cmd = {
-		"check", check_help, ":s:m:h", longopts, NULL, NULL,
+		"check", check_help, ":s:m:a:h", longopts, check_opt, NULL,
 	};
 	struct vmb_err err = { "" };
 	struct machine_args m;
+	const char *accel = "auto";
 	struct vmb_spec *s;
 	int rc;
 
-	if (machine_cmd_parse(&cmd, &m, argc, argv, NULL, &rc)) {
+	if (machine_cmd_parse(&cmd, &m, argc, argv, &accel, &rc)) {
 		s = load_machine(&m);
-		rc = s ? action_status(vmb_vm_check(s, stdout, &err), &err) :
+		rc = s ? action_status(vmb_vm_check(s, accel, stdout, &err), &err) :
 			 VMB_EXIT_ERROR;
 		vmb_spec_free(s);
 	}

@@ -300,7 +300,8 @@ static void print_boot(const struct vmb_spec *spec, const struct vmb_boot_state 
 			(unsigned long long)st->dtb_size);
 }
 
-int vmb_vm_check(const struct vmb_spec *spec, FILE *out, struct vmb_err *err)
+int vmb_vm_check(const struct vmb_spec *spec, const char *accel, FILE *out,
+		 struct vmb_err *err)
 {
 	struct vmb_board *b = vmb_board_create(spec, NULL, err);
 	struct vmb_boot_state st;
@@ -319,6 +320,11 @@ int vmb_vm_check(const struct vmb_spec *spec, FILE *out, struct vmb_err *err)
 	} else if (!rc) {
 		vmb_board_print(b, out);
 		print_boot(spec, &st, out);
+	}
+	if (!rc) {
+		vmb_hv_print_board(b, out);
+		if (!vmb_hv_select(accel ? accel : "auto", b, err))
+			rc = -1;
 	}
 	vmb_board_destroy(b);
 	return rc;

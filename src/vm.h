@@ -59,10 +59,13 @@ int vmb_vm_write_dtb(const struct vmb_spec *spec, const char *path,
  * Build the board and prepare its boot without running it: prints the
  * memory map, interrupts, devices (vmb_board_print) and where the boot
  * protocol put things. Catches everything short of running: device
- * properties, overlaps, IRQ clashes, missing or oversized images. Returns 0
- * or -1 with err set.
+ * properties, overlaps, IRQ clashes, missing or oversized images. Then
+ * lists each backend and whether it can run the machine, and validates it
+ * for accel ("auto" or a backend name) exactly as vmb_vm_run would, so
+ * that check refuses what run would refuse. Returns 0 or -1 with err set.
  */
-int vmb_vm_check(const struct vmb_spec *spec, FILE *out, struct vmb_err *err);
+int vmb_vm_check(const struct vmb_spec *spec, const char *accel, FILE *out,
+		 struct vmb_err *err);
 
 /* Write len bytes to path ("-" = stdout), replacing the file. */
 int vmb_write_file(const char *path, const void *buf, size_t len,

@@ -219,11 +219,11 @@ static int emu_probe(const struct vmb_board *b, struct vmb_err *err)
 		return vmb_errf(err, NULL, "the emu backend runs arm64 guests only, "
 				"'%s' is %s", b->spec->name, vmb_arch_name(b->arch));
 	if (b->ncpus != 1)
-		return vmb_errf(err, &b->spec->cpus_loc, "the emu backend runs one "
+		return vmb_errf(err, &b->spec->cpus_count_loc, "the emu backend runs one "
 				"vCPU, '%s' has %u; set cpus.count: 1 or use "
 				"--accel kvm", b->spec->name, b->ncpus);
 	if (cpu_model(b->spec->cpu_model, &model))
-		return vmb_errf(err, &b->spec->cpus_loc, "the emu backend models "
+		return vmb_errf(err, &b->spec->cpus_model_loc, "the emu backend models "
 				"cortex-a53, cortex-a57, cortex-a72 and max, not "
 				"'%s'", b->spec->cpu_model);
 	for (unsigned i = 0; i < b->map.n; i++) {

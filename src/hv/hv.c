@@ -10,7 +10,11 @@
  * so the table never holds a NULL before its end and a missing file links.
  * A fallback has no create() and is never selected.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hv/hv.h"
 
@@ -81,29 +85,88 @@ const struct vmb_hv_ops *const vmb_hv_backends[] = {
 	NULL,
 };
 
-/* Try b with backend o; on failure append its reason to why, prefixed
- * with its name if "named". */
-static bool try_backend(const struct vmb_hv_ops *o, const struct vmb_board *b,
-			bool named, char *why, size_t len, struct vmb_err *last)
+/* The guest architecture each backend runs, and whether this vmb can use
+ * it on this host at all (built in, host architecture, /dev/kvm), with
+ * the reason if not. Kept here, beside the table, so the backends need
+ * not describe themselves twice. */
+static enum vmb_arch guest_arch(const struct vmb_hv_ops *o)
+{
+	return o == &vmb_hv_kvm_x86_64 ? VMB_ARCH_X86_64 : VMB_ARCH_ARM64;
+}
+
+static const char *guest_arch_name(const struct vmb_hv_ops *o)
+{
+	return vmb_arch_name(guest_arch(o));
+}
+
+static int host_usable(const struct vmb_hv_ops *o, struct vmb_err *err)
+{
+	bool kvm = o == &vmb_hv_kvm_x86_64 || o == &vmb_hv_kvm_arm64;
+	int fd;
+
+	if (!o->create)
+		return o->probe(NULL, err);
+	if (!kvm)
+		return 0;
+#if defined(__x86_64__)
+	if (o != &vmb_hv_kvm_x86_64)
+		return o->probe(NULL, err);
+#elif defined(__aarch64__)
+	if (o != &vmb_hv_kvm_arm64)
+		return o->probe(NULL, err);
+#else
+	return o->probe(NULL, err);
+#endif
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return vmb_errf(err, NULL, "cannot open /dev/kvm: %s", strerror(errno));
+	close(fd);
+	return 0;
+}
+
+/*
+ * How much a backend's refusal says about this machine, most first:
+ * 0 the backend works here and runs this architecture, so the machine
+ *   itself asks for something it cannot do (the reason the user can act
+ *   on); 1 it runs this architecture but not on this host; 2 it runs
+ *   other guests.
+ */
+static int relevance(const struct vmb_hv_ops *o, const struct vmb_board *b)
+{
+	struct vmb_err e;
+
+	if (guest_arch(o) != b->arch)
+		return 2;
+	return host_usable(o, &e) ? 1 : 0;
+}
+
+/* Probe o for b: 0, or -1 with the reason in err (never empty). */
+static int probe(const struct vmb_hv_ops *o, const struct vmb_board *b,
+		 struct vmb_err *err)
+{
+	err->msg[0] = '\0';
+	if (!o->probe(b, err) && o->create)
+		return 0;
+	if (!err->msg[0])
+		snprintf(err->msg, sizeof(err->msg), "not available");
+	return -1;
+}
+
+/* Append "; NAME: reason" (or the reason alone) to why, unless that
+ * reason is already there (two "kvm" entries say the same). */
+static void add_reason(char *why, size_t len, const char *name, const char *msg)
 {
 	size_t n = strlen(why);
 
-	last->msg[0] = '\0';
-	if (!o->probe(b, last) && o->create)
-		return true;
-	if (!last->msg[0])
-		snprintf(last->msg, sizeof(last->msg), "not available");
-	/* The same reason twice (two "kvm" entries) is said once. */
-	if (strstr(why, last->msg))
-		return false;
+	if (strstr(why, msg))
+		return;
 	if (n && n + 2 < len) {
 		strcpy(why + n, "; ");
 		n += 2;
 	}
-	if (named && n + strlen(o->name) + 2 < len)
-		n += (size_t)sprintf(why + n, "%s: ", o->name);
-	strncat(why + n, last->msg, len - n - 1);
-	return false;
+	if (name && n + strlen(name) + 2 < len)
+		n += (size_t)sprintf(why + n, "%s: ", name);
+	strncat(why + n, msg, len - n - 1);
 }
 
 const struct vmb_hv_ops *vmb_hv_select(const char *name, const struct vmb_board *b,
@@ -111,22 +174,33 @@ const struct vmb_hv_ops *vmb_hv_select(const char *name, const struct vmb_board 
 {
 	char why[sizeof(err->msg) - 128] = "", names[128] = "auto";
 	bool is_auto = !strcmp(name, "auto");
-	unsigned tried = 0;
-	struct vmb_err last;
+	struct vmb_err reason[8], last;
+	const struct vmb_hv_ops *tried[8];
+	unsigned n = 0;
 
 	for (const struct vmb_hv_ops *const *o = vmb_hv_backends; *o; o++) {
 		if (!is_auto && strcmp(name, (*o)->name))
 			continue;
-		tried++;
-		if (try_backend(*o, b, is_auto, why, sizeof(why), &last))
+		if (!probe(*o, b, &last))
 			return *o;
+		if (n < 8) {
+			tried[n] = *o;
+			reason[n++] = last;
+		}
 	}
-	if (tried == 1) {
+	if (n == 1) {
 		/* its own words, with the location it may carry */
 		*err = last;
 		return NULL;
 	}
-	if (tried) {
+	if (n) {
+		/* the reason the user can act on first */
+		for (int rank = 0; rank <= 2; rank++)
+			for (unsigned i = 0; i < n; i++)
+				if (relevance(tried[i], b) == rank)
+					add_reason(why, sizeof(why),
+						   is_auto ? tried[i]->name : NULL,
+						   reason[i].msg);
 		if (is_auto)
 			vmb_errf(err, NULL, "no backend can run '%s': %s",
 				 b->spec->name, why);
@@ -135,11 +209,49 @@ const struct vmb_hv_ops *vmb_hv_select(const char *name, const struct vmb_board 
 		return NULL;
 	}
 	for (const struct vmb_hv_ops *const *o = vmb_hv_backends; *o; o++) {
-		size_t n = strlen(names);
+		size_t len = strlen(names);
 
 		if (!strstr(names, (*o)->name))
-			snprintf(names + n, sizeof(names) - n, ", %s", (*o)->name);
+			snprintf(names + len, sizeof(names) - len, ", %s", (*o)->name);
 	}
 	vmb_errf(err, NULL, "unknown backend '%s', expected one of: %s", name, names);
 	return NULL;
+}
+
+void vmb_hv_print_board(const struct vmb_board *b, FILE *out)
+{
+	struct vmb_err e;
+
+	fprintf(out, "backends (--accel; auto takes the first that can):\n");
+	for (const struct vmb_hv_ops *const *o = vmb_hv_backends; *o; o++) {
+		char label[32];
+
+		snprintf(label, sizeof(label), "%s (%s)", (*o)->name,
+			 guest_arch_name(*o));
+		if (!probe(*o, b, &e))
+			fprintf(out, "  %-14s can run '%s'\n", label, b->spec->name);
+		else
+			fprintf(out, "  %-14s cannot: %s\n", label, e.msg);
+	}
+}
+
+void vmb_hv_print_host(FILE *out)
+{
+	struct vmb_err e;
+	bool any = false;
+
+	fprintf(out, "on this host, this vmb can run:\n");
+	for (const struct vmb_hv_ops *const *o = vmb_hv_backends; *o; o++) {
+		if (host_usable(*o, &e))
+			continue;
+		fprintf(out, "  %-5s %s\n", (*o)->name, (*o)->summary);
+		any = true;
+	}
+	if (!any)
+		fprintf(out, "  nothing: no backend is usable here\n");
+	fprintf(out, "not usable here:\n");
+	for (const struct vmb_hv_ops *const *o = vmb_hv_backends; *o; o++)
+		if (host_usable(*o, &e))
+			fprintf(out, "  %-5s (%s guests) %s\n", (*o)->name,
+				guest_arch_name(*o), e.msg);
 }

@@ -110,4 +110,12 @@ extern const struct vmb_hv_ops *const vmb_hv_backends[];
 const struct vmb_hv_ops *vmb_hv_select(const char *name, const struct vmb_board *b,
 				       struct vmb_err *err);
 
+/* "vmb check": each backend, and whether it can run b or why not (the
+ * same probe as vmb_hv_select). */
+void vmb_hv_print_board(const struct vmb_board *b, FILE *out);
+
+/* "vmb --help": the backends usable on this host (built in, right host
+ * architecture, /dev/kvm there), then the others with the reason. */
+void vmb_hv_print_host(FILE *out);
+
 #endif

@@ -304,7 +304,7 @@ static int x86_vm_init(struct vmb_kvm *k, struct vmb_err *err)
 	if (!max)
 		max = vmb_kvm_cap(k, KVM_CAP_NR_VCPUS);
 	if (b->ncpus > VMB_X86_MAX_CPUS || (max > 0 && b->ncpus > (unsigned)max))
-		return vmb_errf(err, &b->spec->cpus_loc, "%u vCPUs: this host's KVM "
+		return vmb_errf(err, &b->spec->cpus_count_loc, "%u vCPUs: this host's KVM "
 				"and the xAPIC allow at most %u", b->ncpus,
 				max > 0 && max < VMB_X86_MAX_CPUS ? (unsigned)max :
 								    VMB_X86_MAX_CPUS);

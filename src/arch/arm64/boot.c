@@ -234,6 +234,14 @@ static int check_dtb_size(const struct vmb_boot_spec *bs, size_t size,
 			bs->dtb ? bs->dtb : "", bs->dtb ? "'" : "", size);
 }
 
+/* The first instruction word is erased flash (all ones) or zeroed memory
+ * (all zeroes, UDF #0): nothing was put there to run. */
+static bool erased(const uint8_t *p)
+{
+	return (p[0] == 0xff && p[1] == 0xff && p[2] == 0xff && p[3] == 0xff) ||
+	       !(p[0] | p[1] | p[2] | p[3]);
+}
+
 /* Firmware or execute-in-place: tree at the start of the lowest RAM. */
 static int boot_firmware(struct vmb_board *b, struct vmb_boot_state *st,
 			 struct vmb_err *err)
@@ -265,6 +273,20 @@ static int boot_firmware(struct vmb_board *b, struct vmb_boot_state *st,
 		return vmb_errf(err, &bs->loc, "nothing to boot: set boot.firmware "
 				"or boot.kernel (--firmware FILE, --kernel FILE); "
 				"there is no memory at 0x%llx to execute in place",
+				(unsigned long long)pc);
+	} else if (erased(vmb_board_gpa_ptr(b, pc, 4))) {
+		/* Erased flash or zeroed memory at the reset vector: running
+		 * it only ends in an undefined-instruction fault at pc. */
+		const struct vmb_region *r = vmb_addrmap_find(&b->map, pc);
+
+		return vmb_errf(err, NULL, "nothing to boot in '%s': '%s' at 0x%llx "
+				"is erased (no image, flash file or ROM contents "
+				"there) and neither boot.firmware nor boot.kernel "
+				"is set; pass --firmware FILE (for U-Boot, Debian's "
+				"u-boot-qemu has /usr/lib/u-boot/qemu_arm64/"
+				"u-boot.bin) or --kernel FILE (a Linux Image or a "
+				"bare-metal program)", b->spec->name,
+				r ? r->name : "memory",
 				(unsigned long long)pc);
 	}
 	st->pc = pc;
