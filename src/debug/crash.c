@@ -277,8 +277,8 @@ void vmb_crash_report(struct vmb_vm *vm, FILE *out)
 	fprintf(out, "%s\n", f->what[0] ? f->what : "fault (no description)");
 	if (f->has_addr && f->size)
 		fprintf(out, "access: %u-byte %s at %s 0x%" PRIx64 "\n", f->size,
-			f->is_write ? "write" : "read", f->is_pio ? "port" : "GPA",
-			f->addr);
+			f->is_write ? "write" : "read",
+			f->is_pio ? "port" : f->addr_is_va ? "VA" : "GPA", f->addr);
 
 	memset(&st, 0, sizeof(st));
 	if (vm->ops && vm->ops->get_state && !vm->ops->get_state(vm, f->cpu, &st))
@@ -298,7 +298,10 @@ void vmb_crash_report(struct vmb_vm *vm, FILE *out)
 			print_code_x86(vm, f->cpu, st.pc, out);
 	}
 
-	if (f->has_addr) {
+	if (f->has_addr && f->addr_is_va) {
+		fprintf(out, "\nVA 0x%" PRIx64 " is a virtual address (the guest's "
+			"MMU is on); the board's memory map is by GPA\n", f->addr);
+	} else if (f->has_addr) {
 		fprintf(out, "\n");
 		print_where(vm->board, f->addr, f->is_pio, out);
 	}

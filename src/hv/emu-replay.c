@@ -341,6 +341,7 @@ void vmb_emu_set_fault(struct vmb_emu *e, bool exact, const char *fmt, ...)
 	f->addr = a->addr;
 	f->size = a->size;
 	f->is_write = a->type == UC_MEM_WRITE_UNMAPPED || a->type == UC_MEM_WRITE_PROT;
+	f->addr_is_va = a->valid && vmb_emu_mmu_on(e);
 	va_start(ap, fmt);
 	vsnprintf(f->what, sizeof(f->what), fmt, ap);
 	va_end(ap);

@@ -77,9 +77,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "arch/arm64/image.h"
 #include "hv/emu.h"
 #include "util/bytes.h"
+#include "util/file.h"
 
 #define PAGE_SIZE 0x1000ull
 #define PAGE_MASK (~(PAGE_SIZE - 1))
@@ -187,6 +190,14 @@ static struct vmb_emu *emu_of(struct vmb_vm *vm)
 	return vm->priv;
 }
 
+bool vmb_emu_mmu_on(struct vmb_emu *e)
+{
+	static const struct sysreg SCTLR_EL1 = { "sctlr", 3, 0, 1, 0, 0 };
+	uint64_t v;
+
+	return !sysreg_get(e->uc, &SCTLR_EL1, &v) && (v & 1);
+}
+
 /* ---- board checks -------------------------------------------------------- */
 
 static bool page_aligned(uint64_t gpa, uint64_t size)
@@ -211,6 +222,38 @@ static int cpu_model(const char *name, int *model)
 	return -1;
 }
 
+/* A Linux arm64 Image booted directly: the kernel needs its timer
+ * interrupt and exceptions taken to VBAR_EL1, neither of which the emu
+ * backend can deliver, and it turns on the MMU (Unicorn checks accesses
+ * by VA). Refuse before starting rather than crash mid-boot. */
+static int linux_image(const struct vmb_board *b, struct vmb_err *err)
+{
+	const struct vmb_boot_spec *bs = &b->spec->boot;
+	uint8_t hdr[VMB_ARM64_IMAGE_HDR_SIZE];
+	struct vmb_arm64_image img;
+	struct vmb_err ignore;
+	uint64_t size;
+	int fd, rc;
+
+	if (!bs->kernel || bs->firmware)
+		return 0;
+	fd = vmb_file_open(bs->kernel, &bs->kernel_loc, &size, &ignore);
+	if (fd < 0)
+		return 0; /* the boot protocol reports it */
+	rc = size >= sizeof(hdr) &&
+	     !vmb_file_read_fd(fd, bs->kernel, hdr, sizeof(hdr), NULL, &ignore) &&
+	     vmb_arm64_image_parse(hdr, sizeof(hdr), size, bs->kernel, &img,
+				   &ignore) == 1;
+	close(fd);
+	if (!rc)
+		return 0;
+	return vmb_errf(err, &bs->kernel_loc, "the emu backend cannot boot Linux: "
+			"this kernel is a Linux arm64 Image, which needs "
+			"interrupts (timer, GIC) and exceptions delivered to its "
+			"vector table, and Unicorn gives neither; use --accel kvm "
+			"on an arm64 Linux host");
+}
+
 static int emu_probe(const struct vmb_board *b, struct vmb_err *err)
 {
 	int model;
@@ -222,6 +265,8 @@ static int emu_probe(const struct vmb_board *b, struct vmb_err *err)
 		return vmb_errf(err, &b->spec->cpus_count_loc, "the emu backend runs one "
 				"vCPU, '%s' has %u; set cpus.count: 1 or use "
 				"--accel kvm", b->spec->name, b->ncpus);
+	if (linux_image(b, err))
+		return -1;
 	if (cpu_model(b->spec->cpu_model, &model))
 		return vmb_errf(err, &b->spec->cpus_model_loc, "the emu backend models "
 				"cortex-a53, cortex-a57, cortex-a72 and max, not "

@@ -183,6 +183,11 @@ void vmb_emu_fault_data(struct vmb_emu *e);
 
 /* Fill vm->fault from e->acc and a message; "exact" says whether the PC is
  * the faulting instruction's (else the message says it is not). */
+/* SCTLR_EL1.M: the guest's stage-1 MMU is on, so the addresses Unicorn's
+ * memory hooks report are virtual (Unicorn checks them before
+ * translation). */
+bool vmb_emu_mmu_on(struct vmb_emu *e);
+
 void vmb_emu_set_fault(struct vmb_emu *e, bool exact, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -56,7 +56,11 @@ struct vmb_cpu_state {
 struct vmb_fault {
 	unsigned cpu;
 	bool has_addr;
-	uint64_t addr;      /* GPA (or port) of the offending access */
+	uint64_t addr;      /* GPA (or port) of the offending access; a VA
+			       when addr_is_va */
+	bool addr_is_va;    /* the backend saw the address before the
+			       guest's MMU translated it (emu with the MMU
+			       on): a virtual address, not a GPA */
 	bool is_write;
 	unsigned size;
 	bool is_pio;

@@ -149,6 +149,24 @@ static void test_report_between_regions(void **state)
 			       "(rom 0x50000000-0x50000fff, test.yaml:11:5)"));
 	free(text);
 
+	/* an address the backend saw before the guest's MMU translated it
+	 * (emu, MMU on) is a VA: labelled so and not looked up in the
+	 * board's GPA map */
+	vm.fault.addr = 0xffffb8cacdeedaa8ull;
+	vm.fault.addr_is_va = true;
+	vm.fault.is_write = true;
+	vm.fault.size = 8;
+	text = NULL;
+	out = open_memstream(&text, &size);
+	vmb_crash_report(&vm, out);
+	fclose(out);
+	assert_non_null(strstr(text, "access: 8-byte write at VA 0xffffb8cacdeedaa8\n"));
+	assert_null(strstr(text, "GPA 0xffffb8cacdeedaa8"));
+	assert_null(strstr(text, "is not mapped"));
+	assert_non_null(strstr(text, "is a virtual address"));
+	free(text);
+	vm.fault.addr_is_va = false;
+
 	/* a pc outside guest memory is said so */
 	fake_pc = 0x60000000;
 	text = NULL;
