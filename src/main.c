@@ -27,7 +27,9 @@ static const char main_help[] =
 "\n"
 "vmb runs virtual machines described as data: a YAML machine file lists\n"
 "the CPUs, memory and devices; vmb builds the board, generates its device\n"
-"tree and runs it on KVM, HVF or the Unicorn emulator.\n"
+"tree and runs it on a backend: KVM, or the Unicorn emulator (arm64\n"
+"firmware and bare-metal programs). What this binary can run on this host\n"
+"is listed at the end.\n"
 "\n"
 "commands:\n"
 "  run MACHINE.yaml      boot and run a machine on this terminal\n"
@@ -49,6 +51,14 @@ static const char main_help[] =
 "  128+N  stopped by signal N (after a clean shutdown)\n"
 "\n"
 "Run 'vmb help COMMAND' for a command's options.\n";
+
+/* The help text, then what this build can run on this host. */
+static void print_main_help(FILE *out)
+{
+	fputs(main_help, out);
+	fputc('\n', out);
+	vmb_hv_print_host(out);
+}
 
 /* Options shared by every command that loads a machine. */
 #define MACHINE_OPTS_HELP \
@@ -634,7 +644,7 @@ static int cmd_help(int argc, char **argv)
 	char *sub[] = { NULL, "--help", NULL };
 
 	if (argc < 2) {
-		fputs(main_help, stdout);
+		print_main_help(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -662,11 +672,11 @@ int main(int argc, char **argv)
 	const struct command *c;
 
 	if (argc < 2) {
-		fputs(main_help, stderr);
+		print_main_help(stderr);
 		return VMB_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(main_help, stdout);
+		print_main_help(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {

@@ -20,9 +20,20 @@
  * < 988; x86 GSIs < 256). */
 #define MAX_IRQ 1024
 
+const char *vmb_region_label(const struct vmb_region *r, char *buf, size_t len)
+{
+	if (r->dev && strcmp(r->dev->name, r->name))
+		snprintf(buf, len, "%s:%s", r->dev->name, r->name);
+	else
+		snprintf(buf, len, "%s", r->name);
+	return buf;
+}
+
 static void region_describe(const struct vmb_region *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "'%s' [0x%llx-0x%llx]", r->name,
+	char name[96];
+
+	snprintf(buf, len, "'%s' [0x%llx-0x%llx]", vmb_region_label(r, name, sizeof(name)),
 		 (unsigned long long)r->gpa,
 		 (unsigned long long)(r->gpa + r->size - 1));
 }
@@ -42,7 +53,8 @@ static int insert_region(struct vmb_addrmap *m, struct vmb_region *r,
 	region_describe(clash, b, sizeof(b));
 	vmb_errf(err, &r->loc, "region %s overlaps %s", a, b);
 	if (clash->loc.file)
-		vmb_err_append(err, "%s is defined at %s", clash->name,
+		vmb_err_append(err, "'%s' is defined at %s",
+			       vmb_region_label(clash, a, sizeof(a)),
 			       vmb_loc_str(&clash->loc, b, sizeof(b)));
 	return -1;
 }
@@ -123,13 +135,9 @@ static int check_prop(const struct vmb_device_type *t, const struct vmb_prop_des
 		for (const char *const *c = p->choices; *c; c++)
 			if (!strcmp(*c, s))
 				return 0;
-		vmb_errf(err, &n->loc, "bad value '%s' for '%s' of %s device '%s', "
-			 "expected one of:", s, p->name, t->name, devname);
-		for (const char *const *c = p->choices; *c; c++)
-			strncat(err->msg, c == p->choices ? " " : ", ",
-				sizeof(err->msg) - strlen(err->msg) - 1),
-			strncat(err->msg, *c, sizeof(err->msg) - strlen(err->msg) - 1);
-		return -1;
+		vmb_errf(err, &n->loc, "bad value '%s' for '%s' of %s device '%s'",
+			 s, p->name, t->name, devname);
+		return vmb_err_choices(err, s, p->choices);
 	case VMB_PROP_LIST:
 		if (n->kind != VMB_NODE_SEQ)
 			return vmb_errf(err, &n->loc, "wrong type for '%s': expected "
@@ -138,6 +146,12 @@ static int check_prop(const struct vmb_device_type *t, const struct vmb_prop_des
 	}
 	return 0;
 }
+
+/* Keys every device entry takes (src/config/spec.c reads them). */
+static const char *const generic_keys[] = {
+	"name", "type", "base", "size", "irq", "trigger", "count", "stride",
+	"irq-stride", NULL
+};
 
 /* Validate a device entry against its type: known type, base/size/irq
  * presence, and every type-specific key declared with the right type. */
@@ -152,17 +166,29 @@ static int validate_dev(const struct vmb_dev_spec *ds,
 	if (!t) {
 		unsigned nt;
 		const struct vmb_device_type *const *all = vmb_device_types(&nt);
+		const char **names = vmb_zalloc((nt + 1) * sizeof(*names));
 
+		for (unsigned i = 0; i < nt; i++)
+			names[i] = all[i]->name;
 		vmb_errf(err, &ds->type_loc, "unknown device type '%s' for device "
-			 "'%s', expected one of:", ds->type, ds->name);
-		for (unsigned i = 0; i < nt; i++) {
-			strncat(err->msg, i ? ", " : " ",
-				sizeof(err->msg) - strlen(err->msg) - 1);
-			strncat(err->msg, all[i]->name,
-				sizeof(err->msg) - strlen(err->msg) - 1);
-		}
+			 "'%s'", ds->type, ds->name);
+		vmb_err_choices(err, ds->type, names);
+		free(names);
 		return -1;
 	}
+	/* Keys first: a misspelt key ("irqs: 5") is the cause of the
+	 * missing-field errors below, so name it rather than them. The
+	 * generic keys are listed for the "did you mean" hint only (the
+	 * loader took them out of props). */
+	for (const char *const *g = generic_keys; *g; g++)
+		allowed[n++] = *g;
+	for (const struct vmb_prop_desc *p = t->props; p && p->name; p++)
+		if (n < 63)
+			allowed[n++] = p->name;
+	allowed[n] = NULL;
+	snprintf(what, sizeof(what), "%s device '%s'", t->name, ds->name);
+	if (vmb_node_check_keys(ds->props, allowed, what, err))
+		return -1;
 	if (t->needs_base && !ds->has_base) {
 		if (memcmp(&ds->base_loc, &ds->loc, sizeof(ds->loc)))
 			return vmb_errf(err, &ds->base_loc, "required field 'base' "
@@ -184,15 +210,6 @@ static int validate_dev(const struct vmb_dev_spec *ds,
 				t->max_irqs > t->min_irqs ? " or more" : "",
 				t->min_irqs == 1 ? "" : "s", ds->nirq);
 	}
-	for (const struct vmb_prop_desc *p = t->props; p && p->name; p++)
-		if (n < 63)
-			allowed[n++] = p->name;
-	allowed[n] = NULL;
-	snprintf(what, sizeof(what), "%s device '%s' (generic keys: name, type, "
-		 "base, size, irq, trigger, count, stride, irq-stride)",
-		 t->name, ds->name);
-	if (vmb_node_check_keys(ds->props, allowed, what, err))
-		return -1;
 	for (const struct vmb_prop_desc *p = t->props; p && p->name; p++) {
 		struct vmb_node *v = vmb_node_get(ds->props, p->name);
 
@@ -221,6 +238,13 @@ static int check_irqs(struct vmb_board *b, struct vmb_err *err)
 					      irq, ds->name, MAX_IRQ);
 				break;
 			}
+			if (owner[irq] == ds) {
+				rc = vmb_errf(err, &ds->irq_loc, "irq %u is listed "
+					      "twice in 'irq' of device '%s', expected "
+					      "a different interrupt for each line",
+					      irq, ds->name);
+				break;
+			}
 			if (owner[irq]) {
 				rc = vmb_errf(err, &ds->irq_loc, "irq %u of device '%s' "
 					      "is already used by device '%s'", irq,
@@ -237,18 +261,33 @@ static int check_irqs(struct vmb_board *b, struct vmb_err *err)
 	return rc;
 }
 
-static int create_devices(struct vmb_board *b, struct vmb_err *err)
+/* Every device entry against its type before anything is placed, so that
+ * a wrong key or type is reported rather than what follows from it. */
+static const struct vmb_device_type **validate_devices(const struct vmb_spec *s,
+							struct vmb_err *err)
+{
+	const struct vmb_device_type **types = vmb_zalloc((s->ndev + 1) *
+							  sizeof(*types));
+
+	for (unsigned i = 0; i < s->ndev; i++)
+		if (validate_dev(&s->dev[i], &types[i], err)) {
+			free(types);
+			return NULL;
+		}
+	return types;
+}
+
+static int create_devices(struct vmb_board *b, const struct vmb_device_type **types,
+			  struct vmb_err *err)
 {
 	const struct vmb_spec *s = b->spec;
 
 	b->dev = vmb_zalloc(s->ndev * sizeof(*b->dev));
 	for (unsigned i = 0; i < s->ndev; i++) {
 		const struct vmb_dev_spec *ds = &s->dev[i];
-		const struct vmb_device_type *t;
+		const struct vmb_device_type *t = types[i];
 		struct vmb_device *d;
 
-		if (validate_dev(ds, &t, err))
-			return -1;
 		d = vmb_zalloc(sizeof(*d));
 		d->type = t;
 		d->spec = ds;
@@ -267,14 +306,19 @@ struct vmb_board *vmb_board_create(const struct vmb_spec *spec,
 				   struct vmb_console *console, struct vmb_err *err)
 {
 	struct vmb_board *b = vmb_zalloc(sizeof(*b));
+	const struct vmb_device_type **types;
+	int rc;
 
 	b->spec = spec;
 	b->arch = spec->arch;
 	b->ncpus = spec->ncpus;
 	b->console = console;
 	pthread_mutex_init(&b->lock, NULL);
-	if (map_memory(b, err) || check_irqs(b, err) || create_devices(b, err) ||
-	    vmb_board_reset(b, err)) {
+	types = validate_devices(spec, err);
+	rc = !types || map_memory(b, err) || check_irqs(b, err) ||
+	     create_devices(b, types, err) || vmb_board_reset(b, err);
+	free(types);
+	if (rc) {
 		vmb_board_destroy(b);
 		return NULL;
 	}
@@ -590,16 +634,14 @@ static void print_map(const struct vmb_addrmap *m, FILE *out, int width)
 {
 	for (unsigned i = 0; i < m->n; i++) {
 		const struct vmb_region *r = m->r[i];
-		char sz[32];
+		char sz[32], name[96];
 
 		vmb_format_size(r->size, sz, sizeof(sz));
-		fprintf(out, "  0x%0*llx-0x%0*llx  %-8s %6s  %s%s%s\n", width,
+		fprintf(out, "  0x%0*llx-0x%0*llx  %-8s %6s  %s\n", width,
 			(unsigned long long)r->gpa, width,
 			(unsigned long long)(r->gpa + r->size - 1),
 			vmb_region_kind_name(r), sz,
-			r->dev ? r->dev->name : r->name,
-			r->dev && strcmp(r->dev->name, r->name) ? ":" : "",
-			r->dev && strcmp(r->dev->name, r->name) ? r->name : "");
+			vmb_region_label(r, name, sizeof(name)));
 	}
 }
 

@@ -190,6 +190,11 @@ struct vmb_device *vmb_board_find_type(const struct vmb_board *b, const char *ty
 /* Print the resolved memory map and interrupt table ("vmb check"). */
 void vmb_board_print(const struct vmb_board *b, FILE *out);
 
+/* A region's name as every message and listing gives it: "DEVICE:REGION"
+ * for a device's extra regions ("gic:dist"), else the region's own name
+ * ("uart0", "ram"). Into buf (truncated); returns buf. */
+const char *vmb_region_label(const struct vmb_region *r, char *buf, size_t len);
+
 /* "ram", "rom", "mmio" or "mmio+rom" (romd-capable), as maps print it. */
 const char *vmb_region_kind_name(const struct vmb_region *r);
 

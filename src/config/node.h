@@ -86,6 +86,15 @@ void vmb_format_size(uint64_t bytes, char *buf, size_t len);
 int vmb_node_check_keys(const struct vmb_node *n, const char *const *allowed,
 			const char *what, struct vmb_err *err);
 
+/* The choice nearest to word (at most 2 edits, fewer than word's length),
+ * for "did you mean" hints; NULL if none is near. */
+const char *vmb_did_you_mean(const char *word, const char *const *choices);
+
+/* Append ", expected one of: A, B, C" and, for a near miss, " (did you
+ * mean 'B'?)" to err->msg. Returns -1. */
+int vmb_err_choices(struct vmb_err *err, const char *word,
+		    const char *const *choices);
+
 /* Fetch a required key: error "missing required field 'key' in WHAT" at the
  * map's location when absent, "... has no value" at the value when null. */
 struct vmb_node *vmb_node_require(const struct vmb_node *n, const char *key,

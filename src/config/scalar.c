@@ -382,6 +382,11 @@ static const char *near_miss(const char *key, const char *const *allowed)
 	return best;
 }
 
+const char *vmb_did_you_mean(const char *word, const char *const *choices)
+{
+	return near_miss(word, choices);
+}
+
 static bool is_allowed(const char *key, const char *const *allowed)
 {
 	for (const char *const *a = allowed; *a; a++)
@@ -397,6 +402,25 @@ static void msg_cat(struct vmb_err *err, const char *s)
 
 	if (len + 1 < sizeof(err->msg))
 		strncat(err->msg, s, sizeof(err->msg) - len - 1);
+}
+
+int vmb_err_choices(struct vmb_err *err, const char *word,
+		    const char *const *choices)
+{
+	const char *hint = near_miss(word, choices);
+
+	msg_cat(err, ", expected one of: ");
+	for (const char *const *c = choices; *c; c++) {
+		if (c != choices)
+			msg_cat(err, ", ");
+		msg_cat(err, *c);
+	}
+	if (hint) {
+		msg_cat(err, " (did you mean '");
+		msg_cat(err, hint);
+		msg_cat(err, "'?)");
+	}
+	return -1;
 }
 
 int vmb_node_check_keys(const struct vmb_node *n, const char *const *allowed,

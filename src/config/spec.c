@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/loader.h"
 
@@ -142,13 +143,29 @@ static int build_arch(struct vmb_spec *s, struct vmb_err *err)
 
 	if (req_str(s->root, "arch", "machine", &a, err))
 		return -1;
+	static const char *const arches[] = { "arm64", "x86_64", NULL };
+	/* other names for the same architectures: named, not accepted */
+	static const char *const aliases[][2] = {
+		{ "aarch64", "arm64" }, { "arm64-v8a", "arm64" },
+		{ "amd64", "x86_64" }, { "x86-64", "x86_64" }, { "x64", "x86_64" },
+	};
+
+	if (req_str(s->root, "arch", "machine", &a, err))
+		return -1;
 	if (!strcmp(a, "arm64"))
 		s->arch = VMB_ARCH_ARM64;
 	else if (!strcmp(a, "x86_64"))
 		s->arch = VMB_ARCH_X86_64;
-	else
-		return vmb_errf(err, &vmb_node_get(s->root, "arch")->loc,
-				"unknown arch '%s', expected one of: arm64, x86_64", a);
+	else {
+		vmb_errf(err, &vmb_node_get(s->root, "arch")->loc,
+			 "unknown arch '%s'", a);
+		for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+			if (!strcasecmp(a, aliases[i][0]))
+				return vmb_err_append(err, "vmb calls it '%s' (did you "
+						      "mean 'arch: %s'?)", aliases[i][1],
+						      aliases[i][1]), -1;
+		return vmb_err_choices(err, a, arches);
+	}
 	return 0;
 }
 
@@ -269,10 +286,13 @@ static int build_mem_entry(struct vmb_mem_spec *m, const struct vmb_node *item,
 		m->kind = VMB_MEM_RAM;
 	else if (!strcmp(type, "rom"))
 		m->kind = VMB_MEM_ROM;
-	else
-		return vmb_errf(err, &vmb_node_get(item, "type")->loc, "unknown "
-				"memory type '%s' in %s, expected one of: ram, rom",
-				type, what);
+	else {
+		static const char *const kinds[] = { "ram", "rom", NULL };
+
+		vmb_errf(err, &vmb_node_get(item, "type")->loc, "unknown memory "
+			 "type '%s' in %s", type, what);
+		return vmb_err_choices(err, type, kinds);
+	}
 	if (req_u64(item, "base", what, &m->base, err) ||
 	    req_size(item, "size", what, &m->size, err))
 		return -1;
@@ -440,10 +460,13 @@ static int dev_trigger(const struct vmb_node *item, struct vmb_dev_spec *d,
 		return rc;
 	if (!strcmp(t, "edge"))
 		d->trigger = VMB_IRQ_EDGE_RISING;
-	else if (strcmp(t, "level"))
-		return vmb_errf(err, &vmb_node_get(item, "trigger")->loc, "unknown "
-				"trigger '%s' for %s, expected one of: level, edge",
-				t, what);
+	else if (strcmp(t, "level")) {
+		static const char *const triggers[] = { "level", "edge", NULL };
+
+		vmb_errf(err, &vmb_node_get(item, "trigger")->loc, "unknown "
+			 "trigger '%s' for %s", t, what);
+		return vmb_err_choices(err, t, triggers);
+	}
 	return 0;
 }
 
@@ -515,6 +538,9 @@ static int parse_dev_entry(const struct vmb_node *item, size_t idx,
 	if (rc < 0)
 		return -1;
 	d->has_size = rc == 1;
+	if (d->has_size && !d->size)
+		return vmb_errf(err, &vmb_node_get(item, "size")->loc, "size of %s "
+				"is 0, expected at least 1 byte", what);
 	if (dev_irqs(item, d, what, err) || dev_trigger(item, d, what, err) ||
 	    dev_count(item, e, what, err))
 		return -1;

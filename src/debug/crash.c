@@ -216,14 +216,10 @@ static void print_regs(const struct vmb_cpu_state *st, FILE *out)
 /* "'uart0' (mmio 0x09000000-0x09000fff, machines/virt.yaml:54:11)" */
 static void describe_region(const struct vmb_region *r, bool pio, FILE *out)
 {
-	const char *dev = r->dev ? r->dev->name : NULL;
 	unsigned w = pio ? 4 : 8;
-	char at[256];
+	char at[256], name[96];
 
-	if (dev && strcmp(dev, r->name))
-		fprintf(out, "'%s:%s'", dev, r->name);
-	else
-		fprintf(out, "'%s'", r->name);
+	fprintf(out, "'%s'", vmb_region_label(r, name, sizeof(name)));
 	fprintf(out, " (%s 0x%0*" PRIx64 "-0x%0*" PRIx64, vmb_region_kind_name(r),
 		(int)w, r->gpa, (int)w, r->gpa + (r->size - 1));
 	if (r->loc.file)

@@ -129,7 +129,7 @@ static const struct bad_board bad_boards[] = {
 	{ "overlap", VIRTIO("vio", "0x40ff0000", "16"), 10, 11,
 	  "region 'vio' [0x40ff0000-0x40ff01ff] overlaps 'ram'",
 	  "m.yaml:3:5" /* where ram is */ },
-	{ "irq clash", VIRTIO("a", "0x0a000000", "16") VIRTIO("b", "0x0a000200", "[17, 16]"),
+	{ "irq clash", VIRTIO("a", "0x0a000000", "16") VIRTIO("b", "0x0a000200", "16"),
 	  17, 10, "irq 16 of device 'b' is already used by device 'a'", "m.yaml:8:5" },
 	{ "unknown type", DEV("u", "pl012") "    base: 0x09000000\n", 9, 11,
 	  "unknown device type 'pl012' for device 'u', expected one of:", "virtio-mmio" },
