@@ -145,12 +145,22 @@ bench: deps images
 	@sh bench/run.sh ./vmb $(IMAGES)
 	$(MAKE) bench-kvm-arm64   # nested arm64 KVM: vmb against QEMU -accel kvm
 
-install: vmb
+# The man page, generated from the binary's --help and per-command help.
+$(BUILD)/vmb.1: vmb src/cli/manpage.sh
+	@mkdir -p $(BUILD)
+	sh src/cli/manpage.sh ./vmb $@
+
+# vmb, the machines and what they name (src/cli/install-machines.sh),
+# the schema, the man page and bash completion. The installed vmb finds
+# its machines by name from $(PREFIX)/bin/../share/vmb/machines.
+install: vmb kernels $(BUILD)/vmb.1
 	install -D -m 0755 vmb $(DESTDIR)$(PREFIX)/bin/vmb
-	install -d $(DESTDIR)$(PREFIX)/share/vmb/machines
-	install -m 0644 machines/*.yaml $(DESTDIR)$(PREFIX)/share/vmb/machines/
+	sh src/cli/install-machines.sh $(DESTDIR)$(PREFIX)/share/vmb
 	install -D -m 0644 schemas/machine.schema.json \
 		$(DESTDIR)$(PREFIX)/share/vmb/schemas/machine.schema.json
+	install -D -m 0644 $(BUILD)/vmb.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmb.1
+	install -D -m 0644 src/cli/completion.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vmb
 
 clean:
 	rm -rf $(BUILD) vmb

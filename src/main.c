@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "board/device.h"
+#include "cli/machines.h"
 #include "config/spec.h"
 #include "hv/hv.h"
 #include "vm.h"
@@ -31,12 +32,17 @@ static const char main_help[] =
 "firmware and bare-metal programs). What this binary can run on this host\n"
 "is listed at the end.\n"
 "\n"
+"MACHINE is a machine file, or the name of one on the search path\n"
+"($VMB_PATH, the installed machines, the current directory; see\n"
+"'vmb help machines').\n"
+"\n"
 "commands:\n"
 "  run MACHINE.yaml      boot and run a machine on this terminal\n"
 "  dtb MACHINE.yaml      write the machine's generated device tree\n"
 "  check MACHINE.yaml    validate a machine, print its memory map, interrupts\n"
 "                        and boot plan\n"
 "  devices [TYPE]        list device types and their properties\n"
+"  machines              list the machines found by name (vmb run virt)\n"
 "  help [COMMAND]        this text, or a command's help\n"
 "\n"
 "options:\n"
@@ -327,7 +333,14 @@ static int take_machine_file(struct machine_args *m, int argc, char **argv)
 		return usage_error(m->cmd, "%s: missing MACHINE.yaml", m->cmd);
 	if (optind + 1 < argc)
 		return usage_error(m->cmd, "unexpected argument '%s'", argv[optind + 1]);
-	m->file = argv[optind];
+	/* a name on the machine search path (cli/machines.h) */
+	m->file = vmb_machine_find(argv[optind]);
+	if (!m->file && !strchr(argv[optind], '/')) {
+		vmb_warn("'%s' is neither a file nor a machine on the search "
+			 "path (see 'vmb machines')", argv[optind]);
+		return VMB_EXIT_ERROR;
+	}
+	m->file = m->file ? own(m, (char *)m->file) : argv[optind];
 	return 0;
 }
 
@@ -627,6 +640,7 @@ static const struct command {
 	{ "dtb", cmd_dtb, dtb_help },
 	{ "check", cmd_check, check_help },
 	{ "devices", cmd_devices, devices_help },
+	{ "machines", vmb_cmd_machines, vmb_machines_help },
 	{ "help", cmd_help, help_help },
 };
 

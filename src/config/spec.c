@@ -18,8 +18,8 @@
 #define MAX_DEVICES 4096  /* after expansion */
 
 static const char *const machine_keys[] = {
-	"include", "name", "model", "arch", "cpus", "memory", "boot", "devices",
-	NULL
+	"include", "name", "description", "model", "arch", "cpus", "memory",
+	"boot", "devices", NULL
 };
 /* cpuid-clear: x86 CPU features to hide, read by the x86 KVM backend
  * (src/hv/kvm-x86_64.c validates the names). */
