@@ -95,6 +95,12 @@ static const char run_help[] =
 "  -a, --accel NAME      backend: auto (default), or one of those below\n"
 "      --dtb-out FILE    also write the device tree the guest was given\n"
 "      --stats           print run time and backend statistics at exit\n"
+"      --serial DEV      connect the next UART (in board order) to DEV:\n"
+"                        stdio, pty, null, file:PATH,\n"
+"                        unix:PATH[,server][,nowait],\n"
+"                        tcp:HOST:PORT[,server][,nowait]; repeat for more\n"
+"                        UARTs. Default: the first UART on stdio. A server\n"
+"                        waits for its first client unless nowait.\n"
 "  -v, --verbose         print the backend, entry point and stop reason\n"
 "  -h, --help            this text\n"
 "\n"
@@ -163,7 +169,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 
 enum {
 	OPT_FIRMWARE = 256, OPT_KERNEL, OPT_INITRD, OPT_DTB, OPT_APPEND, OPT_SMP,
-	OPT_DTB_OUT, OPT_STATS,
+	OPT_DTB_OUT, OPT_STATS, OPT_SERIAL,
 };
 
 #define MACHINE_LONGOPTS \
@@ -430,6 +436,14 @@ static bool run_opt(void *ctx, int c, const char *arg)
 	case OPT_STATS:
 		o->stats = true;
 		return true;
+	case OPT_SERIAL: {
+		const char **list = vmb_realloc((void *)o->serial,
+						(o->nserial + 1) * sizeof(*list));
+
+		list[o->nserial++] = arg;
+		o->serial = list;
+		return true;
+	}
 	case 'v':
 		o->verbose = true;
 		return true;
@@ -451,6 +465,7 @@ static int cmd_run(int argc, char **argv)
 		{ "accel", required_argument, NULL, 'a' },
 		{ "dtb-out", required_argument, NULL, OPT_DTB_OUT },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "serial", required_argument, NULL, OPT_SERIAL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -467,6 +482,7 @@ static int cmd_run(int argc, char **argv)
 		rc = s ? vmb_vm_run(s, &o) : VMB_EXIT_ERROR;
 		vmb_spec_free(s);
 	}
+	free((void *)o.serial);
 	machine_args_free(&m);
 	return rc;
 }

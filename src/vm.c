@@ -207,8 +207,14 @@ int vmb_vm_run(const struct vmb_spec *spec, const struct vmb_run_opts *o)
 	int status = VMB_EXIT_ERROR;
 	double t0 = now_ms();
 
+	/* Before the signal thread: a socket server waiting for its first
+	 * client can still be interrupted with C-c. */
+	con = vmb_console_open(o->serial, o->nserial, isatty(STDIN_FILENO), &err);
+	if (!con) {
+		vmb_warn("%s", err.msg);
+		return VMB_EXIT_ERROR;
+	}
 	sig_start(&sig, &oldmask);
-	con = vmb_console_stdio(isatty(STDIN_FILENO));
 	vm.board = vmb_board_create(spec, con, &err);
 	if (!vm.board)
 		goto out;

@@ -38,6 +38,8 @@ struct vmb_run_opts {
 	const char *dtb_out; /* write the device tree the guest got (NULL: no) */
 	bool stats;          /* print backend statistics on stderr at exit */
 	bool verbose;        /* backend, entry point and stop reason on stderr */
+	const char *const *serial; /* --serial specs, UART order (chardev.h); */
+	unsigned nserial;          /* none: the first UART on stdio */
 };
 
 /*

@@ -16,7 +16,15 @@ ARM64_OUT    := $(OUT)/arm64
 ARM64_OBJS   := $(ARM64_OUT)/start.o $(ARM64_OUT)/hello.o
 ARM64_ELF_ADDR := 0x80000000
 
-arm64: $(ARM64_OUT)/hello.bin $(ARM64_OUT)/hello.elf
+arm64: $(ARM64_OUT)/hello.bin $(ARM64_OUT)/hello.elf $(ARM64_OUT)/serial2.bin
+
+# serial2.bin: two-UART echo program for the serial backend tests
+$(ARM64_OUT)/serial2.elf: $(ARM64_OUT)/serial2.o arm64/hello.ld
+	$(ARM64_LD) -nostdlib -static --no-warn-rwx-segments -T arm64/hello.ld \
+		--defsym=LOAD_ADDR=0 -o $@ $<
+
+$(ARM64_OUT)/serial2.bin: $(ARM64_OUT)/serial2.elf
+	$(ARM64_OBJCOPY) -O binary $< $@
 
 $(ARM64_OUT)/%.o: arm64/%.c
 	@mkdir -p $(dir $@)

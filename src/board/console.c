@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "board/board.h"
+#include "board/chardev.h"
 #include "board/console.h"
 
 #define RING 4096
@@ -32,6 +33,8 @@ struct vmb_console {
 	int wake[2];          /* pipe to stop the input thread */
 	char *out;            /* memory console output */
 	size_t outlen, outcap;
+	struct vmb_chardev *cd;    /* host side (NULL: memory console) */
+	struct vmb_console *next;  /* the next serial port, in UART order */
 };
 
 static struct termios saved_tio;
@@ -88,13 +91,35 @@ static struct vmb_console *alloc_console(bool memory)
 	return c;
 }
 
+struct vmb_console *vmb_console_open(const char *const *specs, unsigned n,
+				     bool raw, struct vmb_err *err)
+{
+	static const char *const dflt[] = { "stdio" };
+	struct vmb_console *first = NULL, **link = &first;
+
+	if (!n) {
+		specs = dflt;
+		n = 1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct vmb_chardev *cd = vmb_chardev_open(specs[i], i, err);
+
+		if (!cd) {
+			vmb_console_destroy(first);
+			return NULL;
+		}
+		*link = alloc_console(false);
+		(*link)->cd = cd;
+		if (cd->is_stdio && raw && !tty_raw)
+			set_raw();
+		link = &(*link)->next;
+	}
+	return first;
+}
+
 struct vmb_console *vmb_console_stdio(bool raw)
 {
-	struct vmb_console *c = alloc_console(false);
-
-	if (raw)
-		set_raw();
-	return c;
+	return vmb_console_open(NULL, 0, raw, NULL);
 }
 
 struct vmb_console *vmb_console_memory(void)
@@ -180,27 +205,16 @@ static void *input_thread(void *arg)
 	unsigned char buf[256], fwd[256];
 
 	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = STDIN_FILENO, .events = POLLIN },
-			{ .fd = c->wake[0], .events = POLLIN },
-		};
-		ssize_t n;
+		/* 0: woken to stop; < 0: EOF, no more input (the guest runs
+		 * on) */
+		ssize_t n = vmb_chardev_read(c->cd, buf, sizeof(buf), c->wake[0]);
 
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[1].revents)
-			break;
-		if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		n = read(STDIN_FILENO, buf, sizeof(buf));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
 		if (n <= 0)
-			break; /* EOF: no more input, the guest runs on */
-		n = (ssize_t)filter_escape(c, buf, (size_t)n, fwd, &escaped);
+			break;
+		if (c->cd->is_stdio)
+			n = (ssize_t)filter_escape(c, buf, (size_t)n, fwd, &escaped);
+		else
+			memcpy(fwd, buf, (size_t)n);
 		if (n > 0)
 			push_input(c, fwd, (size_t)n);
 	}
@@ -209,20 +223,23 @@ static void *input_thread(void *arg)
 
 void vmb_console_start(struct vmb_console *c, struct vmb_board *b)
 {
-	c->board = b;
-	if (c->memory || c->thread_started)
-		return;
-	if (pipe(c->wake))
-		vmb_die("pipe: %s", strerror(errno));
-	if (pthread_create(&c->thread, NULL, input_thread, c))
-		vmb_die("cannot start the console input thread");
-	c->thread_started = true;
+	for (; c; c = c->next) {
+		c->board = b;
+		if (c->memory || c->thread_started)
+			continue;
+		if (pipe(c->wake))
+			vmb_die("pipe: %s", strerror(errno));
+		if (pthread_create(&c->thread, NULL, input_thread, c))
+			vmb_die("cannot start the console input thread");
+		c->thread_started = true;
+	}
 }
 
 void vmb_console_destroy(struct vmb_console *c)
 {
 	if (!c)
 		return;
+	vmb_console_destroy(c->next);
 	if (c->thread_started) {
 		if (write(c->wake[1], "x", 1) < 0)
 			pthread_cancel(c->thread);
@@ -233,20 +250,30 @@ void vmb_console_destroy(struct vmb_console *c)
 		close(c->wake[1]);
 	}
 	pthread_mutex_destroy(&c->lock);
+	vmb_chardev_close(c->cd);
 	free(c->out);
 	free(c);
 	vmb_console_restore_tty();
 }
 
-bool vmb_console_claim(struct vmb_console *c, void (*notify)(void *opaque),
-		       void *opaque)
+struct vmb_console *vmb_console_claim_port(struct vmb_console *c,
+					   void (*notify)(void *opaque),
+					   void *opaque)
 {
-	if (!c || c->claimed)
-		return false;
+	while (c && c->claimed)
+		c = c->next;
+	if (!c)
+		return NULL;
 	c->claimed = true;
 	c->notify = notify;
 	c->opaque = opaque;
-	return true;
+	return c;
+}
+
+bool vmb_console_claim(struct vmb_console *c, void (*notify)(void *opaque),
+		       void *opaque)
+{
+	return c && !c->claimed && vmb_console_claim_port(c, notify, opaque) == c;
 }
 
 void vmb_console_write(struct vmb_console *c, const void *buf, size_t n)
@@ -263,16 +290,7 @@ void vmb_console_write(struct vmb_console *c, const void *buf, size_t n)
 		c->out[c->outlen] = '\0';
 		return;
 	}
-	while (n) {
-		ssize_t w = write(STDOUT_FILENO, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return; /* stdout gone: drop output, keep running */
-		p += w;
-		n -= (size_t)w;
-	}
+	vmb_chardev_write(c->cd, p, n);
 }
 
 int vmb_console_getc(struct vmb_console *c)

@@ -19,12 +19,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/err.h"
+
 struct vmb_board;
 
 struct vmb_console;
 
 /* Create the stdio console. raw: put a terminal stdin in raw mode. */
 struct vmb_console *vmb_console_stdio(bool raw);
+
+/*
+ * The serial ports of a run, one per --serial spec in UART order (none:
+ * one port on stdio), each on its character device (chardev.h); returns
+ * the first, which is "the console" (stdout-path, C-a escapes when on
+ * stdio). NULL with err set on a bad spec or unavailable host resource.
+ */
+struct vmb_console *vmb_console_open(const char *const *specs, unsigned n,
+				     bool raw, struct vmb_err *err);
 /* Start the input thread; input is delivered under board's lock. */
 void vmb_console_start(struct vmb_console *c, struct vmb_board *b);
 void vmb_console_destroy(struct vmb_console *c);
@@ -33,6 +44,12 @@ void vmb_console_destroy(struct vmb_console *c);
  * taken) and register the input notifier. */
 bool vmb_console_claim(struct vmb_console *c, void (*notify)(void *opaque),
 		       void *opaque);
+/* For a UART model: claim the next unclaimed serial port of the chain c
+ * (UARTs claim in board order) and register the input notifier. Returns
+ * the port to read and write, or NULL when every port is taken. */
+struct vmb_console *vmb_console_claim_port(struct vmb_console *c,
+					   void (*notify)(void *opaque),
+					   void *opaque);
 /* Guest output (may block briefly on a slow terminal). */
 void vmb_console_write(struct vmb_console *c, const void *buf, size_t n);
 /* Next input byte, or -1 if none is waiting. */

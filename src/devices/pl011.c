@@ -286,9 +286,11 @@ static int pl011_create(struct vmb_device *dev, struct vmb_err *err)
 		return -1;
 	if (vmb_dev_prop_bool(dev, "console")) {
 		if (dev->board->console) {
-			if (vmb_console_claim(dev->board->console, console_notify, s))
-				s->con = dev->board->console;
-			s->is_console = s->con != NULL;
+			/* the next serial port (--serial, in UART order);
+			 * the first one is the console */
+			s->con = vmb_console_claim_port(dev->board->console,
+							console_notify, s);
+			s->is_console = s->con && s->con == dev->board->console;
 		} else {
 			s->is_console = !earlier_console(dev);
 		}

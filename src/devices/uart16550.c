@@ -322,8 +322,8 @@ void vmb_uart16550_init(struct vmb_uart16550 *s, struct vmb_device *dev,
 {
 	memset(s, 0, sizeof(*s));
 	s->dev = dev;
-	if (con && vmb_console_claim(con, console_notify, s))
-		s->con = con;
+	/* the next serial port (--serial, in UART order) */
+	s->con = con ? vmb_console_claim_port(con, console_notify, s) : NULL;
 	vmb_uart16550_reset(s);
 }
 
