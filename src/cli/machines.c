@@ -23,7 +23,7 @@ const char vmb_machines_help[] =
 "MACHINE argument that is not an existing file is looked up as NAME.yaml\n"
 "in, first match first: each directory of $VMB_PATH (colon-separated);\n"
 "the installed machines (BINDIR/../share/vmb/machines); the current\n"
-"directory; machines/ beside the vmb binary (a build tree).\n"
+"directory and its machines/; machines/ beside the vmb binary.\n"
 "\n"
 "options:\n"
 "      --names           only the names, one a line (for completion)\n"
@@ -79,6 +79,7 @@ static struct search_path search_path(void)
 		add_dir(&p, dir, strlen(dir));
 	}
 	add_dir(&p, ".", 1);
+	add_dir(&p, "machines", 8);
 	if (exe[0]) {
 		snprintf(dir, sizeof(dir), "%s/machines", exe);
 		add_dir(&p, dir, strlen(dir));

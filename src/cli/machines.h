@@ -8,8 +8,8 @@
  *   2. the install's share directory, found from the executable:
  *      BINDIR/../share/vmb/machines (so "make install PREFIX=P" gives
  *      P/bin/vmb, which finds P/share/vmb/machines wherever P is);
- *   3. the current directory;
- *   4. machines/ beside the executable (a build tree: ./vmb run virt).
+ *   3. the current directory, then its machines/ (a source tree);
+ *   4. machines/ beside the executable (./vmb run virt from elsewhere).
  */
 #ifndef VMB_CLI_MACHINES_H
 #define VMB_CLI_MACHINES_H
