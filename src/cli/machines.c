@@ -114,7 +114,11 @@ char *vmb_machine_find(const char *arg)
 	struct search_path p;
 	char *found = NULL;
 
-	if (!access(arg, F_OK))
+	struct stat st;
+
+	/* an existing file (or FIFO, device ...) as given; a directory of
+	 * that name does not hide a machine */
+	if (!stat(arg, &st) && !S_ISDIR(st.st_mode))
 		return vmb_strdup(arg);
 	if (strchr(arg, '/') || !arg[0])
 		return NULL;
