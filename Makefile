@@ -8,6 +8,7 @@
 #   make check-integration   real guests over their console
 #   make check-asan   unit + integration tests under ASan/UBSan
 #   make bench        benchmarks side by side with QEMU (bench/)
+#   make fuzz         libFuzzer targets, FUZZ_SECONDS (60) each (tests/fuzz/)
 #   make check-kvm-arm64 / bench-kvm-arm64   arm64 KVM tests / boot times
 #                     inside a nested arm64 Linux (tests/nested/run.sh)
 #   make install      install vmb and the shipped machines under $(PREFIX)
@@ -144,6 +145,9 @@ install: vmb
 	install -m 0644 machines/*.yaml $(DESTDIR)$(PREFIX)/share/vmb/machines/
 	install -D -m 0644 schemas/machine.schema.json \
 		$(DESTDIR)$(PREFIX)/share/vmb/schemas/machine.schema.json
+
+# --- fuzzing: targets, replay and `make fuzz` (tests/fuzz/README.md) -------
+include tests/fuzz/fuzz.mk
 
 clean:
 	rm -rf $(BUILD) vmb
