@@ -268,46 +268,110 @@ static uint64_t insn_address(uc_engine *uc, const struct vmb_emu_insn *a)
 }
 
 /*
- * Find the instruction that made access e->acc: the PC Unicorn reports is
- * the start of the straight line of code it was in, and every instruction
- * before the access has run, so the registers are those the access used.
- * The first load/store (of the right direction) whose address covers the
- * access, and for a store whose data matches, is it. Returns its PC, or 0.
+ * A64 direct branches (Arm ARM C4.1.3 "Branches, Exception Generating and
+ * System instructions"): B, BL (imm26), B.cond (imm19), CBZ/CBNZ (imm19),
+ * TBZ/TBNZ (imm14). *off gets the byte offset of the target; *cond whether
+ * the branch may fall through. Decoded from the word, not by capstone,
+ * which gives targets relative to the address it was handed.
+ */
+static bool direct_branch(uint32_t w, int64_t *off, bool *cond)
+{
+	if ((w & 0x7c000000) == 0x14000000) {             /* B, BL */
+		*off = (int64_t)((uint64_t)(w & 0x3ffffff) << 38) >> 36;
+		*cond = false;
+		return true;
+	}
+	if ((w & 0xff000010) == 0x54000000) {             /* B.cond */
+		*off = (int64_t)((uint64_t)((w >> 5) & 0x7ffff) << 45) >> 43;
+		*cond = (w & 0xe) != 0xe;                 /* AL, NV: always */
+		return true;
+	}
+	if ((w & 0x7e000000) == 0x34000000) {             /* CBZ, CBNZ */
+		*off = (int64_t)((uint64_t)((w >> 5) & 0x7ffff) << 45) >> 43;
+		*cond = true;
+		return true;
+	}
+	if ((w & 0x7e000000) == 0x36000000) {             /* TBZ, TBNZ */
+		*off = (int64_t)((uint64_t)((w >> 5) & 0x3fff) << 50) >> 48;
+		*cond = true;
+		return true;
+	}
+	return false;
+}
+
+/* Paths followed from the reported PC (each a branch target). */
+#define MAX_PATHS 64
+
+/*
+ * Find the instruction that made access e->acc. Every instruction before
+ * the access has run, so the registers are those the access used; the
+ * first load/store (of the right direction) whose address covers the
+ * access, and for a store whose data matches, is it.
+ *
+ * Where to look: the PC Unicorn reports is the last one the emulator
+ * wrote back, which is the start of the translation block only when that
+ * block was entered from the run loop. Blocks chained by a direct branch
+ * (QEMU's goto_tb: loops, calls, code that already ran once) do not write
+ * the PC back, so the access may lie in a later block reached from there
+ * by direct branches. So the search follows the straight line from the
+ * reported PC and, at each direct branch, its target too (both ways for a
+ * conditional one; at most MAX_PATHS targets, MAX_SCAN instructions in
+ * all). Indirect branches (BR, BLR, RET) and exceptions write the PC back,
+ * so a path ends there. Returns the instruction's PC, or 0.
  */
 static uint64_t locate_access(struct vmb_emu *e, bool store,
 			      struct vmb_emu_insn *out)
 {
-	uint64_t pc = vmb_emu_pc(e);
 	const struct vmb_emu_access *acc = &e->acc;
+	uint64_t path[MAX_PATHS];
+	unsigned npaths = 1, scanned = 0;
 
 	if (!e->dec.insn && vmb_emu_decoder_open(&e->dec))
 		return 0;
-	for (unsigned i = 0; i < MAX_SCAN; i++, pc += 4) {
-		const uint8_t *p = vmb_board_gpa_ptr(e->b, pc, 4);
-		enum vmb_emu_insn_kind kind;
-		struct vmb_emu_insn a;
-		uint64_t addr;
+	path[0] = vmb_emu_pc(e);
+	for (unsigned next = 0; next < npaths; next++) {
+		for (uint64_t pc = path[next]; scanned < MAX_SCAN; pc += 4, scanned++) {
+			const uint8_t *p = vmb_board_gpa_ptr(e->b, pc, 4);
+			enum vmb_emu_insn_kind kind;
+			struct vmb_emu_insn a;
+			uint32_t w;
+			uint64_t addr;
+			int64_t off;
+			bool cond, seen = false;
 
-		if (!p)
-			return 0;
-		kind = vmb_emu_decode(&e->dec, (uint32_t)vmb_get_le(p, 4), &a);
-		if (kind == VMB_EMU_INSN_BLOCK_END)
-			return 0;
-		if (kind != VMB_EMU_INSN_ACCESS || a.store != store)
-			continue;
-		addr = insn_address(e->uc, &a);
-		for (unsigned k = 0; k < a.n; k++) {
-			uint64_t at = addr + k * a.size;
-			uint64_t mask = vmb_emu_size_mask(a.size);
+			if (!p)
+				break;
+			w = (uint32_t)vmb_get_le(p, 4);
+			if (direct_branch(w, &off, &cond)) {
+				uint64_t to = pc + (uint64_t)off;
 
-			if (acc->addr - at >= a.size)
+				for (unsigned k = 0; k < npaths; k++)
+					seen |= path[k] == to;
+				if (!seen && npaths < MAX_PATHS)
+					path[npaths++] = to;
+				if (cond)
+					continue;
+				break;
+			}
+			kind = vmb_emu_decode(&e->dec, w, &a);
+			if (kind == VMB_EMU_INSN_BLOCK_END)
+				break;
+			if (kind != VMB_EMU_INSN_ACCESS || a.store != store)
 				continue;
-			if (store && acc->size == a.size &&
-			    (xreg(e->uc, a.rt[k]) & mask) != (acc->val & mask))
-				continue;
-			if (out)
-				*out = a;
-			return pc;
+			addr = insn_address(e->uc, &a);
+			for (unsigned k = 0; k < a.n; k++) {
+				uint64_t at = addr + k * a.size;
+				uint64_t mask = vmb_emu_size_mask(a.size);
+
+				if (acc->addr - at >= a.size)
+					continue;
+				if (store && acc->size == a.size &&
+				    (xreg(e->uc, a.rt[k]) & mask) != (acc->val & mask))
+					continue;
+				if (out)
+					*out = a;
+				return pc;
+			}
 		}
 	}
 	return 0;

@@ -479,6 +479,46 @@ static void test_replay_forms(void **state)
 	fx_free(f);
 }
 
+/* The same stores again from code that already ran: a loop, and a
+ * function called twice. Their blocks are entered by chained direct
+ * branches, which leave a stale PC in the engine; each store must still be
+ * found and replayed once (issue 12: the second one stopped the guest). */
+static void test_replay_repeated(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a00400, /* movz x0, #0x20, lsl #16: flash */
+		0x52801fe2, /* mov w2, #0xff: read-array, romd stays on */
+		0xd2800063, /* mov x3, #3 */
+		0xb9000002, /* 1: str w2, [x0] */
+		0x91000529, /* add x9, x9, #1 */
+		0xf1000463, /* subs x3, x3, #1 */
+		0x54ffffa1, /* b.ne 1b */
+		0xd2800043, /* mov x3, #2 */
+		0x94000004, /* 2: bl 3f */
+		0xf1000463, /* subs x3, x3, #1 */
+		0x54ffffc1, /* b.ne 2b */
+		0x14000004, /* b 4f */
+		0x9100054a, /* 3: add x10, x10, #1 */
+		0x79000402, /* strh w2, [x0, #2] */
+		0xd65f03c0, /* ret */
+		POWER_OFF,  /* 4: */
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+	assert_int_equal(f->nfw, 5);
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(f->fwoff[i], i < 3 ? 0 : 2);
+		assert_int_equal(f->fwsize[i], i < 3 ? 4 : 2);
+		assert_int_equal(f->fwval[i], 0xff);
+	}
+	assert_int_equal(reg(f, "x9"), 3);
+	assert_int_equal(reg(f, "x10"), 2);
+	assert_int_equal(reg(f, "x3"), 0);
+	fx_free(f);
+}
+
 static void test_exception(void **state)
 {
 	static const uint32_t prog[] = {
@@ -571,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_rom_write_ignored),
 		cmocka_unit_test(test_romd),
 		cmocka_unit_test(test_replay_forms),
+		cmocka_unit_test(test_replay_repeated),
 		cmocka_unit_test(test_exception),
 		cmocka_unit_test(test_kick_and_reset),
 	};
