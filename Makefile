@@ -10,6 +10,7 @@
 #   make check-fresh  `make test` from a clean clone in a fresh Debian 12
 #                     root (debootstrap, chroot; root, network; minutes)
 #   make bench        benchmarks side by side with QEMU (bench/)
+#   make fuzz         libFuzzer targets, FUZZ_SECONDS (60) each (tests/fuzz/)
 #   make check-kvm-arm64 / bench-kvm-arm64   arm64 KVM tests / boot times
 #                     inside a nested arm64 Linux (tests/nested/run.sh)
 #   make install      install vmb and the shipped machines under $(PREFIX)
@@ -161,6 +162,9 @@ install: vmb kernels $(BUILD)/vmb.1
 	install -D -m 0644 $(BUILD)/vmb.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmb.1
 	install -D -m 0644 src/cli/completion.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vmb
+
+# --- fuzzing: targets, replay and `make fuzz` (tests/fuzz/README.md) -------
+include tests/fuzz/fuzz.mk
 
 clean:
 	rm -rf $(BUILD) vmb

@@ -535,37 +535,39 @@ int64_t vmb_board_load_file(struct vmb_board *b, const char *path, uint64_t gpa,
 			    struct vmb_err *err)
 {
 	struct vmb_region *r = vmb_addrmap_find(&b->map, gpa);
-	struct stat st;
+	uint64_t size;
 	uint8_t *dst;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = vmb_file_open(path, NULL, &size, err);
 	if (fd < 0)
-		return vmb_errf(err, NULL, "cannot open '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st)) {
-		close(fd);
-		return vmb_errf(err, NULL, "cannot stat '%s': %s", path, strerror(errno));
-	}
+		return -1;
 	if (!r || !r->host) {
 		close(fd);
 		return vmb_errf(err, NULL, "cannot load '%s' at 0x%llx: no RAM, ROM or "
 				"flash there", path, (unsigned long long)gpa);
 	}
-	dst = vmb_board_gpa_ptr(b, gpa, (uint64_t)st.st_size);
-	if (!dst) {
+	dst = vmb_board_gpa_ptr(b, gpa, size);
+	if (!dst || size > SIZE_MAX) {
+		uint64_t end = r->gpa + r->size;
+		char ebuf[24] = "0x10000000000000000";
+
 		close(fd);
-		return vmb_errf(err, NULL, "'%s' (%lld bytes) does not fit in '%s' "
-				"at 0x%llx: region ends at 0x%llx", path,
-				(long long)st.st_size, r->name,
-				(unsigned long long)gpa,
-				(unsigned long long)(r->gpa + r->size));
+		/* A region at the top of the address space ends at 2^64,
+		 * which wraps to 0 in 64 bits. */
+		if (end)
+			snprintf(ebuf, sizeof(ebuf), "0x%llx", (unsigned long long)end);
+		return vmb_errf(err, NULL, "'%s' (%llu bytes) does not fit in '%s' "
+				"at 0x%llx: region ends at %s", path,
+				(unsigned long long)size, r->name,
+				(unsigned long long)gpa, ebuf);
 	}
-	if (vmb_file_read_fd(fd, path, dst, (size_t)st.st_size, NULL, err)) {
+	if (vmb_file_read_fd(fd, path, dst, (size_t)size, NULL, err)) {
 		close(fd);
 		return -1;
 	}
 	close(fd);
-	return (int64_t)st.st_size;
+	return (int64_t)size;
 }
 
 void vmb_board_request_stop(struct vmb_board *b, enum vmb_stop_reason why,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config/loader.h"
+#include "util/file.h"
 
 /* Deeper than any sane layering, shallow enough to bound recursion. */
 #define MAX_INCLUDE_DEPTH 32
@@ -34,24 +35,14 @@ const char *vmb_spec_intern(struct vmb_spec *s, const char *name)
 	return s->interned[s->ninterned++];
 }
 
-int vmb_check_file(const char *path, uint64_t *size)
+const char *vmb_check_file(const char *path, uint64_t *size)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int rc = 0;
+	const char *why = NULL;
+	int fd = vmb_file_open_regular(path, O_RDONLY, size, &why);
 
-	if (size)
-		*size = 0;
-	if (fd < 0)
-		return errno;
-	if (fstat(fd, &st))
-		rc = errno;
-	else if (S_ISDIR(st.st_mode))
-		rc = EISDIR;
-	else if (S_ISREG(st.st_mode) && size)
-		*size = (uint64_t)st.st_size;
-	close(fd);
-	return rc;
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 ? why : NULL;
 }
 
 static struct vmb_node *load_file(struct loader *l, const char *file,
@@ -81,6 +72,7 @@ static int include_one(struct loader *l, const struct vmb_node *item,
 {
 	struct vmb_node *sub;
 	const char *file;
+	const char *why;
 	char *path;
 	int e;
 
@@ -91,10 +83,10 @@ static int include_one(struct loader *l, const struct vmb_node *item,
 	path = vmb_node_path(item);
 	file = vmb_spec_intern(l->s, path);
 	free(path);
-	e = vmb_check_file(file, NULL);
-	if (e)
+	why = vmb_check_file(file, NULL);
+	if (why)
 		return vmb_errf(l->err, &item->loc, "include file '%s' (resolved: "
-				"%s): %s", item->scalar, file, strerror(e));
+				"%s): %s", item->scalar, file, why);
 	sub = load_file(l, file, &item->loc);
 	if (!sub)
 		return -1;

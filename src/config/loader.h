@@ -53,8 +53,9 @@ const char *vmb_spec_intern(struct vmb_spec *s, const char *name);
 struct vmb_node *vmb_load_tree(struct vmb_spec *s, const char *path,
 			       struct vmb_err *err);
 
-/* Check that a file named in a machine file can be read: 0, or an errno
- * (a directory gives EISDIR). *size gets its size (0 unless regular). */
-int vmb_check_file(const char *path, uint64_t *size);
+/* Check that a file named in a machine file is a regular file that can be
+ * read (vmb_file_open_regular: a FIFO is refused, never waited on): NULL,
+ * or the reason it cannot. *size (may be NULL) gets its size. */
+const char *vmb_check_file(const char *path, uint64_t *size);
 
 #endif

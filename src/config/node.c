@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <yaml.h>
 
 #include "config/node.h"
+#include "util/file.h"
 
 /*
  * Limits that keep hostile input from exhausting the stack or memory:
@@ -252,7 +254,9 @@ char *vmb_node_path(const struct vmb_node *n)
 
 struct anchor {
 	char *name;
-	struct vmb_node *node; /* owned by the tree; valid while parsing */
+	struct vmb_node *node; /* owned by the tree, or by the anchor when
+				  "owned" (a key: see release_key) */
+	bool owned;
 	size_t count;          /* nodes in the subtree */
 	int height;            /* levels in the subtree (a scalar is 1) */
 };
@@ -349,8 +353,29 @@ static void add_anchor(struct parser *p, const yaml_char_t *name,
 	a = &p->anchors[p->nanchors++];
 	a->name = vmb_strdup((const char *)name);
 	a->node = n;
+	a->owned = false;
 	a->count = sh->count;
 	a->height = sh->height;
+}
+
+/*
+ * A mapping key's node is not kept in the tree (map_append copies its
+ * text), but an anchor may have been recorded on it ("&a arch: arm64"):
+ * such an anchor takes the node over, so a later "*a" clones live memory.
+ * Any other key node is freed.
+ */
+static void release_key(struct parser *p, struct vmb_node *key)
+{
+	bool kept = false;
+
+	for (size_t i = 0; i < p->nanchors; i++) {
+		if (p->anchors[i].node == key) {
+			p->anchors[i].owned = true;
+			kept = true;
+		}
+	}
+	if (!kept)
+		vmb_node_free(key);
 }
 
 static struct vmb_node *parse_node(struct parser *p, yaml_event_t *ev, int depth,
@@ -422,7 +447,7 @@ static int parse_pair(struct parser *p, struct vmb_node *map, yaml_event_t *ev,
 	if (key->kind != VMB_NODE_SCALAR) {
 		vmb_errf(p->err, &key->loc, "mapping key is %s, expected a "
 			 "scalar", vmb_node_kind_name(key));
-		vmb_node_free(key);
+		release_key(p, key);
 		return -1;
 	}
 	dup = vmb_node_map_find(map, key->scalar);
@@ -432,20 +457,20 @@ static int parse_pair(struct parser *p, struct vmb_node *map, yaml_event_t *ev,
 		vmb_err_append(p->err, "first defined at %s:%d:%d",
 			       map->key_locs[dup].file, map->key_locs[dup].line,
 			       map->key_locs[dup].col);
-		vmb_node_free(key);
+		release_key(p, key);
 		return -1;
 	}
 	if (next_event(p, &vev)) {
-		vmb_node_free(key);
+		release_key(p, key);
 		return -1;
 	}
 	val = parse_node(p, &vev, depth + 1, &vsh);
 	if (!val) {
-		vmb_node_free(key);
+		release_key(p, key);
 		return -1;
 	}
 	map_append(map, key->scalar, &key->loc, val);
-	vmb_node_free(key);
+	release_key(p, key);
 	sh->count += ksh.count + vsh.count;
 	if (vsh.height + 1 > sh->height)
 		sh->height = vsh.height + 1;
@@ -605,71 +630,43 @@ struct vmb_node *vmb_node_parse_buf(const char *text, size_t len, const char *na
 	yaml_parser_set_input_string(&p.yp, p.text, len);
 	root = parse_stream(&p);
 	yaml_parser_delete(&p.yp);
-	for (size_t i = 0; i < p.nanchors; i++)
+	for (size_t i = 0; i < p.nanchors; i++) {
 		free(p.anchors[i].name);
+		if (p.anchors[i].owned)
+			vmb_node_free(p.anchors[i].node);
+	}
 	free(p.anchors);
 	return root;
-}
-
-/* Read a whole file; NULL with errno set. */
-static char *read_file(const char *path, size_t *len)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) || S_ISDIR(st.st_mode)) {
-		if (S_ISDIR(st.st_mode))
-			errno = EISDIR;
-		goto fail;
-	}
-	buf = vmb_zalloc(1);
-	for (;;) {
-		ssize_t r;
-
-		if (n >= MAX_FILE_SIZE) {
-			errno = EFBIG;
-			goto fail;
-		}
-		buf = vmb_realloc(buf, n + 65536 + 1);
-		r = read(fd, buf + n, 65536);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	close(fd);
-	*len = n;
-	return buf;
-fail:
-	{
-		int e = errno;
-
-		free(buf);
-		close(fd);
-		errno = e;
-	}
-	return NULL;
 }
 
 struct vmb_node *vmb_node_parse_file(const char *path, struct vmb_err *err)
 {
 	struct vmb_node *root;
-	size_t len;
-	char *text = read_file(path, &len);
+	const char *why;
+	uint64_t size;
+	char *text;
+	int fd = vmb_file_open_regular(path, O_RDONLY, &size, &why);
 
-	if (!text) {
-		vmb_errf(err, NULL, "%s: cannot open: %s", path, strerror(errno));
+	if (fd < 0) {
+		vmb_errf(err, NULL, "%s: cannot open: %s", path, why);
 		return NULL;
 	}
-	root = vmb_node_parse_buf(text, len, path, err);
+	if (size > MAX_FILE_SIZE) {
+		close(fd);
+		vmb_errf(err, NULL, "%s: file too large: %" PRIu64 " bytes, expected "
+			 "at most %u MiB (%u bytes) for a machine file", path, size,
+			 MAX_FILE_SIZE >> 20, MAX_FILE_SIZE);
+		return NULL;
+	}
+	/* One allocation of the size fstat gave: linear in the file size. */
+	text = vmb_zalloc((size_t)size + 1);
+	if (vmb_file_read_fd(fd, path, text, (size_t)size, NULL, err)) {
+		close(fd);
+		free(text);
+		return NULL;
+	}
+	close(fd);
+	root = vmb_node_parse_buf(text, (size_t)size, path, err);
 	free(text);
 	return root;
 }

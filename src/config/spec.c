@@ -127,12 +127,12 @@ static int check_file_at(const struct vmb_loc *loc, const char *what,
 			 const char *given_path, const char *resolved,
 			 uint64_t *size, struct vmb_err *err)
 {
-	int e = vmb_check_file(resolved, size);
+	const char *why = vmb_check_file(resolved, size);
 
-	if (!e)
+	if (!why)
 		return 0;
 	return vmb_errf(err, loc, "%s file '%s' (resolved: %s): %s", what,
-			given_path, resolved, strerror(e));
+			given_path, resolved, why);
 }
 
 /* ---- machine-level keys ------------------------------------------------ */

@@ -61,6 +61,7 @@
 #include "config/node.h"
 #include "fdt/fdt.h"
 #include "util/bytes.h"
+#include "util/file.h"
 
 #define ST_READY	0x80
 #define ST_ERASE_ERR	0x20
@@ -487,11 +488,12 @@ static int create_file(struct bank *b, uint64_t size, struct vmb_err *err)
 {
 	static uint8_t ones[1 << 16];
 	uint64_t done = 0;
+	const char *why;
 
-	b->fd = open(b->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	b->fd = vmb_file_open_regular(b->path, O_RDWR | O_CREAT | O_EXCL, NULL, &why);
 	if (b->fd < 0)
 		return vmb_errf(err, b->loc, "flash bank %u: cannot create backing "
-				"file '%s': %s", b->idx, b->path, strerror(errno));
+				"file '%s': %s", b->idx, b->path, why);
 	memset(ones, 0xff, sizeof(ones));
 	while (done < size) {
 		size_t n = size - done < sizeof(ones) ? (size_t)(size - done) : sizeof(ones);
@@ -518,33 +520,29 @@ static int create_file(struct bank *b, uint64_t size, struct vmb_err *err)
 static int open_file(struct bank *b, struct vmb_err *err)
 {
 	const struct flash *fl = b->fl;
-	struct stat st;
+	const char *why;
+	uint64_t fsize;
 	char sz[32], bsz[32];
 
-	b->fd = open(b->path, O_RDWR | O_CLOEXEC);
+	b->fd = vmb_file_open_regular(b->path, O_RDWR, &fsize, &why);
 	if (b->fd < 0 && errno == ENOENT) {
 		if (create_file(b, fl->bank_size, err))
 			return -1;
+		fsize = fl->bank_size;
 	} else if (b->fd < 0 && (errno == EACCES || errno == EROFS)) {
-		b->fd = open(b->path, O_RDONLY | O_CLOEXEC);
+		b->fd = vmb_file_open_regular(b->path, O_RDONLY, &fsize, &why);
 		b->ro = true;
 	}
 	if (b->fd < 0)
 		return vmb_errf(err, b->loc, "flash bank %u: cannot open backing file "
-				"'%s': %s", b->idx, b->path, strerror(errno));
-	if (fstat(b->fd, &st))
-		return vmb_errf(err, b->loc, "flash bank %u: cannot stat '%s': %s",
-				b->idx, b->path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return vmb_errf(err, b->loc, "flash bank %u: backing file '%s' is not "
-				"a regular file", b->idx, b->path);
-	if ((uint64_t)st.st_size != fl->bank_size) {
+				"'%s': %s", b->idx, b->path, why);
+	if (fsize != fl->bank_size) {
 		vmb_format_size(fl->bank_size, bsz, sizeof(bsz));
-		vmb_format_size((uint64_t)st.st_size, sz, sizeof(sz));
+		vmb_format_size(fsize, sz, sizeof(sz));
 		return vmb_errf(err, b->loc, "flash bank %u: backing file '%s' is %s "
 				"(%llu bytes), but a bank is %s (%llu bytes: size / banks); "
 				"resize it (truncate -s %s) or delete it to start erased",
-				b->idx, b->path, sz, (unsigned long long)st.st_size, bsz,
+				b->idx, b->path, sz, (unsigned long long)fsize, bsz,
 				(unsigned long long)fl->bank_size, bsz);
 	}
 	if (flock(b->fd, (b->ro ? LOCK_SH : LOCK_EX) | LOCK_NB))

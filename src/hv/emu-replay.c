@@ -268,65 +268,228 @@ static uint64_t insn_address(uc_engine *uc, const struct vmb_emu_insn *a)
 }
 
 /*
- * Find the instruction that made access e->acc: the PC Unicorn reports is
- * the start of the straight line of code it was in, and every instruction
- * before the access has run, so the registers are those the access used.
- * The first load/store (of the right direction) whose address covers the
- * access, and for a store whose data matches, is it. Returns its PC, or 0.
+ * A64 direct branches (Arm ARM C4.1.3 "Branches, Exception Generating and
+ * System instructions"): B, BL (imm26), B.cond (imm19), CBZ/CBNZ (imm19),
+ * TBZ/TBNZ (imm14). *off gets the byte offset of the target; *cond whether
+ * the branch may fall through. Decoded from the word, not by capstone,
+ * which gives targets relative to the address it was handed.
  */
-static uint64_t locate_access(struct vmb_emu *e, bool store,
-			      struct vmb_emu_insn *out)
+static bool direct_branch(uint32_t w, int64_t *off, bool *cond)
 {
-	uint64_t pc = vmb_emu_pc(e);
+	if ((w & 0x7c000000) == 0x14000000) {             /* B, BL */
+		*off = (int64_t)((uint64_t)(w & 0x3ffffff) << 38) >> 36;
+		*cond = false;
+		return true;
+	}
+	if ((w & 0xff000010) == 0x54000000) {             /* B.cond */
+		*off = (int64_t)((uint64_t)((w >> 5) & 0x7ffff) << 45) >> 43;
+		*cond = (w & 0xe) != 0xe;                 /* AL, NV: always */
+		return true;
+	}
+	if ((w & 0x7e000000) == 0x34000000) {             /* CBZ, CBNZ */
+		*off = (int64_t)((uint64_t)((w >> 5) & 0x7ffff) << 45) >> 43;
+		*cond = true;
+		return true;
+	}
+	if ((w & 0x7e000000) == 0x36000000) {             /* TBZ, TBNZ */
+		*off = (int64_t)((uint64_t)((w >> 5) & 0x3fff) << 50) >> 48;
+		*cond = true;
+		return true;
+	}
+	return false;
+}
+
+/* Paths followed from the reported PC (each a branch target). */
+#define MAX_PATHS 64
+
+/*
+ * Find the instruction that made access e->acc. Every instruction before
+ * the access has run, so the registers are those the access used; the
+ * first load/store (of the right direction) whose address covers the
+ * access, and for a store whose data matches, is it.
+ *
+ * Where to look: the PC Unicorn reports is the last one the emulator
+ * wrote back, which is the start of the translation block only when that
+ * block was entered from the run loop. Blocks chained by a direct branch
+ * (QEMU's goto_tb: loops, calls, code that already ran once) do not write
+ * the PC back, so the access may lie in a later block reached from there
+ * by direct branches. So the search follows the straight line from the
+ * reported PC and, at each direct branch, its target too (both ways for a
+ * conditional one; at most MAX_PATHS targets, MAX_SCAN instructions in
+ * all). Indirect branches (BR, BLR, RET) and exceptions write the PC back,
+ * so a path ends there. Returns the instruction's PC, or 0.
+ */
+/*
+ * Does transfer k of a (at address at) make the access acc? A store's
+ * data must agree on the bytes acc names (its value, or one byte of a
+ * store Unicorn delivers byte by byte). With "piece", acc is a piece of a
+ * page-crossing access (vmb_emu_split_access): a's access must cross a
+ * page, and for a load acc may be anywhere in the two naturally aligned
+ * blocks around it, as Unicorn reads them.
+ */
+static bool transfer_matches(struct vmb_emu *e, const struct vmb_emu_insn *a,
+			     unsigned k, uint64_t at, bool piece)
+{
 	const struct vmb_emu_access *acc = &e->acc;
+	uint64_t lo = at, hi = at + a->size;
+
+	if (piece) {
+		if (!((at ^ (hi - 1)) & ~0xfffull))
+			return false;
+		if (!a->store) {
+			lo = at & ~(uint64_t)(a->size - 1);
+			hi = lo + 2 * a->size;
+		}
+	}
+	if (acc->addr >= hi || lo >= acc->addr + acc->size)
+		return false;
+	if (a->store && acc->addr >= at && acc->addr + acc->size <= at + a->size) {
+		uint64_t v = xreg(e->uc, a->rt[k]) >> ((acc->addr - at) * 8);
+		uint64_t mask = vmb_emu_size_mask(acc->size);
+
+		if ((v & mask) != (acc->val & mask))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Find the instruction that made access e->acc. Every instruction before
+ * the access has run, so the registers are those the access used; the
+ * first load/store (of the right direction) whose address covers the
+ * access, and for a store whose data matches, is it.
+ *
+ * Where to look: the PC Unicorn reports is the last one the emulator
+ * wrote back, which is the start of the translation block only when that
+ * block was entered from the run loop. Blocks chained by a direct branch
+ * (QEMU's goto_tb: loops, calls, code that already ran once) do not write
+ * the PC back, so the access may lie in a later block reached from there
+ * by direct branches. So the search follows the straight line from the
+ * reported PC and, at each direct branch, its target too (both ways for a
+ * conditional one; at most MAX_PATHS targets, MAX_SCAN instructions in
+ * all). Indirect branches (BR, BLR, RET) and exceptions write the PC back,
+ * so a path ends there. Returns the instruction's PC (*out, *kout: it and
+ * the matching transfer), or 0. With "piece" (see transfer_matches) the
+ * whole search is made and an ambiguous answer (a load matched by two
+ * instructions, one of which already ran) is refused: 0.
+ */
+static uint64_t locate(struct vmb_emu *e, bool store, bool piece,
+		       struct vmb_emu_insn *out, unsigned *kout)
+{
+	uint64_t path[MAX_PATHS], found = 0;
+	unsigned npaths = 1, scanned = 0;
 
 	if (!e->dec.insn && vmb_emu_decoder_open(&e->dec))
 		return 0;
-	for (unsigned i = 0; i < MAX_SCAN; i++, pc += 4) {
-		const uint8_t *p = vmb_board_gpa_ptr(e->b, pc, 4);
-		enum vmb_emu_insn_kind kind;
-		struct vmb_emu_insn a;
-		uint64_t addr;
+	path[0] = vmb_emu_pc(e);
+	for (unsigned next = 0; next < npaths; next++) {
+		for (uint64_t pc = path[next]; scanned < MAX_SCAN; pc += 4, scanned++) {
+			const uint8_t *p = vmb_board_gpa_ptr(e->b, pc, 4);
+			enum vmb_emu_insn_kind kind;
+			struct vmb_emu_insn a;
+			uint32_t w;
+			uint64_t addr;
+			int64_t off;
+			bool cond, seen = false;
 
-		if (!p)
-			return 0;
-		kind = vmb_emu_decode(&e->dec, (uint32_t)vmb_get_le(p, 4), &a);
-		if (kind == VMB_EMU_INSN_BLOCK_END)
-			return 0;
-		if (kind != VMB_EMU_INSN_ACCESS || a.store != store)
-			continue;
-		addr = insn_address(e->uc, &a);
-		for (unsigned k = 0; k < a.n; k++) {
-			uint64_t at = addr + k * a.size;
-			uint64_t mask = vmb_emu_size_mask(a.size);
+			if (!p)
+				break;
+			w = (uint32_t)vmb_get_le(p, 4);
+			if (direct_branch(w, &off, &cond)) {
+				uint64_t to = pc + (uint64_t)off;
 
-			if (acc->addr - at >= a.size)
+				for (unsigned k = 0; k < npaths; k++)
+					seen |= path[k] == to;
+				if (!seen && npaths < MAX_PATHS)
+					path[npaths++] = to;
+				if (cond)
+					continue;
+				break;
+			}
+			kind = vmb_emu_decode(&e->dec, w, &a);
+			if (kind == VMB_EMU_INSN_BLOCK_END)
+				break;
+			if (kind != VMB_EMU_INSN_ACCESS || a.store != store)
 				continue;
-			if (store && acc->size == a.size &&
-			    (xreg(e->uc, a.rt[k]) & mask) != (acc->val & mask))
-				continue;
-			if (out)
-				*out = a;
-			return pc;
+			addr = insn_address(e->uc, &a);
+			for (unsigned k = 0; k < a.n; k++) {
+				if (!transfer_matches(e, &a, k, addr + k * a.size, piece))
+					continue;
+				if (found && found != pc)
+					return 0;      /* piece: ambiguous */
+				if (!found) {
+					found = pc;
+					if (out)
+						*out = a;
+					if (kout)
+						*kout = k;
+				}
+				if (!piece || store)
+					return found;
+			}
 		}
 	}
-	return 0;
+	return found;
+}
+
+static uint64_t locate_access(struct vmb_emu *e, bool store,
+			      struct vmb_emu_insn *out)
+{
+	return locate(e, store, false, out, NULL);
 }
 
 /* ---- replaying and reporting --------------------------------------------- */
 
-/* Write through the board as the MMIO path would: 8-byte device accesses
- * are split in two, as Unicorn splits them for uc_mmio_map regions. */
-static int board_write(struct vmb_emu *e, uint64_t gpa, unsigned size, uint64_t val)
+#define EMU_PAGE 0x1000ull
+
+static bool crosses_page(uint64_t gpa, unsigned size)
+{
+	return ((gpa ^ (gpa + size - 1)) & ~(EMU_PAGE - 1)) != 0;
+}
+
+/* One access through the board; *bad gets gpa when nobody owns it. */
+static int board_one(struct vmb_emu *e, bool write, uint64_t gpa, unsigned size,
+		     uint64_t *val, uint64_t *bad)
 {
 	struct vmb_region *r = vmb_addrmap_find(&e->b->map, gpa);
+	int rc;
 
-	if (r && r->hv_data)
-		((struct vmb_emu_rstat *)r->hv_data)->writes++;
-	if (r && r->kind == VMB_REGION_MMIO && size == 8)
-		return vmb_board_mmio_write(e->b, gpa, 4, (uint32_t)val) ||
-		       vmb_board_mmio_write(e->b, gpa + 4, 4, val >> 32);
-	return vmb_board_mmio_write(e->b, gpa, size, val);
+	if (r && r->hv_data) {
+		if (write)
+			((struct vmb_emu_rstat *)r->hv_data)->writes++;
+		else
+			((struct vmb_emu_rstat *)r->hv_data)->reads++;
+	}
+	rc = write ? vmb_board_mmio_write(e->b, gpa, size, *val)
+		   : vmb_board_mmio_read(e->b, gpa, size, val);
+	if (rc)
+		*bad = gpa;
+	return rc;
+}
+
+/*
+ * A guest access through the board as the device windows deliver it: an
+ * 8-byte device access as two 4-byte ones (Unicorn's MMIO regions split
+ * it so), and an access crossing a page as two of half its width; low
+ * address first. Returns 0, or -1 with *bad the address nobody owns.
+ */
+static int board_access(struct vmb_emu *e, bool write, uint64_t gpa, unsigned size,
+			uint64_t *val, uint64_t *bad)
+{
+	struct vmb_region *r = vmb_addrmap_find(&e->b->map, gpa);
+	unsigned h = size / 2;
+	uint64_t lo, hi;
+
+	if (size < 2 || (!crosses_page(gpa, size) &&
+			 !(size == 8 && r && r->kind == VMB_REGION_MMIO)))
+		return board_one(e, write, gpa, size, val, bad);
+	lo = *val & vmb_emu_size_mask(h);
+	hi = (*val >> (h * 8)) & vmb_emu_size_mask(h);
+	if (board_one(e, write, gpa, h, &lo, bad) ||
+	    board_one(e, write, gpa + h, h, &hi, bad))
+		return -1;
+	*val = lo | hi << (h * 8);
+	return 0;
 }
 
 void vmb_emu_set_fault(struct vmb_emu *e, bool exact, const char *fmt, ...)
@@ -374,15 +537,21 @@ int vmb_emu_replay_store(struct vmb_emu *e)
 		return -1;
 	addr = insn_address(e->uc, &a);
 	for (unsigned k = 0; k < a.n; k++) {
-		uint64_t at = addr + k * a.size;
+		uint64_t at = addr + k * a.size, bad = at;
 		uint64_t v = xreg(e->uc, a.rt[k]) & vmb_emu_size_mask(a.size);
 
-		if (board_write(e, at, a.size, v)) {
+		/* A page-crossing store whose other page is a device window
+		 * was made whole there (vmb_emu_split_access). */
+		if (e->split.active && e->split.write && at >= e->split.span &&
+		    at + a.size <= e->split.span + 16)
+			continue;
+
+		if (board_access(e, true, at, a.size, &v, &bad)) {
 			e->acc = (struct vmb_emu_access){ true, UC_MEM_WRITE_UNMAPPED,
-							  at, a.size, v };
+							  bad, a.size, v };
 			vmb_emu_set_pc(e, pc);
 			vmb_emu_set_fault(e, true, "write to unmapped address 0x%llx",
-					  (unsigned long long)at);
+					  (unsigned long long)bad);
 			return 1;
 		}
 	}
@@ -393,4 +562,67 @@ int vmb_emu_replay_store(struct vmb_emu *e)
 	vmb_emu_set_pc(e, pc + 4);
 	e->rom_writes++;
 	return 0;
+}
+
+/* Bits of e->split.seen for [gpa, gpa+size). */
+static uint16_t span_bits(uint64_t span, uint64_t gpa, unsigned size)
+{
+	return (uint16_t)(((1u << size) - 1) << (gpa - span));
+}
+
+bool vmb_emu_split_access(struct vmb_emu *e, bool write, uint64_t gpa,
+			  unsigned size, uint64_t *val)
+{
+	struct vmb_emu_split *sp = &e->split;
+	struct vmb_emu_access saved = e->acc;
+	struct vmb_emu_insn a;
+	uint64_t at, v = 0, bad = 0, pc;
+	unsigned k = 0;
+
+	/* A further piece of the access under way (a byte, or a block, not
+	 * delivered before: a repeat is the next access). */
+	if (sp->active && sp->write == write && gpa >= sp->span &&
+	    gpa - sp->span < 16 &&
+	    gpa + size <= sp->span + 16 &&
+	    !(sp->seen & span_bits(sp->span, gpa, size))) {
+		sp->seen |= span_bits(sp->span, gpa, size);
+		if (!write)
+			*val = vmb_get_le(sp->data + (gpa - sp->span), size);
+		return true;
+	}
+	sp->active = false;
+	/* Pieces are bytes (stores) or blocks (loads) within 8 bytes of a
+	 * page boundary; anything else is an ordinary access, not decoded. */
+	if ((write && size != 1) || ((gpa + 8) & (EMU_PAGE - 1)) >= 16)
+		return false;
+	e->acc = (struct vmb_emu_access){ true, write ? UC_MEM_WRITE : UC_MEM_READ,
+					  gpa, size, write ? *val : 0 };
+	pc = locate(e, write, true, &a, &k);
+	e->acc = saved;
+	if (!pc)
+		return false;
+	at = insn_address(e->uc, &a) + k * a.size;
+	if (write)
+		v = xreg(e->uc, a.rt[k]) & vmb_emu_size_mask(a.size);
+	if (board_access(e, write, at, a.size, &v, &bad)) {
+		if (!e->mmio_fault) {
+			e->mmio_fault = true;
+			e->acc = (struct vmb_emu_access){ true, write ?
+				UC_MEM_WRITE_UNMAPPED : UC_MEM_READ_UNMAPPED,
+				bad, a.size, v };
+			uc_emu_stop(e->uc);
+		}
+		*val = 0;
+		return true;
+	}
+	memset(sp, 0, sizeof(*sp));
+	sp->active = true;
+	sp->write = write;
+	sp->span = at & ~7ull;
+	vmb_put_le(sp->data + (at - sp->span), a.size, v);
+	if (gpa >= sp->span)
+		sp->seen = span_bits(sp->span, gpa, size);
+	if (!write)
+		*val = vmb_get_le(sp->data + (gpa - sp->span), size);
+	return true;
 }

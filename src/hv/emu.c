@@ -70,7 +70,10 @@
  *    memset is most of its time to the prompt (docs/backends.md).
  *  - Device accesses wider than 4 bytes reach the device as 4-byte halves,
  *    low address first (Unicorn's MMIO regions); replayed stores do the
- *    same, so a device sees one behaviour.
+ *    same, so a device sees one behaviour. One that crosses a page reaches
+ *    the board as two accesses of half its width, low address first:
+ *    Unicorn would deliver it in bytes or aligned blocks, which the window
+ *    callbacks catch (vmb_emu_split_access).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -319,9 +322,12 @@ static uint64_t window_read(uc_engine *uc, uint64_t off, unsigned size, void *op
 {
 	struct vmb_emu_window *w = opaque;
 	uint64_t gpa = w->base + off, v;
-	struct vmb_region *r = window_region(w, gpa, size);
+	struct vmb_region *r;
 	struct vmb_board *b;
 
+	if (vmb_emu_split_access(w->e, false, gpa, size, &v))
+		return v;
+	r = window_region(w, gpa, size);
 	if (!r) {
 		window_fault(w, uc, UC_MEM_READ_UNMAPPED, gpa, size, 0);
 		return 0;
@@ -346,9 +352,12 @@ static void window_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t va
 {
 	struct vmb_emu_window *w = opaque;
 	uint64_t gpa = w->base + off;
-	struct vmb_region *r = window_region(w, gpa, size);
+	struct vmb_region *r;
 	struct vmb_board *b;
 
+	if (vmb_emu_split_access(w->e, true, gpa, size, &val))
+		return;
+	r = window_region(w, gpa, size);
 	if (!r) {
 		window_fault(w, uc, UC_MEM_WRITE_UNMAPPED, gpa, size, val);
 		return;

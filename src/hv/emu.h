@@ -46,6 +46,16 @@ struct vmb_emu_decoder {
 
 struct vmb_emu_window;
 
+/* A device access crossing a page that Unicorn is delivering in pieces
+ * (vmb_emu_split_access): the 16 bytes from "span" it may touch, which of
+ * them it has delivered, and for a load the bytes read. */
+struct vmb_emu_split {
+	bool active, write;
+	uint64_t span;
+	uint16_t seen;
+	uint8_t data[16];
+};
+
 struct vmb_emu {
 	struct vmb_vm *vm;
 	struct vmb_board *b;
@@ -73,6 +83,7 @@ struct vmb_emu {
 	bool mmio_fault;         /* device window access nobody owns */
 
 	struct vmb_emu_decoder dec; /* opened at the first access located */
+	struct vmb_emu_split split; /* page-crossing device access under way */
 
 	/* statistics (run thread only, except irqs) */
 	uint64_t starts, hypercalls, hvc_unknown, wfis, rom_writes, remaps;
@@ -176,6 +187,22 @@ enum vmb_emu_insn_kind vmb_emu_decode(struct vmb_emu_decoder *d, uint32_t word,
  * Replay it through the board and step over it. 0: done; 1: it faulted
  * (vm->fault set); -1: the store was not found or cannot be replayed. */
 int vmb_emu_replay_store(struct vmb_emu *e);
+
+/*
+ * Called by the device-window callbacks first. Unicorn 2.0.1 delivers a
+ * device access that crosses a page boundary in pieces: a store byte by
+ * byte, a load as the naturally aligned blocks around it (so a device
+ * would see bytes and registers the guest never named). When the callback
+ * for [gpa, gpa+size) is such a piece, the instruction is located, its
+ * whole access is made once through the board as two accesses of half
+ * its width, low address first (docs/backends.md), and the remaining
+ * pieces are absorbed (a load's served from the bytes read). Returns true
+ * when the piece was handled (*val: the bytes of a load); false for an
+ * ordinary access, which the caller dispatches itself. An access the board
+ * does not own stops the machine with a fault, as the window would.
+ */
+bool vmb_emu_split_access(struct vmb_emu *e, bool write, uint64_t gpa,
+			  unsigned size, uint64_t *val);
 
 /* Fill vm->fault for the data access e->acc the hooks stopped on, with the
  * PC moved to the faulting instruction when it can be found. */

@@ -479,6 +479,146 @@ static void test_replay_forms(void **state)
 	fx_free(f);
 }
 
+/* The same stores again from code that already ran: a loop, and a
+ * function called twice. Their blocks are entered by chained direct
+ * branches, which leave a stale PC in the engine; each store must still be
+ * found and replayed once (issue 12: the second one stopped the guest). */
+static void test_replay_repeated(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a00400, /* movz x0, #0x20, lsl #16: flash */
+		0x52801fe2, /* mov w2, #0xff: read-array, romd stays on */
+		0xd2800063, /* mov x3, #3 */
+		0xb9000002, /* 1: str w2, [x0] */
+		0x91000529, /* add x9, x9, #1 */
+		0xf1000463, /* subs x3, x3, #1 */
+		0x54ffffa1, /* b.ne 1b */
+		0xd2800043, /* mov x3, #2 */
+		0x94000004, /* 2: bl 3f */
+		0xf1000463, /* subs x3, x3, #1 */
+		0x54ffffc1, /* b.ne 2b */
+		0x14000004, /* b 4f */
+		0x9100054a, /* 3: add x10, x10, #1 */
+		0x79000402, /* strh w2, [x0, #2] */
+		0xd65f03c0, /* ret */
+		POWER_OFF,  /* 4: */
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+	assert_int_equal(f->nfw, 5);
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(f->fwoff[i], i < 3 ? 0 : 2);
+		assert_int_equal(f->fwsize[i], i < 3 ? 4 : 2);
+		assert_int_equal(f->fwval[i], 0xff);
+	}
+	assert_int_equal(reg(f, "x9"), 3);
+	assert_int_equal(reg(f, "x10"), 2);
+	assert_int_equal(reg(f, "x3"), 0);
+	fx_free(f);
+}
+
+/* A two-page device that logs every access and answers reads with a
+ * pattern of the offset. */
+struct wide_log {
+	unsigned n;
+	bool write[16];
+	uint64_t off[16], val[16];
+	unsigned size[16];
+};
+
+static uint64_t wide_read(void *opaque, uint64_t off, unsigned size)
+{
+	struct wide_log *l = opaque;
+
+	if (l->n < 16) {
+		l->write[l->n] = false;
+		l->off[l->n] = off;
+		l->size[l->n] = size;
+	}
+	l->n++;
+	return (off * 0x00010001ull) & ((size >= 8 ? 0 : 1ull << (size * 8)) - 1);
+}
+
+static void wide_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+	struct wide_log *l = opaque;
+
+	if (l->n < 16) {
+		l->write[l->n] = true;
+		l->off[l->n] = off;
+		l->val[l->n] = val;
+		l->size[l->n] = size;
+	}
+	l->n++;
+}
+
+static const struct vmb_io_ops wide_ops = { wide_read, wide_write };
+
+/* Device accesses that cross a page reach the device as two accesses of
+ * half their width, low address first (docs/backends.md), not byte by
+ * byte (stores) or as the aligned blocks around them (loads), as Unicorn
+ * delivers them; a replayed store to flash in read-array mode likewise
+ * (issue 12). */
+static void test_page_crossing(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a12200, /* movz x0, #0x0910, lsl #16: the wide device */
+		0xd28ef101, /* movz x1, #0x7788 */
+		0xf2aaacc1, /* movk x1, #0x5566, lsl #16 */
+		0xf2c66881, /* movk x1, #0x3344, lsl #32 */
+		0xf2e22441, /* movk x1, #0x1122, lsl #48 */
+		0x913ff004, /* add x4, x0, #0xffc */
+		0xf9000081, /* str x1, [x4] */
+		0x913ff805, /* add x5, x0, #0xffe */
+		0xf90000a1, /* str x1, [x5] */
+		0x913ffc06, /* add x6, x0, #0xfff */
+		0xb90000c1, /* str w1, [x6] */
+		0xd2a00408, /* movz x8, #0x20, lsl #16: flash, read-array */
+		0x913ff908, /* add x8, x8, #0xffe */
+		0xb9000101, /* str w1, [x8] */
+		0x10000047, /* adr x7, 1f */
+		0xd61f00e0, /* br x7 */
+		0xf9400082, /* 1: ldr x2, [x4] */
+		0x91000529, /* add x9, x9, #1 */
+		POWER_OFF,
+	};
+	static const struct { bool write; uint64_t off, val; unsigned size; } want[] = {
+		{ true, 0xffc, 0x55667788, 4 }, { true, 0x1000, 0x11223344, 4 },
+		{ true, 0xffe, 0x55667788, 4 }, { true, 0x1002, 0x11223344, 4 },
+		{ true, 0xfff, 0x7788, 2 },     { true, 0x1001, 0x5566, 2 },
+		{ false, 0xffc, 0, 4 },         { false, 0x1000, 0, 4 },
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+	struct wide_log l = { 0 };
+
+	assert_non_null(vmb_board_map_mmio(f->b, NULL, "wide", 0x09100000, 0x2000,
+					   &wide_ops, &l, NULL, &f->err));
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+	assert_int_equal(l.n, sizeof(want) / sizeof(want[0]));
+	for (unsigned i = 0; i < l.n; i++) {
+		assert_int_equal(l.write[i], want[i].write);
+		assert_int_equal(l.off[i], want[i].off);
+		assert_int_equal(l.size[i], want[i].size);
+		if (want[i].write)
+			assert_int_equal(l.val[i], want[i].val);
+	}
+	/* the load: the two halves the device answered, low first */
+	assert_int_equal(reg(f, "x2"), 0x0ffc0ffcull | 0x10001000ull << 32);
+	assert_int_equal(reg(f, "x9"), 1);
+	/* the flash store, replayed: two 2-byte halves */
+	assert_int_equal(f->nfw, 2);
+	assert_int_equal(f->fwoff[0], 0xffe);
+	assert_int_equal(f->fwsize[0], 2);
+	assert_int_equal(f->fwval[0], 0x7788);
+	assert_int_equal(f->fwoff[1], 0x1000);
+	assert_int_equal(f->fwsize[1], 2);
+	assert_int_equal(f->fwval[1], 0x5566);
+	fx_free(f);
+}
+
 static void test_exception(void **state)
 {
 	static const uint32_t prog[] = {
@@ -571,6 +711,8 @@ int main(void)
 		cmocka_unit_test(test_rom_write_ignored),
 		cmocka_unit_test(test_romd),
 		cmocka_unit_test(test_replay_forms),
+		cmocka_unit_test(test_replay_repeated),
+		cmocka_unit_test(test_page_crossing),
 		cmocka_unit_test(test_exception),
 		cmocka_unit_test(test_kick_and_reset),
 	};
