@@ -15,6 +15,7 @@
 #include "board/board.h"
 #include "util/bytes.h"
 #include "util/file.h"
+#include "util/loop.h"
 
 /* Highest interrupt number tracked for clash detection (GIC SPIs are
  * < 988; x86 GSIs < 256). */
@@ -267,7 +268,8 @@ struct vmb_board *vmb_board_create(const struct vmb_spec *spec,
 	b->ncpus = spec->ncpus;
 	b->console = console;
 	pthread_mutex_init(&b->lock, NULL);
-	if (map_memory(b, err) || check_irqs(b, err) || create_devices(b, err) ||
+	b->loop = vmb_loop_create(err);
+	if (!b->loop || map_memory(b, err) || check_irqs(b, err) || create_devices(b, err) ||
 	    vmb_board_reset(b, err)) {
 		vmb_board_destroy(b);
 		return NULL;
@@ -293,6 +295,8 @@ void vmb_board_destroy(struct vmb_board *b)
 		free(b->dev[i]);
 	}
 	free(b->dev);
+	/* After the devices: their destroy() removes their watches. */
+	vmb_loop_destroy(b->loop);
 	free_map_regions(b, &b->map);
 	free_map_regions(b, &b->pio);
 	for (unsigned i = 0; i < b->nmem; i++)

@@ -94,6 +94,7 @@ struct vmb_board_hv_hooks {
 typedef int (*vmb_hypercall_fn)(void *opaque, unsigned cpu, uint64_t x[8]);
 
 struct vmb_console;
+struct vmb_loop;
 
 struct vmb_board {
 	const struct vmb_spec *spec;
@@ -117,6 +118,9 @@ struct vmb_board {
 	struct vmb_device *hypercall_dev;
 
 	struct vmb_console *console; /* stdio console, NULL in tests */
+	/* The machine's event loop (util/loop.h): created with the board,
+	 * its thread started by vm.c; threadless in tests and "vmb check". */
+	struct vmb_loop *loop;
 
 	/* Stop request: the first reason set wins until cleared by run loop. */
 	volatile enum vmb_stop_reason stop;
