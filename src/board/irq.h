@@ -120,8 +120,9 @@ void vmb_ioevent_signal(struct vmb_ioevent *ev);
  * attached / before it detaches. */
 void vmb_ioevent_attach_all(struct vmb_board *b);
 void vmb_ioevent_detach_all(struct vmb_board *b);
-/* The notifier a write of val hits, or NULL (board dispatch). */
-struct vmb_ioevent *vmb_ioevent_find(struct vmb_board *b, bool pio, uint64_t addr,
-				     unsigned size, uint64_t val);
+/* Board dispatch: if a notifier matches this write, signal it and return
+ * true (the device's write handler is then not called). */
+bool vmb_ioevent_dispatch(struct vmb_board *b, bool pio, uint64_t addr,
+			  unsigned size, uint64_t val);
 
 #endif

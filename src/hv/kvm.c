@@ -474,27 +474,22 @@ static int handle_io(struct vmb_kvm_vcpu *v)
 	struct kvm_run *run = v->run;
 	struct vmb_board *b = v->kvm->board;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	unsigned size = run->io.size;
-	bool write = run->io.direction == KVM_EXIT_IO_OUT;
-	uint64_t port = run->io.port;
+	struct vmb_access a = { .cpu = v->id, .pio = true,
+				.write = run->io.direction == KVM_EXIT_IO_OUT,
+				.addr = run->io.port, .size = run->io.size };
 
 	if (v->kvm->vm->stats)
-		count_region(v, &b->pio, port, true);
-	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
-		uint64_t val = 0;
-
-		if (write) {
-			if (vmb_board_pio_write(b, port, size, vmb_get_le(data, size)) &&
-			    unassigned(v, true, true, port, size))
+		count_region(v, &b->pio, a.addr, true);
+	for (uint32_t i = 0; i < run->io.count; i++, data += a.size) {
+		if (a.write)
+			a.val = vmb_get_le(data, a.size);
+		if (vmb_board_access(b, &a)) {
+			if (unassigned(v, true, a.write, a.addr, a.size))
 				return -1;
-		} else {
-			if (vmb_board_pio_read(b, port, size, &val)) {
-				if (unassigned(v, true, false, port, size))
-					return -1;
-				val = ~0ull;
-			}
-			vmb_put_le(data, size, val);
+			a.val = ~0ull;
 		}
+		if (!a.write)
+			vmb_put_le(data, a.size, a.val);
 	}
 	return 0;
 }
@@ -503,26 +498,24 @@ static int handle_mmio(struct vmb_kvm_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	struct vmb_board *b = v->kvm->board;
-	uint64_t gpa = run->mmio.phys_addr;
-	unsigned len = run->mmio.len;
-	uint64_t val = 0;
+	struct vmb_access a = { .cpu = v->id, .write = run->mmio.is_write,
+				.addr = run->mmio.phys_addr, .size = run->mmio.len };
 
 	if (v->kvm->vm->stats)
-		count_region(v, &b->map, gpa, false);
-	if (len == 0 || len > 8)
-		return vmb_kvm_fault_access(v, false, run->mmio.is_write, gpa, len,
-					    "MMIO access of unsupported width %u", len);
-	if (run->mmio.is_write) {
-		if (vmb_board_mmio_write(b, gpa, len, vmb_get_le(run->mmio.data, len)))
-			return unassigned(v, false, true, gpa, len);
-		return 0;
-	}
-	if (vmb_board_mmio_read(b, gpa, len, &val)) {
-		if (unassigned(v, false, false, gpa, len))
+		count_region(v, &b->map, a.addr, false);
+	if (a.size == 0 || a.size > 8)
+		return vmb_kvm_fault_access(v, false, a.write, a.addr, a.size,
+					    "MMIO access of unsupported width %u",
+					    a.size);
+	if (a.write)
+		a.val = vmb_get_le(run->mmio.data, a.size);
+	if (vmb_board_access(b, &a)) {
+		if (unassigned(v, false, a.write, a.addr, a.size))
 			return -1;
-		val = ~0ull;
+		a.val = ~0ull;
 	}
-	vmb_put_le(run->mmio.data, len, val);
+	if (!a.write)
+		vmb_put_le(run->mmio.data, a.size, a.val);
 	return 0;
 }
 
