@@ -755,6 +755,8 @@ static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 	b->hv.region_changed = emu_region_changed;
 	b->hv.kick = emu_kick;
 	pthread_mutex_unlock(&b->lock);
+	/* No kernel fds: lines use set_irq, notifiers the board's dispatch. */
+	vmb_board_attach_hv(b);
 	return 0;
 }
 
@@ -1005,8 +1007,10 @@ static void emu_destroy(struct vmb_vm *vm)
 		pthread_join(e->kicker, NULL);
 	}
 	pthread_mutex_lock(&b->lock);
-	if (b->hv.opaque == e)
+	if (b->hv.opaque == e) {
+		vmb_board_detach_hv(b);
 		memset(&b->hv, 0, sizeof(b->hv));
+	}
 	pthread_mutex_unlock(&b->lock);
 	engine_close(e);
 	vmb_emu_decoder_close(&e->dec);

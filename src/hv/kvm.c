@@ -324,6 +324,63 @@ static void hook_kick(void *opaque)
 	sem_post(&k->wake);
 }
 
+/* Board hook (irq.h): line l as a KVM irqfd, with its resamplefd for a
+ * level line (api.rst §4.75 KVM_IRQFD). The GSI is the board's number:
+ * arm64's default routing maps GSI n to SPI n, x86's to IOAPIC/PIC pin n. */
+static int hook_irq_attach(void *opaque, struct vmb_irq_line *l)
+{
+	struct vmb_kvm *k = opaque;
+	struct kvm_irqfd f = { .fd = (uint32_t)l->fd, .gsi = l->irq };
+
+	if (!k->arch->irqfd || vmb_kvm_vm_cap(k, KVM_CAP_IRQFD) <= 0)
+		return -1;
+	if (l->resample_fd >= 0) {
+		if (vmb_kvm_vm_cap(k, KVM_CAP_IRQFD_RESAMPLE) <= 0)
+			return -1;
+		f.flags = KVM_IRQFD_FLAG_RESAMPLE;
+		f.resamplefd = (uint32_t)l->resample_fd;
+	}
+	return ioctl(k->vm_fd, KVM_IRQFD, &f) ? -1 : 0;
+}
+
+static void hook_irq_detach(void *opaque, struct vmb_irq_line *l)
+{
+	struct vmb_kvm *k = opaque;
+	struct kvm_irqfd f = { .fd = (uint32_t)l->fd, .gsi = l->irq,
+			       .flags = KVM_IRQFD_FLAG_DEASSIGN };
+
+	ioctl(k->vm_fd, KVM_IRQFD, &f);
+}
+
+/* Board hook (irq.h): a queue notifier as a KVM ioeventfd (api.rst §4.59). */
+static int ioeventfd(struct vmb_kvm *k, const struct vmb_ioevent *ev, uint32_t flags)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = ev->data,
+		.addr = ev->addr,
+		.len = ev->size,
+		.fd = ev->fd,
+		.flags = flags | (ev->match ? KVM_IOEVENTFD_FLAG_DATAMATCH : 0) |
+			 (ev->pio ? KVM_IOEVENTFD_FLAG_PIO : 0),
+	};
+
+	return ioctl(k->vm_fd, KVM_IOEVENTFD, &io) ? -1 : 0;
+}
+
+static int hook_ioevent_add(void *opaque, struct vmb_ioevent *ev)
+{
+	struct vmb_kvm *k = opaque;
+
+	if (vmb_kvm_vm_cap(k, KVM_CAP_IOEVENTFD) <= 0)
+		return -1;
+	return ioeventfd(k, ev, 0);
+}
+
+static void hook_ioevent_del(void *opaque, struct vmb_ioevent *ev)
+{
+	ioeventfd(opaque, ev, KVM_IOEVENTFD_FLAG_DEASSIGN);
+}
+
 static void add_regions(struct vmb_kvm *k, const struct vmb_addrmap *m, bool pio)
 {
 	for (unsigned i = 0; i < m->n; i++) {
@@ -424,6 +481,11 @@ int vmb_kvm_create(struct vmb_vm *vm, const struct vmb_kvm_arch *arch,
 	b->hv.set_irq = hook_set_irq;
 	b->hv.region_changed = hook_region_changed;
 	b->hv.kick = hook_kick;
+	b->hv.irq_attach = hook_irq_attach;
+	b->hv.irq_detach = hook_irq_detach;
+	b->hv.ioevent_add = hook_ioevent_add;
+	b->hv.ioevent_del = hook_ioevent_del;
+	vmb_board_attach_hv(b);
 	return 0;
 }
 
@@ -830,8 +892,10 @@ void vmb_kvm_destroy(struct vmb_vm *vm)
 
 	if (!k)
 		return;
-	if (b && b->hv.opaque == k)
+	if (b && b->hv.opaque == k) {
+		vmb_board_detach_hv(b);
 		memset(&b->hv, 0, sizeof(b->hv));
+	}
 	for (unsigned i = 0; k->vcpu && i < k->nvcpus; i++) {
 		struct vmb_kvm_vcpu *v = &k->vcpu[i];
 
