@@ -627,6 +627,7 @@ static void emu_kick(void *opaque)
 		uc_emu_stop(e->uc);
 	pthread_cond_signal(&e->kick_cond);
 	pthread_mutex_unlock(&e->uc_lock);
+	sem_post(&e->wake);
 }
 
 /* Repeats uc_emu_stop() every millisecond until the run loop has seen the
@@ -718,6 +719,13 @@ static void fault_fetch(struct vmb_emu *e, bool unmapped)
 /* ---- backend operations -------------------------------------------------- */
 
 static void emu_destroy(struct vmb_vm *vm);
+static void emu_run_body(void *arg);
+static int emu_call_open(struct vmb_emu *e, struct vmb_err *err);
+
+static void close_on_thread(void *arg)
+{
+	engine_close(arg);
+}
 
 static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 {
@@ -732,6 +740,7 @@ static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 	vm->priv = e;
 	pthread_mutex_init(&e->uc_lock, NULL);
 	pthread_cond_init(&e->kick_cond, NULL);
+	sem_init(&e->wake, 0, 0);
 	e->scratch = pick_scratch(b);
 	for (unsigned i = 0; i < b->map.n; i++) {
 		struct vmb_region *r = b->map.r[i];
@@ -739,7 +748,11 @@ static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 		if (r->kind == VMB_REGION_MMIO)
 			r->hv_data = vmb_zalloc(sizeof(struct vmb_emu_rstat));
 	}
-	if (engine_open(e, err)) {
+	if (vmb_vcpu_thread_start(&e->t, 0, emu_run_body, emu_kick, e, err)) {
+		emu_destroy(vm);
+		return -1;
+	}
+	if (emu_call_open(e, err)) {
 		emu_destroy(vm);
 		return -1;
 	}
@@ -760,23 +773,56 @@ static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 	return 0;
 }
 
-static int emu_reset(struct vmb_vm *vm, struct vmb_err *err)
+struct emu_call {
+	struct vmb_emu *e;
+	struct vmb_err *err;
+	int rc;
+};
+
+static void open_on_thread(void *arg)
 {
-	struct vmb_emu *e = emu_of(vm);
+	struct emu_call *c = arg;
+
+	c->rc = engine_open(c->e, c->err);
+}
+
+/* The engine is made on the vCPU thread, where it will run. */
+static int emu_call_open(struct vmb_emu *e, struct vmb_err *err)
+{
+	struct emu_call c = { e, err, 0 };
+
+	vmb_vcpu_thread_call(&e->t, open_on_thread, &c);
+	return c.rc;
+}
+
+static void reset_on_thread(void *arg)
+{
+	struct emu_call *c = arg;
+	struct vmb_emu *e = c->e;
+	struct vmb_vm *vm = e->vm;
 
 	/* A fresh engine: every system register, the TLB and the translation
 	 * cache at power-on (a few ms; see the top of the file). */
 	engine_close(e);
 	memset(&e->acc, 0, sizeof(e->acc));
 	e->exc_fault = e->mmio_fault = e->remap_pending = false;
-	if (engine_open(e, err))
-		return -1;
+	c->rc = engine_open(e, c->err);
+	if (c->rc)
+		return;
 	for (unsigned i = 0; i < 31; i++)
 		vmb_emu_reg_set(e->uc, vmb_emu_xreg_id(i),
 				i < 4 ? vm->boot.x[i] : 0);
 	vmb_emu_reg_set(e->uc, UC_ARM64_REG_SP, 0);
 	vmb_emu_set_pc(e, vm->boot.pc);
-	return 0;
+}
+
+static int emu_reset(struct vmb_vm *vm, struct vmb_err *err)
+{
+	struct vmb_emu *e = emu_of(vm);
+	struct emu_call c = { e, err, 0 };
+
+	vmb_vcpu_thread_call(&e->t, reset_on_thread, &c);
+	return c.rc;
 }
 
 /* A WFI with nothing able to wake it (no interrupts here): pause 1 ms so a
@@ -801,12 +847,14 @@ static void stop_fault(struct vmb_emu *e)
 	vmb_board_request_stop(e->b, VMB_STOP_FAULT, NULL);
 }
 
-static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
+/* Run body of the vCPU thread: emulate until the board stops or the
+ * thread is asked to pause. */
+static void emu_run_body(void *arg)
 {
-	struct vmb_emu *e = emu_of(vm);
+	struct vmb_emu *e = arg;
 	struct vmb_board *b = e->b;
 
-	while (!b->stop) {
+	while (!b->stop && !vmb_vcpu_should_pause(&e->t)) {
 		uint64_t pc;
 		uc_err rc;
 		double t0;
@@ -913,6 +961,19 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 	pthread_mutex_lock(&e->uc_lock);
 	e->kick_req = false;
 	pthread_mutex_unlock(&e->uc_lock);
+}
+
+static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
+{
+	struct vmb_emu *e = emu_of(vm);
+	struct vmb_board *b = e->b;
+
+	while (sem_trywait(&e->wake) == 0)
+		;
+	vmb_vcpu_thread_run(&e->t);
+	while (!b->stop)
+		sem_wait(&e->wake);
+	vmb_vcpu_thread_pause(&e->t);
 	return b->stop;
 }
 
@@ -999,6 +1060,12 @@ static void emu_destroy(struct vmb_vm *vm)
 
 	if (!e)
 		return;
+	if (e->t.started) {
+		/* The engine goes with the thread that ran it. */
+		vmb_vcpu_thread_pause(&e->t);
+		vmb_vcpu_thread_call(&e->t, close_on_thread, e);
+		vmb_vcpu_thread_exit(&e->t);
+	}
 	if (e->kicker_started) {
 		pthread_mutex_lock(&e->uc_lock);
 		e->kicker_quit = true;
@@ -1023,6 +1090,7 @@ static void emu_destroy(struct vmb_vm *vm)
 	free(e->romd_win);
 	pthread_cond_destroy(&e->kick_cond);
 	pthread_mutex_destroy(&e->uc_lock);
+	sem_destroy(&e->wake);
 	free(e);
 	vm->priv = NULL;
 }

@@ -8,8 +8,9 @@
  * (immediate_exit, KVM_EXIT_IO data_offset/count, KVM_EXIT_MMIO,
  * KVM_EXIT_SYSTEM_EVENT, KVM_EXIT_INTERNAL_ERROR).
  *
- * Threads: run() starts one thread per vCPU and waits on a semaphore that
- * kicks post; it wakes every VMB_KVM_TICK_MS for the halt watchdog. A stop
+ * Threads: create() starts one long-lived thread per vCPU (hv/vcpu.h);
+ * run() sets them running and waits on a semaphore that kicks post, waking
+ * every VMB_KVM_TICK_MS for the halt watchdog; at the stop it parks them. A stop
  * request sets board->stop first, then immediate_exit = 1 in every vCPU's
  * kvm_run, then signals each vCPU thread; a vCPU clears immediate_exit only
  * before re-reading board->stop (with a full barrier), so no stop is lost.
@@ -309,8 +310,8 @@ static void kick_vcpu(struct vmb_kvm_vcpu *v)
 {
 	v->run->immediate_exit = 1;
 	__sync_synchronize();
-	if (v->thread_started)
-		pthread_kill(v->thread, KICK_SIGNAL);
+	if (v->t.started)
+		pthread_kill(v->t.thread, KICK_SIGNAL);
 }
 
 /* Board hook: a stop was requested (board->stop is already set). */
@@ -415,6 +416,9 @@ static int create_vcpu(struct vmb_kvm *k, unsigned id, struct vmb_err *err)
 	return k->arch->vcpu_init(v, err);
 }
 
+static void vcpu_run(void *arg);
+static void vcpu_kick(void *arg);
+
 int vmb_kvm_create(struct vmb_vm *vm, const struct vmb_kvm_arch *arch,
 		   struct vmb_err *err)
 {
@@ -476,6 +480,10 @@ int vmb_kvm_create(struct vmb_vm *vm, const struct vmb_kvm_arch *arch,
 			return -1;
 	if (arch->vm_init_late && arch->vm_init_late(k, err))
 		return -1;
+	for (unsigned i = 0; i < k->nvcpus; i++)
+		if (vmb_vcpu_thread_start(&k->vcpu[i].t, i, vcpu_run, vcpu_kick,
+					  &k->vcpu[i], err))
+			return -1;
 
 	b->hv.opaque = k;
 	b->hv.set_irq = hook_set_irq;
@@ -489,6 +497,20 @@ int vmb_kvm_create(struct vmb_vm *vm, const struct vmb_kvm_arch *arch,
 	return 0;
 }
 
+struct vcpu_reset_call {
+	struct vmb_kvm_vcpu *v;
+	const struct vmb_boot_state *bs;
+	struct vmb_err *err;
+	int rc;
+};
+
+static void vcpu_reset_on_thread(void *arg)
+{
+	struct vcpu_reset_call *c = arg;
+
+	c->rc = c->v->kvm->arch->vcpu_reset(c->v, c->bs, c->err);
+}
+
 int vmb_kvm_reset(struct vmb_vm *vm, struct vmb_err *err)
 {
 	struct vmb_kvm *k = vmb_kvm_of(vm);
@@ -496,9 +518,13 @@ int vmb_kvm_reset(struct vmb_vm *vm, struct vmb_err *err)
 	k->fault_claimed = 0;
 	if (k->arch->vm_reset && k->arch->vm_reset(k, err))
 		return -1;
-	for (unsigned i = 0; i < k->nvcpus; i++)
-		if (k->arch->vcpu_reset(&k->vcpu[i], &vm->boot, err))
+	for (unsigned i = 0; i < k->nvcpus; i++) {
+		struct vcpu_reset_call c = { &k->vcpu[i], &vm->boot, err, 0 };
+
+		vmb_vcpu_thread_call(&k->vcpu[i].t, vcpu_reset_on_thread, &c);
+		if (c.rc)
 			return -1;
+	}
 	return 0;
 }
 
@@ -672,7 +698,9 @@ static int handle_exit(struct vmb_kvm_vcpu *v)
 			     vmb_kvm_exit_name(run->exit_reason));
 }
 
-static void *vcpu_main(void *arg)
+/* Run body of the vCPU thread: KVM_RUN and exits until the board stops or
+ * the thread is asked to pause. */
+static void vcpu_run(void *arg)
 {
 	struct vmb_kvm_vcpu *v = arg;
 	struct vmb_kvm *k = v->kvm;
@@ -685,7 +713,7 @@ static void *vcpu_main(void *arg)
 	sigaddset(&set, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
-	while (b->stop == VMB_STOP_NONE) {
+	while (b->stop == VMB_STOP_NONE && !vmb_vcpu_should_pause(&v->t)) {
 		uint64_t t_in = 0;
 		bool intr;
 		int rc;
@@ -732,7 +760,11 @@ static void *vcpu_main(void *arg)
 	}
 	if (stats)
 		v->st.vmm_ns += now_ns() - t_out;
-	return NULL;
+}
+
+static void vcpu_kick(void *arg)
+{
+	kick_vcpu(arg);
 }
 
 /*
@@ -767,7 +799,7 @@ enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm)
 {
 	struct vmb_kvm *k = vmb_kvm_of(vm);
 	struct vmb_board *b = k->board;
-	unsigned started = 0, dead_ticks = 0;
+	unsigned dead_ticks = 0;
 
 	while (sem_trywait(&k->wake) == 0)
 		;
@@ -779,17 +811,8 @@ enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm)
 		v->run->immediate_exit = 0;
 	}
 	__sync_synchronize();
-	for (unsigned i = 0; i < k->nvcpus; i++) {
-		struct vmb_kvm_vcpu *v = &k->vcpu[i];
-
-		if (pthread_create(&v->thread, NULL, vcpu_main, v)) {
-			vmb_board_request_stop(b, VMB_STOP_ERROR, "cannot start the "
-					       "thread of vCPU %u", i);
-			break;
-		}
-		v->thread_started = true;
-		started++;
-	}
+	for (unsigned i = 0; i < k->nvcpus; i++)
+		vmb_vcpu_thread_run(&k->vcpu[i].t);
 	while (b->stop == VMB_STOP_NONE) {
 		struct timespec ts;
 
@@ -810,12 +833,10 @@ enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm)
 					       "every vCPU is stopped with "
 					       "interrupts disabled");
 	}
-	/* The stop's kick may have run before some threads existed. */
-	hook_kick(k);
-	for (unsigned i = 0; i < started; i++) {
-		pthread_join(k->vcpu[i].thread, NULL);
-		k->vcpu[i].thread_started = false;
-	}
+	/* Every vCPU parks (the stop's kick reached the running ones; pause
+	 * kicks again any that was about to enter the guest). */
+	for (unsigned i = 0; i < k->nvcpus; i++)
+		vmb_vcpu_thread_pause(&k->vcpu[i].t);
 	return b->stop;
 }
 
@@ -892,6 +913,8 @@ void vmb_kvm_destroy(struct vmb_vm *vm)
 
 	if (!k)
 		return;
+	for (unsigned i = 0; k->vcpu && i < k->nvcpus; i++)
+		vmb_vcpu_thread_exit(&k->vcpu[i].t);
 	if (b && b->hv.opaque == k) {
 		vmb_board_detach_hv(b);
 		memset(&b->hv, 0, sizeof(b->hv));

@@ -9,7 +9,9 @@
  *    and romd MMIO regions are KVM_MEM_READONLY slots, so reads run at memory
  *    speed and writes exit as MMIO to the board (flash commands, ignored ROM
  *    writes); a romd flip re-slots the region (region_changed hook);
- *  - vCPU creation, the shared kvm_run mapping, one thread per vCPU;
+ *  - vCPU creation, the shared kvm_run mapping, one long-lived thread per
+ *    vCPU (hv/vcpu.h): created with the VM, parked between runs, resets
+ *    and register accesses run on it, joined at destroy;
  *  - the exit loop: KVM_EXIT_IO / KVM_EXIT_MMIO dispatched to
  *    vmb_board_pio_* / vmb_board_mmio_*, KVM_EXIT_SYSTEM_EVENT, internal
  *    errors and failed entries reported as guest faults;
@@ -40,6 +42,7 @@
 #include <stdio.h>
 
 #include "hv/hv.h"
+#include "hv/vcpu.h"
 
 struct kvm_run;
 struct vmb_kvm;
@@ -62,8 +65,7 @@ struct vmb_kvm_vcpu {
 	unsigned id;
 	int fd;
 	struct kvm_run *run;
-	pthread_t thread;
-	bool thread_started;
+	struct vmb_vcpu_thread t; /* long-lived, from create to destroy */
 	volatile bool probe;   /* watchdog: "check whether you are dead" */
 	volatile bool dead;    /* arch says it can never run again */
 	uint64_t probe_exits;  /* exits caused by watchdog probes */
