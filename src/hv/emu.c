@@ -74,6 +74,7 @@
  *    same, so a device sees one behaviour.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,19 +134,6 @@ static const struct sysreg HCR_EL2 = { "hcr_el2", 3, 4, 1, 1, 0 };
 static const struct sysreg CNTHCTL_EL2 = { "cnthctl", 3, 4, 14, 1, 0 };
 static const struct sysreg SPSR_EL1 = { "spsr", 3, 0, 4, 0, 0 };
 static const struct sysreg ELR_EL1 = { "elr_el1", 3, 0, 4, 0, 1 };
-
-/* EL1 registers for crash reports (names as the kvm backend gives them). */
-static const struct sysreg report_regs[] = {
-	{ "elr_el1", 3, 0, 4, 0, 1 },
-	{ "spsr", 3, 0, 4, 0, 0 },
-	{ "esr_el1", 3, 0, 5, 2, 0 },
-	{ "far_el1", 3, 0, 6, 0, 0 },
-	{ "sctlr", 3, 0, 1, 0, 0 },
-	{ "tcr_el1", 3, 0, 2, 0, 2 },
-	{ "ttbr0", 3, 0, 2, 0, 0 },
-	{ "ttbr1", 3, 0, 2, 0, 1 },
-	{ "vbar", 3, 0, 12, 0, 0 },
-};
 
 /* One uc_mmio_map()ed span of whole pages. */
 struct vmb_emu_window {
@@ -977,35 +965,115 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 	return b->stop;
 }
 
-static int emu_get_state(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *st)
+/* EL1 system registers of struct vmb_arm64_regs, as Unicorn names them. */
+static const struct {
+	struct sysreg r;
+	size_t off;
+} el1_regs[] = {
+	{ { "elr_el1", 3, 0, 4, 0, 1 }, offsetof(struct vmb_arm64_regs, elr_el1) },
+	{ { "spsr", 3, 0, 4, 0, 0 }, offsetof(struct vmb_arm64_regs, spsr_el1) },
+	{ { "esr_el1", 3, 0, 5, 2, 0 }, offsetof(struct vmb_arm64_regs, esr_el1) },
+	{ { "far_el1", 3, 0, 6, 0, 0 }, offsetof(struct vmb_arm64_regs, far_el1) },
+	{ { "sctlr", 3, 0, 1, 0, 0 }, offsetof(struct vmb_arm64_regs, sctlr_el1) },
+	{ { "tcr_el1", 3, 0, 2, 0, 2 }, offsetof(struct vmb_arm64_regs, tcr_el1) },
+	{ { "ttbr0", 3, 0, 2, 0, 0 }, offsetof(struct vmb_arm64_regs, ttbr0_el1) },
+	{ { "ttbr1", 3, 0, 2, 0, 1 }, offsetof(struct vmb_arm64_regs, ttbr1_el1) },
+	{ { "vbar", 3, 0, 12, 0, 0 }, offsetof(struct vmb_arm64_regs, vbar_el1) },
+	{ { "mair", 3, 0, 10, 2, 0 }, offsetof(struct vmb_arm64_regs, mair_el1) },
+};
+
+#define PSTATE_SP 1u          /* SPSel: SP_ELx, not SP_EL0 */
+#define PSTATE_EL(p) (((p) >> 2) & 3)
+#define PSTATE_NZCV 0xf0000000u
+
+/* Unicorn's SP is the one in use; the banked copy of that one is stale. */
+static bool sp_is_el1(uint64_t pstate)
+{
+	return (pstate & PSTATE_SP) && PSTATE_EL(pstate) == 1;
+}
+
+struct regs_call {
+	struct vmb_emu *e;
+	struct vmb_arm64_regs *r;
+	int rc;
+};
+
+static void get_regs_on_thread(void *arg)
+{
+	struct regs_call *c = arg;
+	uc_engine *uc = c->e->uc;
+	struct vmb_arm64_regs *r = c->r;
+	uint64_t sp = vmb_emu_reg_get(uc, UC_ARM64_REG_SP);
+
+	memset(r, 0, sizeof(*r));
+	for (unsigned i = 0; i < 31; i++)
+		r->x[i] = vmb_emu_reg_get(uc, vmb_emu_xreg_id(i));
+	r->pc = vmb_emu_pc(c->e);
+	r->pstate = vmb_emu_reg_get(uc, UC_ARM64_REG_PSTATE);
+	r->sp_el0 = sp_is_el1(r->pstate) ? vmb_emu_reg_get(uc, UC_ARM64_REG_SP_EL0) : sp;
+	r->sp_el1 = sp_is_el1(r->pstate) ? sp : vmb_emu_reg_get(uc, UC_ARM64_REG_SP_EL1);
+	for (size_t i = 0; i < sizeof(el1_regs) / sizeof(el1_regs[0]); i++)
+		if (sysreg_get(uc, &el1_regs[i].r,
+			       (uint64_t *)((char *)r + el1_regs[i].off)))
+			c->rc = -1;
+}
+
+static void set_regs_on_thread(void *arg)
+{
+	struct regs_call *c = arg;
+	uc_engine *uc = c->e->uc;
+	const struct vmb_arm64_regs *r = c->r;
+	uint64_t pstate = vmb_emu_reg_get(uc, UC_ARM64_REG_PSTATE);
+
+	/* Unicorn caches flags derived from PSTATE that a register write does
+	 * not refresh (see the top of the file): only NZCV may change. */
+	if ((pstate ^ r->pstate) & ~(uint64_t)PSTATE_NZCV) {
+		c->rc = -1;
+		return;
+	}
+	for (unsigned i = 0; i < 31; i++)
+		vmb_emu_reg_set(uc, vmb_emu_xreg_id(i), r->x[i]);
+	vmb_emu_reg_set(uc, UC_ARM64_REG_PSTATE, r->pstate);
+	vmb_emu_reg_set(uc, UC_ARM64_REG_SP, sp_is_el1(pstate) ? r->sp_el1 : r->sp_el0);
+	vmb_emu_reg_set(uc, sp_is_el1(pstate) ? UC_ARM64_REG_SP_EL0 : UC_ARM64_REG_SP_EL1,
+			sp_is_el1(pstate) ? r->sp_el0 : r->sp_el1);
+	vmb_emu_set_pc(c->e, r->pc);
+	for (size_t i = 0; i < sizeof(el1_regs) / sizeof(el1_regs[0]); i++)
+		if (sysreg_set(uc, &el1_regs[i].r,
+			       *(const uint64_t *)((const char *)r + el1_regs[i].off)))
+			c->rc = -1;
+}
+
+static int emu_get_regs(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r)
 {
 	struct vmb_emu *e = emu_of(vm);
-	char name[8];
-	uint64_t v;
+	struct regs_call c = { e, &r->arm64, 0 };
 
 	if (!e || !e->uc || cpu != 0)
 		return -1;
-	memset(st, 0, sizeof(*st));
-	st->arch = VMB_ARCH_ARM64;
-	st->cpu = 0;
-	st->pc = vmb_emu_pc(e);
-	for (unsigned i = 0; i < 31; i++) {
-		snprintf(name, sizeof(name), "x%u", i);
-		snprintf(st->reg[st->nreg].name, sizeof(st->reg[0].name), "%s", name);
-		st->reg[st->nreg++].val = vmb_emu_reg_get(e->uc,
-							  vmb_emu_xreg_id(i));
-	}
-	st->reg[st->nreg++] = (struct vmb_reg){
-		"sp", vmb_emu_reg_get(e->uc, UC_ARM64_REG_SP) };
-	st->reg[st->nreg++] = (struct vmb_reg){ "pc", st->pc };
-	st->reg[st->nreg++] = (struct vmb_reg){
-		"pstate", vmb_emu_reg_get(e->uc, UC_ARM64_REG_PSTATE) };
-	for (size_t i = 0; i < sizeof(report_regs) / sizeof(report_regs[0]); i++)
-		if (!sysreg_get(e->uc, &report_regs[i], &v)) {
-			snprintf(st->reg[st->nreg].name, sizeof(st->reg[0].name), "%s",
-				 report_regs[i].name);
-			st->reg[st->nreg++].val = v;
-		}
+	r->arch = VMB_ARCH_ARM64;
+	vmb_vcpu_thread_call(&e->t, get_regs_on_thread, &c);
+	return c.rc;
+}
+
+static int emu_set_regs(struct vmb_vm *vm, unsigned cpu, const struct vmb_regs *r)
+{
+	struct vmb_emu *e = emu_of(vm);
+	struct regs_call c = { e, (struct vmb_arm64_regs *)&r->arm64, 0 };
+
+	if (!e || !e->uc || cpu != 0 || r->arch != VMB_ARCH_ARM64)
+		return -1;
+	vmb_vcpu_thread_call(&e->t, set_regs_on_thread, &c);
+	return c.rc;
+}
+
+static int emu_get_state(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *st)
+{
+	struct vmb_regs r;
+
+	if (emu_get_regs(vm, cpu, &r))
+		return -1;
+	vmb_arm64_cpu_state(&r.arm64, cpu, st);
 	return 0;
 }
 
@@ -1104,6 +1172,8 @@ const struct vmb_hv_ops vmb_hv_emu = {
 	.reset = emu_reset,
 	.run = emu_run,
 	.get_state = emu_get_state,
+	.get_regs = emu_get_regs,
+	.set_regs = emu_set_regs,
 	.read_virt = emu_read_virt,
 	.print_stats = emu_print_stats,
 	.destroy = emu_destroy,

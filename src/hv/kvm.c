@@ -497,6 +497,33 @@ int vmb_kvm_create(struct vmb_vm *vm, const struct vmb_kvm_arch *arch,
 	return 0;
 }
 
+struct on_vcpu_call {
+	struct vmb_kvm_vcpu *v;
+	int (*fn)(struct vmb_kvm_vcpu *v, void *arg);
+	void *arg;
+	int rc;
+};
+
+static void on_vcpu_thread(void *arg)
+{
+	struct on_vcpu_call *c = arg;
+
+	c->rc = c->fn(c->v, c->arg);
+}
+
+int vmb_kvm_on_vcpu(struct vmb_vm *vm, unsigned cpu,
+		    int (*fn)(struct vmb_kvm_vcpu *v, void *arg), void *arg)
+{
+	struct vmb_kvm *k = vmb_kvm_of(vm);
+	struct on_vcpu_call c;
+
+	if (!k || cpu >= k->nvcpus || k->vcpu[cpu].fd < 0)
+		return -1;
+	c = (struct on_vcpu_call){ &k->vcpu[cpu], fn, arg, 0 };
+	vmb_vcpu_thread_call(&k->vcpu[cpu].t, on_vcpu_thread, &c);
+	return c.rc;
+}
+
 struct vcpu_reset_call {
 	struct vmb_kvm_vcpu *v;
 	const struct vmb_boot_state *bs;

@@ -173,6 +173,11 @@ int vmb_kvm_fault_access(struct vmb_kvm_vcpu *v, bool pio, bool write,
 bool vmb_kvm_wants_slot(const struct vmb_region *r, bool readonly_mem,
 			uint32_t *flags);
 
+/* Run fn(v, arg) on vCPU cpu's own thread (it must be parked) and return
+ * its result; -1 if cpu does not exist. For get_regs/set_regs. */
+int vmb_kvm_on_vcpu(struct vmb_vm *vm, unsigned cpu,
+		    int (*fn)(struct vmb_kvm_vcpu *v, void *arg), void *arg);
+
 /* Name of a KVM_EXIT_* reason ("io", "mmio", "shutdown", ...). */
 const char *vmb_kvm_exit_name(unsigned reason);
 
@@ -188,6 +193,10 @@ typedef int (*vmb_kvm_xlate_fn)(void *ctx, uint64_t va, uint64_t *pa,
  * walk). Returns 0, or -1 if any byte is unmapped or not guest memory. */
 int vmb_kvm_copy_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
 		      uint64_t va, void *buf, unsigned len);
+
+/* x86_64 get_regs / set_regs (kvm-x86_64-regs.c). */
+int vmb_kvm_x86_get_regs(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r);
+int vmb_kvm_x86_set_regs(struct vmb_vm *vm, unsigned cpu, const struct vmb_regs *r);
 
 /* The backends (kvm-x86_64.c; kvm-arm64.c). Each probe() accepts only its
  * own host and board architecture. */
