@@ -1067,6 +1067,16 @@ static int emu_set_regs(struct vmb_vm *vm, unsigned cpu, const struct vmb_regs *
 	return c.rc;
 }
 
+static void emu_pause(struct vmb_vm *vm)
+{
+	vmb_vcpu_thread_pause(&emu_of(vm)->t);
+}
+
+static void emu_resume(struct vmb_vm *vm)
+{
+	vmb_vcpu_thread_run(&emu_of(vm)->t);
+}
+
 static int emu_get_state(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *st)
 {
 	struct vmb_regs r;
@@ -1171,6 +1181,8 @@ const struct vmb_hv_ops vmb_hv_emu = {
 	.create = emu_create,
 	.reset = emu_reset,
 	.run = emu_run,
+	.pause = emu_pause,
+	.resume = emu_resume,
 	.get_state = emu_get_state,
 	.get_regs = emu_get_regs,
 	.set_regs = emu_set_regs,

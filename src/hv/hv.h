@@ -121,6 +121,12 @@ struct vmb_hv_ops {
 	/* Run until board->stop is set; returns the reason. On FAULT, fill
 	 * vm->fault. */
 	enum vmb_stop_reason (*run)(struct vmb_vm *vm);
+	/* From another thread while run() runs (a debugger, a snapshot):
+	 * park every vCPU and return once none executes guest code; resume
+	 * lets them go on. run() keeps waiting for a stop meanwhile. May be
+	 * NULL. */
+	void (*pause)(struct vmb_vm *vm);
+	void (*resume)(struct vmb_vm *vm);
 	/* Snapshot a vCPU for a crash report. */
 	int (*get_state)(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *st);
 	/* Read / write a parked vCPU's registers (between runs, or paused);

@@ -851,7 +851,7 @@ enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm)
 		}
 		if (sem_timedwait(&k->wake, &ts) == 0 || b->stop != VMB_STOP_NONE)
 			continue;
-		if (!k->arch->vcpu_dead)
+		if (!k->arch->vcpu_dead || k->paused)
 			continue;
 		dead_ticks = watchdog(k) ? dead_ticks + 1 : 0;
 		/* Two ticks in a row, so no vCPU woke between its probe and ours. */
@@ -865,6 +865,26 @@ enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm)
 	for (unsigned i = 0; i < k->nvcpus; i++)
 		vmb_vcpu_thread_pause(&k->vcpu[i].t);
 	return b->stop;
+}
+
+void vmb_kvm_pause(struct vmb_vm *vm)
+{
+	struct vmb_kvm *k = vmb_kvm_of(vm);
+
+	k->paused = true;
+	for (unsigned i = 0; i < k->nvcpus; i++)
+		vmb_vcpu_thread_pause(&k->vcpu[i].t);
+}
+
+void vmb_kvm_resume(struct vmb_vm *vm)
+{
+	struct vmb_kvm *k = vmb_kvm_of(vm);
+
+	for (unsigned i = 0; i < k->nvcpus; i++) {
+		k->vcpu[i].dead = k->vcpu[i].probe = false;
+		vmb_vcpu_thread_run(&k->vcpu[i].t);
+	}
+	k->paused = false;
 }
 
 /* ---- statistics ------------------------------------------------------ */

@@ -135,6 +135,7 @@ struct vmb_kvm {
 	pthread_mutex_t slot_lock;
 	sem_t wake;            /* posted by kicks: run() re-checks the stop */
 	volatile int fault_claimed;
+	volatile bool paused;  /* vmb_kvm_pause: the halt watchdog rests */
 	void *arch_priv;
 };
 
@@ -152,6 +153,8 @@ int vmb_kvm_create(struct vmb_vm *vm, const struct vmb_kvm_arch *arch,
 		   struct vmb_err *err);
 int vmb_kvm_reset(struct vmb_vm *vm, struct vmb_err *err);
 enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm);
+void vmb_kvm_pause(struct vmb_vm *vm);
+void vmb_kvm_resume(struct vmb_vm *vm);
 void vmb_kvm_print_stats(struct vmb_vm *vm, FILE *out);
 void vmb_kvm_destroy(struct vmb_vm *vm);
 

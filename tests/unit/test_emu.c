@@ -560,6 +560,59 @@ static void test_kick_and_reset(void **state)
 	fx_free(f);
 }
 
+/* pause/resume from another thread while run() runs: the guest stops
+ * making progress, its registers can be read, then it goes on. */
+static struct {
+	bool parked, regs_read, resumed;
+} pr;
+
+static void *pause_resume(void *arg)
+{
+	struct fx *f = arg;
+	const volatile uint64_t *counter =
+		(const uint64_t *)vmb_board_gpa_ptr(f->b, RAM_BASE + 0x800, 8);
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct vmb_regs r;
+	uint64_t c0, c1;
+
+	while (!*counter)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	f->vm.ops->pause(&f->vm);
+	c0 = *counter;
+	nanosleep(&ts, NULL);
+	c1 = *counter;
+	pr.parked = c0 == c1;
+	pr.regs_read = !f->vm.ops->get_regs(&f->vm, 0, &r) && r.arm64.x[1] == c1;
+	f->vm.ops->resume(&f->vm);
+	nanosleep(&ts, NULL);
+	pr.resumed = *counter > c1;
+	vmb_board_request_stop(f->b, VMB_STOP_QUIT, "test");
+	return NULL;
+}
+
+static void test_pause_resume(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a80000, /* movz x0, #0x4000, lsl #16 */
+		0x91200000, /* add x0, x0, #0x800 */
+		0xf9400001, /* 1: ldr x1, [x0] */
+		0x91000421, /* add x1, x1, #1 */
+		0xf9000001, /* str x1, [x0] */
+		0x17fffffd, /* b 1b */
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+	pthread_t t;
+
+	LOAD(f, prog);
+	assert_int_equal(pthread_create(&t, NULL, pause_resume, f), 0);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_QUIT);
+	pthread_join(t, NULL);
+	assert_true(pr.parked);
+	assert_true(pr.regs_read);
+	assert_true(pr.resumed);
+	fx_free(f);
+}
+
 /* Structured registers: set before a run, read after it, on the vCPU
  * thread; a PSTATE change Unicorn cannot follow is refused. */
 static void test_regs(void **state)
@@ -611,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_exception),
 		cmocka_unit_test(test_kick_and_reset),
 		cmocka_unit_test(test_regs),
+		cmocka_unit_test(test_pause_resume),
 	};
 
 	if (!vmb_hv_emu.create) {
