@@ -43,8 +43,12 @@
  *
  * Backing files ("files", one per bank or null): created filled with 0xFF
  * when missing, must be exactly the bank size, locked (flock) against a
- * second vmb; programs are written through with pwrite, erases and buffer
- * confirms are followed by fdatasync, so "saveenv" survives vmb restarts.
+ * second vmb. Changed bytes are written back from the board's event loop
+ * (board/writeback.h), never on the vCPU thread: programs with pwrite,
+ * erases and buffer confirms followed by fdatasync, and everything is on
+ * disk when vmb exits, so "saveenv" survives vmb restarts. A write-back
+ * failure is printed and shows as a program error (status 0x10) at the
+ * next status read.
  * A read-only file makes a read-only bank. Banks without a file start
  * erased (0xFF) and forget their contents when vmb exits.
  */
@@ -60,6 +64,7 @@
 #include "board/board.h"
 #include "config/node.h"
 #include "fdt/fdt.h"
+#include "board/writeback.h"
 #include "util/bytes.h"
 #include "util/file.h"
 
@@ -85,6 +90,7 @@ struct bank {
 	int fd;                /* backing file, or -1 */
 	bool ro;
 	bool dirty;            /* programmed since the last fdatasync */
+	struct vmb_writeback *wb; /* file write-back, NULL without a file */
 	char *path;
 	const struct vmb_loc *loc;
 	struct vmb_region *region;
@@ -223,34 +229,23 @@ static void file_error(struct bank *b, const char *what)
 		 what, b->path, strerror(errno));
 }
 
-/* Write [off, off+len) of the bank through to its file. */
+/* Queue [off, off+len) of the bank for its file (event loop). */
 static bool persist(struct bank *b, uint64_t off, uint64_t len, bool sync)
 {
-	uint64_t done = 0;
-
-	if (b->fd < 0)
+	if (!b->wb)
 		return true;
-	while (done < len) {
-		ssize_t n = pwrite(b->fd, b->mem + off + done, len - done,
-				   (off_t)(off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			file_error(b, "write");
-			return false;
-		}
-		done += (uint64_t)n;
-	}
-	b->dirty = true;
-	if (sync) {
-		if (fdatasync(b->fd)) {
-			file_error(b, "sync");
-			return false;
-		}
-		b->dirty = false;
-	}
+	if (!sync)
+		b->dirty = true;
+	vmb_writeback_mark(b->wb, off, len, sync);
 	return true;
+}
+
+/* Write-back failed (device lock held): the next status read shows it. */
+static void writeback_failed(void *opaque)
+{
+	struct bank *b = opaque;
+
+	b->status |= ST_PROG_ERR;
 }
 
 static void read_array(struct bank *b)
@@ -661,6 +656,14 @@ static int flash_create(struct vmb_device *dev, struct vmb_err *err)
 					"allocate bank %u: %s", dev->name, i,
 					strerror(errno));
 		}
+		if (b->fd >= 0) {
+			char what[256];
+
+			snprintf(what, sizeof(what), "flash '%s' bank %u '%s'",
+				 dev->name, i, b->path);
+			b->wb = vmb_writeback_new(dev, b->fd, b->mem, fl->bank_size,
+						  what, writeback_failed, b);
+		}
 		snprintf(name, sizeof(name), "bank%u", i);
 		b->region = vmb_board_map_mmio(dev->board, dev, name, b->gpa,
 					       fl->bank_size, &flash_ops, b, b->mem, err);
@@ -713,6 +716,7 @@ static void flash_destroy(struct vmb_device *dev)
 	for (unsigned i = 0; fl->bank && i < fl->nbanks; i++) {
 		struct bank *b = &fl->bank[i];
 
+		vmb_writeback_free(b->wb); /* everything marked reaches the file */
 		if (b->mem)
 			munmap(b->mem, fl->bank_size);
 		if (b->fd >= 0) {

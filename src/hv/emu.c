@@ -22,7 +22,8 @@
  *    copy); ROM and flash banks in read-array ("romd") mode the same way
  *    but read+exec only, so firmware executes in place. Device regions are
  *    uc_mmio_map windows (page-granular; regions sharing a page share a
- *    window) whose callbacks call the region's ops under the board lock.
+ *    window) whose callbacks dispatch through vmb_region_access() (device
+ *    lock, queue notifiers), as vCPU 0.
  *    No UC_HOOK_MEM_READ/WRITE hook is installed anywhere: any such hook
  *    puts every guest access on the slow path (crc32 of 256 MiB: 1.4 s ->
  *    4.5 s), and with 2.0.1 it does not even make the PC precise.
@@ -76,6 +77,7 @@
  *    callbacks catch (vmb_emu_split_access).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,19 +140,6 @@ static const struct sysreg HCR_EL2 = { "hcr_el2", 3, 4, 1, 1, 0 };
 static const struct sysreg CNTHCTL_EL2 = { "cnthctl", 3, 4, 14, 1, 0 };
 static const struct sysreg SPSR_EL1 = { "spsr", 3, 0, 4, 0, 0 };
 static const struct sysreg ELR_EL1 = { "elr_el1", 3, 0, 4, 0, 1 };
-
-/* EL1 registers for crash reports (names as the kvm backend gives them). */
-static const struct sysreg report_regs[] = {
-	{ "elr_el1", 3, 0, 4, 0, 1 },
-	{ "spsr", 3, 0, 4, 0, 0 },
-	{ "esr_el1", 3, 0, 5, 2, 0 },
-	{ "far_el1", 3, 0, 6, 0, 0 },
-	{ "sctlr", 3, 0, 1, 0, 0 },
-	{ "tcr_el1", 3, 0, 2, 0, 2 },
-	{ "ttbr0", 3, 0, 2, 0, 0 },
-	{ "ttbr1", 3, 0, 2, 0, 1 },
-	{ "vbar", 3, 0, 12, 0, 0 },
-};
 
 /* One uc_mmio_map()ed span of whole pages. */
 struct vmb_emu_window {
@@ -323,7 +312,7 @@ static uint64_t window_read(uc_engine *uc, uint64_t off, unsigned size, void *op
 	struct vmb_emu_window *w = opaque;
 	uint64_t gpa = w->base + off, v;
 	struct vmb_region *r;
-	struct vmb_board *b;
+	struct vmb_access a = { .cpu = 0, .addr = gpa, .size = size };
 
 	if (vmb_emu_split_access(w->e, false, gpa, size, &v))
 		return v;
@@ -334,17 +323,10 @@ static uint64_t window_read(uc_engine *uc, uint64_t off, unsigned size, void *op
 	}
 	if (r->hv_data)
 		((struct vmb_emu_rstat *)r->hv_data)->reads++;
-	off = gpa - r->gpa;
-	/* A flash bank back in read-array mode, not yet remapped as memory. */
-	if (r->romd && r->host)
-		return vmb_get_le(r->host + off, size);
-	if (!r->ops || !r->ops->read)
-		return 0;
-	b = w->e->b;
-	pthread_mutex_lock(&b->lock);
-	v = r->ops->read(r->opaque, off, size);
-	pthread_mutex_unlock(&b->lock);
-	return v & vmb_emu_size_mask(size);
+	/* Also serves a flash bank back in read-array mode, not yet remapped
+	 * as memory, from its host memory. */
+	vmb_region_access(w->e->b, r, &a);
+	return a.val & vmb_emu_size_mask(size);
 }
 
 static void window_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val,
@@ -353,7 +335,7 @@ static void window_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t va
 	struct vmb_emu_window *w = opaque;
 	uint64_t gpa = w->base + off;
 	struct vmb_region *r;
-	struct vmb_board *b;
+	struct vmb_access a = { .cpu = 0, .write = true, .addr = gpa, .size = size };
 
 	if (vmb_emu_split_access(w->e, true, gpa, size, &val))
 		return;
@@ -364,12 +346,8 @@ static void window_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t va
 	}
 	if (r->hv_data)
 		((struct vmb_emu_rstat *)r->hv_data)->writes++;
-	if (!r->ops || !r->ops->write)
-		return;
-	b = w->e->b;
-	pthread_mutex_lock(&b->lock);
-	r->ops->write(r->opaque, gpa - r->gpa, val & vmb_emu_size_mask(size), size);
-	pthread_mutex_unlock(&b->lock);
+	a.val = val & vmb_emu_size_mask(size);
+	vmb_region_access(w->e->b, r, &a);
 }
 
 /* Device regions without host memory, grouped into page-granular windows:
@@ -691,6 +669,7 @@ static void emu_kick(void *opaque)
 		uc_emu_stop(e->uc);
 	pthread_cond_signal(&e->kick_cond);
 	pthread_mutex_unlock(&e->uc_lock);
+	sem_post(&e->wake);
 }
 
 /* Repeats uc_emu_stop() every millisecond until the run loop has seen the
@@ -782,6 +761,13 @@ static void fault_fetch(struct vmb_emu *e, bool unmapped)
 /* ---- backend operations -------------------------------------------------- */
 
 static void emu_destroy(struct vmb_vm *vm);
+static void emu_run_body(void *arg);
+static int emu_call_open(struct vmb_emu *e, struct vmb_err *err);
+
+static void close_on_thread(void *arg)
+{
+	engine_close(arg);
+}
 
 static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 {
@@ -796,6 +782,7 @@ static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 	vm->priv = e;
 	pthread_mutex_init(&e->uc_lock, NULL);
 	pthread_cond_init(&e->kick_cond, NULL);
+	sem_init(&e->wake, 0, 0);
 	e->scratch = pick_scratch(b);
 	for (unsigned i = 0; i < b->map.n; i++) {
 		struct vmb_region *r = b->map.r[i];
@@ -803,7 +790,11 @@ static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 		if (r->kind == VMB_REGION_MMIO)
 			r->hv_data = vmb_zalloc(sizeof(struct vmb_emu_rstat));
 	}
-	if (engine_open(e, err)) {
+	if (vmb_vcpu_thread_start(&e->t, 0, emu_run_body, emu_kick, e, err)) {
+		emu_destroy(vm);
+		return -1;
+	}
+	if (emu_call_open(e, err)) {
 		emu_destroy(vm);
 		return -1;
 	}
@@ -819,26 +810,61 @@ static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 	b->hv.region_changed = emu_region_changed;
 	b->hv.kick = emu_kick;
 	pthread_mutex_unlock(&b->lock);
+	/* No kernel fds: lines use set_irq, notifiers the board's dispatch. */
+	vmb_board_attach_hv(b);
 	return 0;
 }
 
-static int emu_reset(struct vmb_vm *vm, struct vmb_err *err)
+struct emu_call {
+	struct vmb_emu *e;
+	struct vmb_err *err;
+	int rc;
+};
+
+static void open_on_thread(void *arg)
 {
-	struct vmb_emu *e = emu_of(vm);
+	struct emu_call *c = arg;
+
+	c->rc = engine_open(c->e, c->err);
+}
+
+/* The engine is made on the vCPU thread, where it will run. */
+static int emu_call_open(struct vmb_emu *e, struct vmb_err *err)
+{
+	struct emu_call c = { e, err, 0 };
+
+	vmb_vcpu_thread_call(&e->t, open_on_thread, &c);
+	return c.rc;
+}
+
+static void reset_on_thread(void *arg)
+{
+	struct emu_call *c = arg;
+	struct vmb_emu *e = c->e;
+	struct vmb_vm *vm = e->vm;
 
 	/* A fresh engine: every system register, the TLB and the translation
 	 * cache at power-on (a few ms; see the top of the file). */
 	engine_close(e);
 	memset(&e->acc, 0, sizeof(e->acc));
 	e->exc_fault = e->mmio_fault = e->remap_pending = false;
-	if (engine_open(e, err))
-		return -1;
+	c->rc = engine_open(e, c->err);
+	if (c->rc)
+		return;
 	for (unsigned i = 0; i < 31; i++)
 		vmb_emu_reg_set(e->uc, vmb_emu_xreg_id(i),
 				i < 4 ? vm->boot.x[i] : 0);
 	vmb_emu_reg_set(e->uc, UC_ARM64_REG_SP, 0);
 	vmb_emu_set_pc(e, vm->boot.pc);
-	return 0;
+}
+
+static int emu_reset(struct vmb_vm *vm, struct vmb_err *err)
+{
+	struct vmb_emu *e = emu_of(vm);
+	struct emu_call c = { e, err, 0 };
+
+	vmb_vcpu_thread_call(&e->t, reset_on_thread, &c);
+	return c.rc;
 }
 
 /* A WFI with nothing able to wake it (no interrupts here): pause 1 ms so a
@@ -863,12 +889,14 @@ static void stop_fault(struct vmb_emu *e)
 	vmb_board_request_stop(e->b, VMB_STOP_FAULT, NULL);
 }
 
-static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
+/* Run body of the vCPU thread: emulate until the board stops or the
+ * thread is asked to pause. */
+static void emu_run_body(void *arg)
 {
-	struct vmb_emu *e = emu_of(vm);
+	struct vmb_emu *e = arg;
 	struct vmb_board *b = e->b;
 
-	while (!b->stop) {
+	while (!b->stop && !vmb_vcpu_should_pause(&e->t)) {
 		uint64_t pc;
 		uc_err rc;
 		double t0;
@@ -975,38 +1003,141 @@ static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
 	pthread_mutex_lock(&e->uc_lock);
 	e->kick_req = false;
 	pthread_mutex_unlock(&e->uc_lock);
+}
+
+static enum vmb_stop_reason emu_run(struct vmb_vm *vm)
+{
+	struct vmb_emu *e = emu_of(vm);
+	struct vmb_board *b = e->b;
+
+	while (sem_trywait(&e->wake) == 0)
+		;
+	vmb_vcpu_thread_run(&e->t);
+	while (!b->stop)
+		sem_wait(&e->wake);
+	vmb_vcpu_thread_pause(&e->t);
 	return b->stop;
+}
+
+/* EL1 system registers of struct vmb_arm64_regs, as Unicorn names them. */
+static const struct {
+	struct sysreg r;
+	size_t off;
+} el1_regs[] = {
+	{ { "elr_el1", 3, 0, 4, 0, 1 }, offsetof(struct vmb_arm64_regs, elr_el1) },
+	{ { "spsr", 3, 0, 4, 0, 0 }, offsetof(struct vmb_arm64_regs, spsr_el1) },
+	{ { "esr_el1", 3, 0, 5, 2, 0 }, offsetof(struct vmb_arm64_regs, esr_el1) },
+	{ { "far_el1", 3, 0, 6, 0, 0 }, offsetof(struct vmb_arm64_regs, far_el1) },
+	{ { "sctlr", 3, 0, 1, 0, 0 }, offsetof(struct vmb_arm64_regs, sctlr_el1) },
+	{ { "tcr_el1", 3, 0, 2, 0, 2 }, offsetof(struct vmb_arm64_regs, tcr_el1) },
+	{ { "ttbr0", 3, 0, 2, 0, 0 }, offsetof(struct vmb_arm64_regs, ttbr0_el1) },
+	{ { "ttbr1", 3, 0, 2, 0, 1 }, offsetof(struct vmb_arm64_regs, ttbr1_el1) },
+	{ { "vbar", 3, 0, 12, 0, 0 }, offsetof(struct vmb_arm64_regs, vbar_el1) },
+	{ { "mair", 3, 0, 10, 2, 0 }, offsetof(struct vmb_arm64_regs, mair_el1) },
+};
+
+#define PSTATE_SP 1u          /* SPSel: SP_ELx, not SP_EL0 */
+#define PSTATE_EL(p) (((p) >> 2) & 3)
+#define PSTATE_NZCV 0xf0000000u
+
+/* Unicorn's SP is the one in use; the banked copy of that one is stale. */
+static bool sp_is_el1(uint64_t pstate)
+{
+	return (pstate & PSTATE_SP) && PSTATE_EL(pstate) == 1;
+}
+
+struct regs_call {
+	struct vmb_emu *e;
+	struct vmb_arm64_regs *r;
+	int rc;
+};
+
+static void get_regs_on_thread(void *arg)
+{
+	struct regs_call *c = arg;
+	uc_engine *uc = c->e->uc;
+	struct vmb_arm64_regs *r = c->r;
+	uint64_t sp = vmb_emu_reg_get(uc, UC_ARM64_REG_SP);
+
+	memset(r, 0, sizeof(*r));
+	for (unsigned i = 0; i < 31; i++)
+		r->x[i] = vmb_emu_reg_get(uc, vmb_emu_xreg_id(i));
+	r->pc = vmb_emu_pc(c->e);
+	r->pstate = vmb_emu_reg_get(uc, UC_ARM64_REG_PSTATE);
+	r->sp_el0 = sp_is_el1(r->pstate) ? vmb_emu_reg_get(uc, UC_ARM64_REG_SP_EL0) : sp;
+	r->sp_el1 = sp_is_el1(r->pstate) ? sp : vmb_emu_reg_get(uc, UC_ARM64_REG_SP_EL1);
+	for (size_t i = 0; i < sizeof(el1_regs) / sizeof(el1_regs[0]); i++)
+		if (sysreg_get(uc, &el1_regs[i].r,
+			       (uint64_t *)((char *)r + el1_regs[i].off)))
+			c->rc = -1;
+}
+
+static void set_regs_on_thread(void *arg)
+{
+	struct regs_call *c = arg;
+	uc_engine *uc = c->e->uc;
+	const struct vmb_arm64_regs *r = c->r;
+	uint64_t pstate = vmb_emu_reg_get(uc, UC_ARM64_REG_PSTATE);
+
+	/* Unicorn caches flags derived from PSTATE that a register write does
+	 * not refresh (see the top of the file): only NZCV may change. */
+	if ((pstate ^ r->pstate) & ~(uint64_t)PSTATE_NZCV) {
+		c->rc = -1;
+		return;
+	}
+	for (unsigned i = 0; i < 31; i++)
+		vmb_emu_reg_set(uc, vmb_emu_xreg_id(i), r->x[i]);
+	vmb_emu_reg_set(uc, UC_ARM64_REG_PSTATE, r->pstate);
+	vmb_emu_reg_set(uc, UC_ARM64_REG_SP, sp_is_el1(pstate) ? r->sp_el1 : r->sp_el0);
+	vmb_emu_reg_set(uc, sp_is_el1(pstate) ? UC_ARM64_REG_SP_EL0 : UC_ARM64_REG_SP_EL1,
+			sp_is_el1(pstate) ? r->sp_el0 : r->sp_el1);
+	vmb_emu_set_pc(c->e, r->pc);
+	for (size_t i = 0; i < sizeof(el1_regs) / sizeof(el1_regs[0]); i++)
+		if (sysreg_set(uc, &el1_regs[i].r,
+			       *(const uint64_t *)((const char *)r + el1_regs[i].off)))
+			c->rc = -1;
+}
+
+static int emu_get_regs(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r)
+{
+	struct vmb_emu *e = emu_of(vm);
+	struct regs_call c = { e, &r->arm64, 0 };
+
+	if (!e || !e->uc || cpu != 0)
+		return -1;
+	r->arch = VMB_ARCH_ARM64;
+	vmb_vcpu_thread_call(&e->t, get_regs_on_thread, &c);
+	return c.rc;
+}
+
+static int emu_set_regs(struct vmb_vm *vm, unsigned cpu, const struct vmb_regs *r)
+{
+	struct vmb_emu *e = emu_of(vm);
+	struct regs_call c = { e, (struct vmb_arm64_regs *)&r->arm64, 0 };
+
+	if (!e || !e->uc || cpu != 0 || r->arch != VMB_ARCH_ARM64)
+		return -1;
+	vmb_vcpu_thread_call(&e->t, set_regs_on_thread, &c);
+	return c.rc;
+}
+
+static void emu_pause(struct vmb_vm *vm)
+{
+	vmb_vcpu_thread_pause(&emu_of(vm)->t);
+}
+
+static void emu_resume(struct vmb_vm *vm)
+{
+	vmb_vcpu_thread_run(&emu_of(vm)->t);
 }
 
 static int emu_get_state(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *st)
 {
-	struct vmb_emu *e = emu_of(vm);
-	char name[8];
-	uint64_t v;
+	struct vmb_regs r;
 
-	if (!e || !e->uc || cpu != 0)
+	if (emu_get_regs(vm, cpu, &r))
 		return -1;
-	memset(st, 0, sizeof(*st));
-	st->arch = VMB_ARCH_ARM64;
-	st->cpu = 0;
-	st->pc = vmb_emu_pc(e);
-	for (unsigned i = 0; i < 31; i++) {
-		snprintf(name, sizeof(name), "x%u", i);
-		snprintf(st->reg[st->nreg].name, sizeof(st->reg[0].name), "%s", name);
-		st->reg[st->nreg++].val = vmb_emu_reg_get(e->uc,
-							  vmb_emu_xreg_id(i));
-	}
-	st->reg[st->nreg++] = (struct vmb_reg){
-		"sp", vmb_emu_reg_get(e->uc, UC_ARM64_REG_SP) };
-	st->reg[st->nreg++] = (struct vmb_reg){ "pc", st->pc };
-	st->reg[st->nreg++] = (struct vmb_reg){
-		"pstate", vmb_emu_reg_get(e->uc, UC_ARM64_REG_PSTATE) };
-	for (size_t i = 0; i < sizeof(report_regs) / sizeof(report_regs[0]); i++)
-		if (!sysreg_get(e->uc, &report_regs[i], &v)) {
-			snprintf(st->reg[st->nreg].name, sizeof(st->reg[0].name), "%s",
-				 report_regs[i].name);
-			st->reg[st->nreg++].val = v;
-		}
+	vmb_arm64_cpu_state(&r.arm64, cpu, st);
 	return 0;
 }
 
@@ -1061,6 +1192,12 @@ static void emu_destroy(struct vmb_vm *vm)
 
 	if (!e)
 		return;
+	if (e->t.started) {
+		/* The engine goes with the thread that ran it. */
+		vmb_vcpu_thread_pause(&e->t);
+		vmb_vcpu_thread_call(&e->t, close_on_thread, e);
+		vmb_vcpu_thread_exit(&e->t);
+	}
 	if (e->kicker_started) {
 		pthread_mutex_lock(&e->uc_lock);
 		e->kicker_quit = true;
@@ -1069,8 +1206,10 @@ static void emu_destroy(struct vmb_vm *vm)
 		pthread_join(e->kicker, NULL);
 	}
 	pthread_mutex_lock(&b->lock);
-	if (b->hv.opaque == e)
+	if (b->hv.opaque == e) {
+		vmb_board_detach_hv(b);
 		memset(&b->hv, 0, sizeof(b->hv));
+	}
 	pthread_mutex_unlock(&b->lock);
 	engine_close(e);
 	vmb_emu_decoder_close(&e->dec);
@@ -1083,6 +1222,7 @@ static void emu_destroy(struct vmb_vm *vm)
 	free(e->romd_win);
 	pthread_cond_destroy(&e->kick_cond);
 	pthread_mutex_destroy(&e->uc_lock);
+	sem_destroy(&e->wake);
 	free(e);
 	vm->priv = NULL;
 }
@@ -1095,7 +1235,11 @@ const struct vmb_hv_ops vmb_hv_emu = {
 	.create = emu_create,
 	.reset = emu_reset,
 	.run = emu_run,
+	.pause = emu_pause,
+	.resume = emu_resume,
 	.get_state = emu_get_state,
+	.get_regs = emu_get_regs,
+	.set_regs = emu_set_regs,
 	.read_virt = emu_read_virt,
 	.print_stats = emu_print_stats,
 	.destroy = emu_destroy,

@@ -14,6 +14,7 @@
 #define VMB_HV_EMU_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@
 #include <unicorn/unicorn.h>
 
 #include "hv/hv.h"
+#include "hv/vcpu.h"
 
 /* Per-region counters, hung on vmb_region.hv_data while the backend runs. */
 struct vmb_emu_rstat {
@@ -74,6 +76,11 @@ struct vmb_emu {
 	pthread_t kicker;
 	bool kicker_started, kicker_quit;
 	bool in_emu, kick_req;
+
+	/* The vCPU thread (hv/vcpu.h): the engine is opened (at reset) and
+	 * run on it; run() waits on wake, which stop kicks post. */
+	struct vmb_vcpu_thread t;
+	sem_t wake;
 
 	bool remap_pending;      /* a romd region changed inside a callback */
 	struct vmb_emu_access acc; /* last faulting access seen by a hook */

@@ -255,3 +255,37 @@ void vmb_hv_print_host(FILE *out)
 			fprintf(out, "  %-5s (%s guests) %s\n", (*o)->name,
 				guest_arch_name(*o), e.msg);
 }
+
+static void add_reg(struct vmb_cpu_state *st, const char *name, uint64_t v)
+{
+	if (st->nreg >= sizeof(st->reg) / sizeof(st->reg[0]))
+		return;
+	snprintf(st->reg[st->nreg].name, sizeof(st->reg[0].name), "%s", name);
+	st->reg[st->nreg++].val = v;
+}
+
+void vmb_arm64_cpu_state(const struct vmb_arm64_regs *r, unsigned cpu,
+			 struct vmb_cpu_state *st)
+{
+	const struct { const char *name; uint64_t v; } tail[] = {
+		{ "sp_el0", r->sp_el0 }, { "sp_el1", r->sp_el1 },
+		{ "pc", r->pc }, { "pstate", r->pstate },
+		{ "elr_el1", r->elr_el1 }, { "spsr", r->spsr_el1 },
+		{ "esr_el1", r->esr_el1 }, { "far_el1", r->far_el1 },
+		{ "sctlr", r->sctlr_el1 }, { "tcr_el1", r->tcr_el1 },
+		{ "ttbr0", r->ttbr0_el1 }, { "ttbr1", r->ttbr1_el1 },
+		{ "vbar", r->vbar_el1 },
+	};
+	char name[8];
+
+	memset(st, 0, sizeof(*st));
+	st->arch = VMB_ARCH_ARM64;
+	st->cpu = cpu;
+	st->pc = r->pc;
+	for (unsigned i = 0; i < 31; i++) {
+		snprintf(name, sizeof(name), "x%u", i);
+		add_reg(st, name, r->x[i]);
+	}
+	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
+		add_reg(st, tail[i].name, tail[i].v);
+}

@@ -37,6 +37,39 @@ struct vmb_boot_state {
 	uint64_t dtb_size;
 };
 
+/*
+ * vCPU registers as structured data (get_regs/set_regs): what debuggers,
+ * snapshots and the crash report need, in the architecture's own terms.
+ */
+struct vmb_arm64_regs {
+	uint64_t x[31];
+	uint64_t sp_el0, sp_el1; /* the SP in use follows PSTATE.SP */
+	uint64_t pc, pstate;
+	uint64_t elr_el1, spsr_el1;
+	/* EL1 system registers: exception syndrome and MMU state. */
+	uint64_t esr_el1, far_el1, sctlr_el1, tcr_el1, ttbr0_el1, ttbr1_el1,
+		 vbar_el1, mair_el1;
+};
+
+struct vmb_x86_64_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint64_t fs_base, gs_base;
+	/* Segment selectors: reported; set_regs leaves the segments alone
+	 * (a selector without its descriptor cache means nothing to KVM). */
+	uint16_t cs, ds, es, fs, gs, ss;
+};
+
+struct vmb_regs {
+	enum vmb_arch arch;
+	union {
+		struct vmb_arm64_regs arm64;
+		struct vmb_x86_64_regs x86_64;
+	};
+};
+
 /* One register for crash reports, in the architecture's own names. */
 struct vmb_reg {
 	char name[8];
@@ -92,8 +125,20 @@ struct vmb_hv_ops {
 	/* Run until board->stop is set; returns the reason. On FAULT, fill
 	 * vm->fault. */
 	enum vmb_stop_reason (*run)(struct vmb_vm *vm);
+	/* From another thread while run() runs (a debugger, a snapshot):
+	 * park every vCPU and return once none executes guest code; resume
+	 * lets them go on. run() keeps waiting for a stop meanwhile. May be
+	 * NULL. */
+	void (*pause)(struct vmb_vm *vm);
+	void (*resume)(struct vmb_vm *vm);
 	/* Snapshot a vCPU for a crash report. */
 	int (*get_state)(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *st);
+	/* Read / write a parked vCPU's registers (between runs, or paused);
+	 * the backend does it on the vCPU's own thread. set_regs takes the
+	 * whole set (get, change, set). -1 on a bad cpu or a refused value.
+	 * May be NULL. */
+	int (*get_regs)(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r);
+	int (*set_regs)(struct vmb_vm *vm, unsigned cpu, const struct vmb_regs *r);
 	/* Read guest memory by virtual address as the vCPU sees it (through its
 	 * page tables); -1 if not mapped. May be NULL (then GPA is used). */
 	int (*read_virt)(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf,
@@ -102,6 +147,11 @@ struct vmb_hv_ops {
 	void (*print_stats)(struct vmb_vm *vm, FILE *out);
 	void (*destroy)(struct vmb_vm *vm);
 };
+
+/* A crash-report snapshot of arm64 registers (names as the report prints
+ * them), shared by the arm64 backends' get_state. */
+void vmb_arm64_cpu_state(const struct vmb_arm64_regs *r, unsigned cpu,
+			 struct vmb_cpu_state *st);
 
 /* Backends compiled in, in --accel auto preference order (NULL-terminated). */
 extern const struct vmb_hv_ops *const vmb_hv_backends[];

@@ -34,6 +34,7 @@
  * fails; the board-only helpers of kvm-arm64.h work everywhere.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -532,6 +533,7 @@ static const struct vmb_kvm_arch arm64_arch = {
 	.vm_reset = arm64_vm_reset,
 	.vcpu_reset = arm64_vcpu_reset,
 	.set_irq = arm64_set_irq,
+	.irqfd = true,
 	.handle_exit = arm64_handle_exit,
 	.destroy = arm64_destroy,
 };
@@ -543,55 +545,78 @@ static int kvm_create(struct vmb_vm *vm, struct vmb_err *err)
 
 /* --- diagnostics ---------------------------------------------------------- */
 
-static void add_reg(struct vmb_cpu_state *st, const char *name, uint64_t v)
+#define REG_MAIR_EL1  ARM64_SYS_REG(3, 0, 10, 2, 0)
+
+/* struct vmb_arm64_regs fields other than x[] and their KVM register ids. */
+static const struct {
+	size_t off;
+	uint64_t id;
+} reg_ids[] = {
+	{ offsetof(struct vmb_arm64_regs, sp_el0), CORE_REG(regs.sp) },
+	{ offsetof(struct vmb_arm64_regs, sp_el1), CORE_REG(sp_el1) },
+	{ offsetof(struct vmb_arm64_regs, pc), CORE_REG(regs.pc) },
+	{ offsetof(struct vmb_arm64_regs, pstate), CORE_REG(regs.pstate) },
+	{ offsetof(struct vmb_arm64_regs, elr_el1), CORE_REG(elr_el1) },
+	{ offsetof(struct vmb_arm64_regs, spsr_el1), CORE_REG(spsr[KVM_SPSR_EL1]) },
+	{ offsetof(struct vmb_arm64_regs, esr_el1), REG_ESR_EL1 },
+	{ offsetof(struct vmb_arm64_regs, far_el1), REG_FAR_EL1 },
+	{ offsetof(struct vmb_arm64_regs, sctlr_el1), REG_SCTLR_EL1 },
+	{ offsetof(struct vmb_arm64_regs, tcr_el1), REG_TCR_EL1 },
+	{ offsetof(struct vmb_arm64_regs, ttbr0_el1), REG_TTBR0_EL1 },
+	{ offsetof(struct vmb_arm64_regs, ttbr1_el1), REG_TTBR1_EL1 },
+	{ offsetof(struct vmb_arm64_regs, vbar_el1), REG_VBAR_EL1 },
+	{ offsetof(struct vmb_arm64_regs, mair_el1), REG_MAIR_EL1 },
+};
+
+/* On the vCPU thread: KVM_GET_ONE_REG / KVM_SET_ONE_REG for each. */
+static int regs_get(struct vmb_kvm_vcpu *v, void *arg)
 {
-	if (st->nreg >= sizeof(st->reg) / sizeof(st->reg[0]))
-		return;
-	snprintf(st->reg[st->nreg].name, sizeof(st->reg[0].name), "%s", name);
-	st->reg[st->nreg++].val = v;
+	struct vmb_arm64_regs *r = arg;
+
+	for (unsigned i = 0; i < 31; i++)
+		if (reg_get(v->fd, CORE_REG(regs.regs[i]), &r->x[i]))
+			return -1;
+	for (size_t i = 0; i < sizeof(reg_ids) / sizeof(reg_ids[0]); i++)
+		if (reg_get(v->fd, reg_ids[i].id, (uint64_t *)((char *)r + reg_ids[i].off)))
+			return -1;
+	return 0;
+}
+
+static int regs_set(struct vmb_kvm_vcpu *v, void *arg)
+{
+	const struct vmb_arm64_regs *r = arg;
+
+	for (unsigned i = 0; i < 31; i++)
+		if (reg_set(v->fd, CORE_REG(regs.regs[i]), r->x[i]))
+			return -1;
+	for (size_t i = 0; i < sizeof(reg_ids) / sizeof(reg_ids[0]); i++)
+		if (reg_set(v->fd, reg_ids[i].id,
+			    *(const uint64_t *)((const char *)r + reg_ids[i].off)))
+			return -1;
+	return 0;
+}
+
+static int kvm_get_regs(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->arch = VMB_ARCH_ARM64;
+	return vmb_kvm_on_vcpu(vm, cpu, regs_get, &r->arm64);
+}
+
+static int kvm_set_regs(struct vmb_vm *vm, unsigned cpu, const struct vmb_regs *r)
+{
+	if (r->arch != VMB_ARCH_ARM64)
+		return -1;
+	return vmb_kvm_on_vcpu(vm, cpu, regs_set, (void *)&r->arm64);
 }
 
 static int kvm_get_state(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *st)
 {
-	struct vmb_kvm *k = vmb_kvm_of(vm);
-	static const struct { const char *name; uint64_t id; } sys[] = {
-		{ "sp_el1", CORE_REG(sp_el1) },
-		{ "elr_el1", CORE_REG(elr_el1) },
-		{ "spsr", CORE_REG(spsr[0]) },
-		{ "esr_el1", REG_ESR_EL1 },
-		{ "far_el1", REG_FAR_EL1 },
-		{ "sctlr", REG_SCTLR_EL1 },
-		{ "tcr_el1", REG_TCR_EL1 },
-		{ "ttbr0", REG_TTBR0_EL1 },
-		{ "ttbr1", REG_TTBR1_EL1 },
-		{ "vbar", REG_VBAR_EL1 },
-	};
-	char name[8];
-	uint64_t v;
-	int fd;
+	struct vmb_regs r;
 
-	if (!k || cpu >= k->nvcpus)
+	if (kvm_get_regs(vm, cpu, &r))
 		return -1;
-	fd = k->vcpu[cpu].fd;
-	memset(st, 0, sizeof(*st));
-	st->arch = VMB_ARCH_ARM64;
-	st->cpu = cpu;
-	if (reg_get(fd, CORE_REG(regs.pc), &st->pc))
-		return -1;
-	for (unsigned i = 0; i < 31; i++) {
-		if (reg_get(fd, CORE_REG(regs.regs[i]), &v))
-			return -1;
-		snprintf(name, sizeof(name), "x%u", i);
-		add_reg(st, name, v);
-	}
-	if (!reg_get(fd, CORE_REG(regs.sp), &v))
-		add_reg(st, "sp_el0", v);
-	add_reg(st, "pc", st->pc);
-	if (!reg_get(fd, CORE_REG(regs.pstate), &v))
-		add_reg(st, "pstate", v);
-	for (unsigned i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
-		if (!reg_get(fd, sys[i].id, &v))
-			add_reg(st, sys[i].name, v);
+	vmb_arm64_cpu_state(&r.arm64, cpu, st);
 	return 0;
 }
 
@@ -645,7 +670,11 @@ const struct vmb_hv_ops vmb_hv_kvm_arm64 = {
 	.create = kvm_create,
 	.reset = vmb_kvm_reset,
 	.run = vmb_kvm_run,
+	.pause = vmb_kvm_pause,
+	.resume = vmb_kvm_resume,
 	.get_state = kvm_get_state,
+	.get_regs = kvm_get_regs,
+	.set_regs = kvm_set_regs,
 	.read_virt = kvm_read_virt,
 	.print_stats = vmb_kvm_print_stats,
 	.destroy = vmb_kvm_destroy,

@@ -8,8 +8,9 @@
  * (immediate_exit, KVM_EXIT_IO data_offset/count, KVM_EXIT_MMIO,
  * KVM_EXIT_SYSTEM_EVENT, KVM_EXIT_INTERNAL_ERROR).
  *
- * Threads: run() starts one thread per vCPU and waits on a semaphore that
- * kicks post; it wakes every VMB_KVM_TICK_MS for the halt watchdog. A stop
+ * Threads: create() starts one long-lived thread per vCPU (hv/vcpu.h);
+ * run() sets them running and waits on a semaphore that kicks post, waking
+ * every VMB_KVM_TICK_MS for the halt watchdog; at the stop it parks them. A stop
  * request sets board->stop first, then immediate_exit = 1 in every vCPU's
  * kvm_run, then signals each vCPU thread; a vCPU clears immediate_exit only
  * before re-reading board->stop (with a full barrier), so no stop is lost.
@@ -309,8 +310,8 @@ static void kick_vcpu(struct vmb_kvm_vcpu *v)
 {
 	v->run->immediate_exit = 1;
 	__sync_synchronize();
-	if (v->thread_started)
-		pthread_kill(v->thread, KICK_SIGNAL);
+	if (v->t.started)
+		pthread_kill(v->t.thread, KICK_SIGNAL);
 }
 
 /* Board hook: a stop was requested (board->stop is already set). */
@@ -322,6 +323,63 @@ static void hook_kick(void *opaque)
 		if (k->vcpu[i].run)
 			kick_vcpu(&k->vcpu[i]);
 	sem_post(&k->wake);
+}
+
+/* Board hook (irq.h): line l as a KVM irqfd, with its resamplefd for a
+ * level line (api.rst §4.75 KVM_IRQFD). The GSI is the board's number:
+ * arm64's default routing maps GSI n to SPI n, x86's to IOAPIC/PIC pin n. */
+static int hook_irq_attach(void *opaque, struct vmb_irq_line *l)
+{
+	struct vmb_kvm *k = opaque;
+	struct kvm_irqfd f = { .fd = (uint32_t)l->fd, .gsi = l->irq };
+
+	if (!k->arch->irqfd || vmb_kvm_vm_cap(k, KVM_CAP_IRQFD) <= 0)
+		return -1;
+	if (l->resample_fd >= 0) {
+		if (vmb_kvm_vm_cap(k, KVM_CAP_IRQFD_RESAMPLE) <= 0)
+			return -1;
+		f.flags = KVM_IRQFD_FLAG_RESAMPLE;
+		f.resamplefd = (uint32_t)l->resample_fd;
+	}
+	return ioctl(k->vm_fd, KVM_IRQFD, &f) ? -1 : 0;
+}
+
+static void hook_irq_detach(void *opaque, struct vmb_irq_line *l)
+{
+	struct vmb_kvm *k = opaque;
+	struct kvm_irqfd f = { .fd = (uint32_t)l->fd, .gsi = l->irq,
+			       .flags = KVM_IRQFD_FLAG_DEASSIGN };
+
+	ioctl(k->vm_fd, KVM_IRQFD, &f);
+}
+
+/* Board hook (irq.h): a queue notifier as a KVM ioeventfd (api.rst §4.59). */
+static int ioeventfd(struct vmb_kvm *k, const struct vmb_ioevent *ev, uint32_t flags)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = ev->data,
+		.addr = ev->addr,
+		.len = ev->size,
+		.fd = ev->fd,
+		.flags = flags | (ev->match ? KVM_IOEVENTFD_FLAG_DATAMATCH : 0) |
+			 (ev->pio ? KVM_IOEVENTFD_FLAG_PIO : 0),
+	};
+
+	return ioctl(k->vm_fd, KVM_IOEVENTFD, &io) ? -1 : 0;
+}
+
+static int hook_ioevent_add(void *opaque, struct vmb_ioevent *ev)
+{
+	struct vmb_kvm *k = opaque;
+
+	if (vmb_kvm_vm_cap(k, KVM_CAP_IOEVENTFD) <= 0)
+		return -1;
+	return ioeventfd(k, ev, 0);
+}
+
+static void hook_ioevent_del(void *opaque, struct vmb_ioevent *ev)
+{
+	ioeventfd(opaque, ev, KVM_IOEVENTFD_FLAG_DEASSIGN);
 }
 
 static void add_regions(struct vmb_kvm *k, const struct vmb_addrmap *m, bool pio)
@@ -357,6 +415,9 @@ static int create_vcpu(struct vmb_kvm *k, unsigned id, struct vmb_err *err)
 	v->st.region = vmb_zalloc((k->nreg + 1) * sizeof(uint64_t));
 	return k->arch->vcpu_init(v, err);
 }
+
+static void vcpu_run(void *arg);
+static void vcpu_kick(void *arg);
 
 int vmb_kvm_create(struct vmb_vm *vm, const struct vmb_kvm_arch *arch,
 		   struct vmb_err *err)
@@ -419,12 +480,62 @@ int vmb_kvm_create(struct vmb_vm *vm, const struct vmb_kvm_arch *arch,
 			return -1;
 	if (arch->vm_init_late && arch->vm_init_late(k, err))
 		return -1;
+	for (unsigned i = 0; i < k->nvcpus; i++)
+		if (vmb_vcpu_thread_start(&k->vcpu[i].t, i, vcpu_run, vcpu_kick,
+					  &k->vcpu[i], err))
+			return -1;
 
 	b->hv.opaque = k;
 	b->hv.set_irq = hook_set_irq;
 	b->hv.region_changed = hook_region_changed;
 	b->hv.kick = hook_kick;
+	b->hv.irq_attach = hook_irq_attach;
+	b->hv.irq_detach = hook_irq_detach;
+	b->hv.ioevent_add = hook_ioevent_add;
+	b->hv.ioevent_del = hook_ioevent_del;
+	vmb_board_attach_hv(b);
 	return 0;
+}
+
+struct on_vcpu_call {
+	struct vmb_kvm_vcpu *v;
+	int (*fn)(struct vmb_kvm_vcpu *v, void *arg);
+	void *arg;
+	int rc;
+};
+
+static void on_vcpu_thread(void *arg)
+{
+	struct on_vcpu_call *c = arg;
+
+	c->rc = c->fn(c->v, c->arg);
+}
+
+int vmb_kvm_on_vcpu(struct vmb_vm *vm, unsigned cpu,
+		    int (*fn)(struct vmb_kvm_vcpu *v, void *arg), void *arg)
+{
+	struct vmb_kvm *k = vmb_kvm_of(vm);
+	struct on_vcpu_call c;
+
+	if (!k || cpu >= k->nvcpus || k->vcpu[cpu].fd < 0)
+		return -1;
+	c = (struct on_vcpu_call){ &k->vcpu[cpu], fn, arg, 0 };
+	vmb_vcpu_thread_call(&k->vcpu[cpu].t, on_vcpu_thread, &c);
+	return c.rc;
+}
+
+struct vcpu_reset_call {
+	struct vmb_kvm_vcpu *v;
+	const struct vmb_boot_state *bs;
+	struct vmb_err *err;
+	int rc;
+};
+
+static void vcpu_reset_on_thread(void *arg)
+{
+	struct vcpu_reset_call *c = arg;
+
+	c->rc = c->v->kvm->arch->vcpu_reset(c->v, c->bs, c->err);
 }
 
 int vmb_kvm_reset(struct vmb_vm *vm, struct vmb_err *err)
@@ -434,9 +545,13 @@ int vmb_kvm_reset(struct vmb_vm *vm, struct vmb_err *err)
 	k->fault_claimed = 0;
 	if (k->arch->vm_reset && k->arch->vm_reset(k, err))
 		return -1;
-	for (unsigned i = 0; i < k->nvcpus; i++)
-		if (k->arch->vcpu_reset(&k->vcpu[i], &vm->boot, err))
+	for (unsigned i = 0; i < k->nvcpus; i++) {
+		struct vcpu_reset_call c = { &k->vcpu[i], &vm->boot, err, 0 };
+
+		vmb_vcpu_thread_call(&k->vcpu[i].t, vcpu_reset_on_thread, &c);
+		if (c.rc)
 			return -1;
+	}
 	return 0;
 }
 
@@ -474,27 +589,22 @@ static int handle_io(struct vmb_kvm_vcpu *v)
 	struct kvm_run *run = v->run;
 	struct vmb_board *b = v->kvm->board;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	unsigned size = run->io.size;
-	bool write = run->io.direction == KVM_EXIT_IO_OUT;
-	uint64_t port = run->io.port;
+	struct vmb_access a = { .cpu = v->id, .pio = true,
+				.write = run->io.direction == KVM_EXIT_IO_OUT,
+				.addr = run->io.port, .size = run->io.size };
 
 	if (v->kvm->vm->stats)
-		count_region(v, &b->pio, port, true);
-	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
-		uint64_t val = 0;
-
-		if (write) {
-			if (vmb_board_pio_write(b, port, size, vmb_get_le(data, size)) &&
-			    unassigned(v, true, true, port, size))
+		count_region(v, &b->pio, a.addr, true);
+	for (uint32_t i = 0; i < run->io.count; i++, data += a.size) {
+		if (a.write)
+			a.val = vmb_get_le(data, a.size);
+		if (vmb_board_access(b, &a)) {
+			if (unassigned(v, true, a.write, a.addr, a.size))
 				return -1;
-		} else {
-			if (vmb_board_pio_read(b, port, size, &val)) {
-				if (unassigned(v, true, false, port, size))
-					return -1;
-				val = ~0ull;
-			}
-			vmb_put_le(data, size, val);
+			a.val = ~0ull;
 		}
+		if (!a.write)
+			vmb_put_le(data, a.size, a.val);
 	}
 	return 0;
 }
@@ -503,26 +613,24 @@ static int handle_mmio(struct vmb_kvm_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	struct vmb_board *b = v->kvm->board;
-	uint64_t gpa = run->mmio.phys_addr;
-	unsigned len = run->mmio.len;
-	uint64_t val = 0;
+	struct vmb_access a = { .cpu = v->id, .write = run->mmio.is_write,
+				.addr = run->mmio.phys_addr, .size = run->mmio.len };
 
 	if (v->kvm->vm->stats)
-		count_region(v, &b->map, gpa, false);
-	if (len == 0 || len > 8)
-		return vmb_kvm_fault_access(v, false, run->mmio.is_write, gpa, len,
-					    "MMIO access of unsupported width %u", len);
-	if (run->mmio.is_write) {
-		if (vmb_board_mmio_write(b, gpa, len, vmb_get_le(run->mmio.data, len)))
-			return unassigned(v, false, true, gpa, len);
-		return 0;
-	}
-	if (vmb_board_mmio_read(b, gpa, len, &val)) {
-		if (unassigned(v, false, false, gpa, len))
+		count_region(v, &b->map, a.addr, false);
+	if (a.size == 0 || a.size > 8)
+		return vmb_kvm_fault_access(v, false, a.write, a.addr, a.size,
+					    "MMIO access of unsupported width %u",
+					    a.size);
+	if (a.write)
+		a.val = vmb_get_le(run->mmio.data, a.size);
+	if (vmb_board_access(b, &a)) {
+		if (unassigned(v, false, a.write, a.addr, a.size))
 			return -1;
-		val = ~0ull;
+		a.val = ~0ull;
 	}
-	vmb_put_le(run->mmio.data, len, val);
+	if (!a.write)
+		vmb_put_le(run->mmio.data, a.size, a.val);
 	return 0;
 }
 
@@ -617,7 +725,9 @@ static int handle_exit(struct vmb_kvm_vcpu *v)
 			     vmb_kvm_exit_name(run->exit_reason));
 }
 
-static void *vcpu_main(void *arg)
+/* Run body of the vCPU thread: KVM_RUN and exits until the board stops or
+ * the thread is asked to pause. */
+static void vcpu_run(void *arg)
 {
 	struct vmb_kvm_vcpu *v = arg;
 	struct vmb_kvm *k = v->kvm;
@@ -630,7 +740,7 @@ static void *vcpu_main(void *arg)
 	sigaddset(&set, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
-	while (b->stop == VMB_STOP_NONE) {
+	while (b->stop == VMB_STOP_NONE && !vmb_vcpu_should_pause(&v->t)) {
 		uint64_t t_in = 0;
 		bool intr;
 		int rc;
@@ -677,7 +787,11 @@ static void *vcpu_main(void *arg)
 	}
 	if (stats)
 		v->st.vmm_ns += now_ns() - t_out;
-	return NULL;
+}
+
+static void vcpu_kick(void *arg)
+{
+	kick_vcpu(arg);
 }
 
 /*
@@ -712,7 +826,7 @@ enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm)
 {
 	struct vmb_kvm *k = vmb_kvm_of(vm);
 	struct vmb_board *b = k->board;
-	unsigned started = 0, dead_ticks = 0;
+	unsigned dead_ticks = 0;
 
 	while (sem_trywait(&k->wake) == 0)
 		;
@@ -724,17 +838,8 @@ enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm)
 		v->run->immediate_exit = 0;
 	}
 	__sync_synchronize();
-	for (unsigned i = 0; i < k->nvcpus; i++) {
-		struct vmb_kvm_vcpu *v = &k->vcpu[i];
-
-		if (pthread_create(&v->thread, NULL, vcpu_main, v)) {
-			vmb_board_request_stop(b, VMB_STOP_ERROR, "cannot start the "
-					       "thread of vCPU %u", i);
-			break;
-		}
-		v->thread_started = true;
-		started++;
-	}
+	for (unsigned i = 0; i < k->nvcpus; i++)
+		vmb_vcpu_thread_run(&k->vcpu[i].t);
 	while (b->stop == VMB_STOP_NONE) {
 		struct timespec ts;
 
@@ -746,7 +851,7 @@ enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm)
 		}
 		if (sem_timedwait(&k->wake, &ts) == 0 || b->stop != VMB_STOP_NONE)
 			continue;
-		if (!k->arch->vcpu_dead)
+		if (!k->arch->vcpu_dead || k->paused)
 			continue;
 		dead_ticks = watchdog(k) ? dead_ticks + 1 : 0;
 		/* Two ticks in a row, so no vCPU woke between its probe and ours. */
@@ -755,13 +860,31 @@ enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm)
 					       "every vCPU is stopped with "
 					       "interrupts disabled");
 	}
-	/* The stop's kick may have run before some threads existed. */
-	hook_kick(k);
-	for (unsigned i = 0; i < started; i++) {
-		pthread_join(k->vcpu[i].thread, NULL);
-		k->vcpu[i].thread_started = false;
-	}
+	/* Every vCPU parks (the stop's kick reached the running ones; pause
+	 * kicks again any that was about to enter the guest). */
+	for (unsigned i = 0; i < k->nvcpus; i++)
+		vmb_vcpu_thread_pause(&k->vcpu[i].t);
 	return b->stop;
+}
+
+void vmb_kvm_pause(struct vmb_vm *vm)
+{
+	struct vmb_kvm *k = vmb_kvm_of(vm);
+
+	k->paused = true;
+	for (unsigned i = 0; i < k->nvcpus; i++)
+		vmb_vcpu_thread_pause(&k->vcpu[i].t);
+}
+
+void vmb_kvm_resume(struct vmb_vm *vm)
+{
+	struct vmb_kvm *k = vmb_kvm_of(vm);
+
+	for (unsigned i = 0; i < k->nvcpus; i++) {
+		k->vcpu[i].dead = k->vcpu[i].probe = false;
+		vmb_vcpu_thread_run(&k->vcpu[i].t);
+	}
+	k->paused = false;
 }
 
 /* ---- statistics ------------------------------------------------------ */
@@ -837,8 +960,12 @@ void vmb_kvm_destroy(struct vmb_vm *vm)
 
 	if (!k)
 		return;
-	if (b && b->hv.opaque == k)
+	for (unsigned i = 0; k->vcpu && i < k->nvcpus; i++)
+		vmb_vcpu_thread_exit(&k->vcpu[i].t);
+	if (b && b->hv.opaque == k) {
+		vmb_board_detach_hv(b);
 		memset(&b->hv, 0, sizeof(b->hv));
+	}
 	for (unsigned i = 0; k->vcpu && i < k->nvcpus; i++) {
 		struct vmb_kvm_vcpu *v = &k->vcpu[i];
 

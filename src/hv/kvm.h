@@ -9,10 +9,15 @@
  *    and romd MMIO regions are KVM_MEM_READONLY slots, so reads run at memory
  *    speed and writes exit as MMIO to the board (flash commands, ignored ROM
  *    writes); a romd flip re-slots the region (region_changed hook);
- *  - vCPU creation, the shared kvm_run mapping, one thread per vCPU;
+ *  - vCPU creation, the shared kvm_run mapping, one long-lived thread per
+ *    vCPU (hv/vcpu.h): created with the VM, parked between runs, resets
+ *    and register accesses run on it, joined at destroy;
  *  - the exit loop: KVM_EXIT_IO / KVM_EXIT_MMIO dispatched to
  *    vmb_board_pio_* / vmb_board_mmio_*, KVM_EXIT_SYSTEM_EVENT, internal
  *    errors and failed entries reported as guest faults;
+ *  - interrupt lines that ask for it as irqfds (KVM_IRQFD, resamplefd for
+ *    level lines) and queue notifiers as ioeventfds (KVM_IOEVENTFD with
+ *    datamatch), through the board hooks of board/irq.h;
  *  - kicks: a real-time signal plus kvm_run.immediate_exit (api.rst §5,
  *    "immediate_exit"), so a stop request reaches a vCPU whether it is in
  *    the guest, halted in the kernel, or about to enter;
@@ -37,6 +42,7 @@
 #include <stdio.h>
 
 #include "hv/hv.h"
+#include "hv/vcpu.h"
 
 struct kvm_run;
 struct vmb_kvm;
@@ -59,8 +65,7 @@ struct vmb_kvm_vcpu {
 	unsigned id;
 	int fd;
 	struct kvm_run *run;
-	pthread_t thread;
-	bool thread_started;
+	struct vmb_vcpu_thread t; /* long-lived, from create to destroy */
 	volatile bool probe;   /* watchdog: "check whether you are dead" */
 	volatile bool dead;    /* arch says it can never run again */
 	uint64_t probe_exits;  /* exits caused by watchdog probes */
@@ -94,6 +99,9 @@ struct vmb_kvm_arch {
 			  struct vmb_err *err);
 	/* Drive interrupt line irq (controller numbering). Any thread. */
 	void (*set_irq)(struct vmb_kvm *k, uint32_t irq, int level);
+	/* The in-kernel irqchip routes GSI n to the board's line n, so lines
+	 * may be irqfds (board/irq.h). */
+	bool irqfd;
 	/* Exit reasons the generic loop does not handle: 0 handled (the
 	 * hook may have requested a stop), -1 unknown (reported as a fault). */
 	int (*handle_exit)(struct vmb_kvm_vcpu *v);
@@ -127,6 +135,7 @@ struct vmb_kvm {
 	pthread_mutex_t slot_lock;
 	sem_t wake;            /* posted by kicks: run() re-checks the stop */
 	volatile int fault_claimed;
+	volatile bool paused;  /* vmb_kvm_pause: the halt watchdog rests */
 	void *arch_priv;
 };
 
@@ -144,6 +153,8 @@ int vmb_kvm_create(struct vmb_vm *vm, const struct vmb_kvm_arch *arch,
 		   struct vmb_err *err);
 int vmb_kvm_reset(struct vmb_vm *vm, struct vmb_err *err);
 enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm);
+void vmb_kvm_pause(struct vmb_vm *vm);
+void vmb_kvm_resume(struct vmb_vm *vm);
 void vmb_kvm_print_stats(struct vmb_vm *vm, FILE *out);
 void vmb_kvm_destroy(struct vmb_vm *vm);
 
@@ -165,6 +176,11 @@ int vmb_kvm_fault_access(struct vmb_kvm_vcpu *v, bool pio, bool write,
 bool vmb_kvm_wants_slot(const struct vmb_region *r, bool readonly_mem,
 			uint32_t *flags);
 
+/* Run fn(v, arg) on vCPU cpu's own thread (it must be parked) and return
+ * its result; -1 if cpu does not exist. For get_regs/set_regs. */
+int vmb_kvm_on_vcpu(struct vmb_vm *vm, unsigned cpu,
+		    int (*fn)(struct vmb_kvm_vcpu *v, void *arg), void *arg);
+
 /* Name of a KVM_EXIT_* reason ("io", "mmio", "shutdown", ...). */
 const char *vmb_kvm_exit_name(unsigned reason);
 
@@ -180,6 +196,10 @@ typedef int (*vmb_kvm_xlate_fn)(void *ctx, uint64_t va, uint64_t *pa,
  * walk). Returns 0, or -1 if any byte is unmapped or not guest memory. */
 int vmb_kvm_copy_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
 		      uint64_t va, void *buf, unsigned len);
+
+/* x86_64 get_regs / set_regs (kvm-x86_64-regs.c). */
+int vmb_kvm_x86_get_regs(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r);
+int vmb_kvm_x86_set_regs(struct vmb_vm *vm, unsigned cpu, const struct vmb_regs *r);
 
 /* The backends (kvm-x86_64.c; kvm-arm64.c). Each probe() accepts only its
  * own host and board architecture. */

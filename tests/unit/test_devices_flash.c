@@ -17,6 +17,8 @@
 
 #include "board/board.h"
 #include "config/spec.h"
+#include "util/bytes.h"
+#include "util/loop.h"
 
 #include "fixture.h"
 
@@ -282,6 +284,30 @@ static const char small_yaml[] =
 	"  - {name: flash, type: cfi-flash, base: 0, size: 2M, banks: 2,\n"
 	"     block-size: 64K, files: [bank0.img, ~]}\n";
 
+/* The file is written from the event loop, not by the guest's access:
+ * nothing reaches it until the loop runs, then the programmed word does. */
+static void test_cfi_writeback_on_loop(void **state)
+{
+	struct tb t;
+	char path[512];
+	uint8_t buf[4];
+	int fd;
+
+	assert_int_equal(tb_make(&t, small_yaml), 0);
+	snprintf(path, sizeof(path), "%s/bank0.img", t.dir);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	tb_wr(&t, 0x200, 4, 0x00400040);
+	tb_wr(&t, 0x200, 4, 0xa1b2c3d4);
+	assert_int_equal(pread(fd, buf, 4, 0x200), 4);
+	assert_int_equal(buf[0], 0xff); /* still queued */
+	assert_true(vmb_loop_run_once(t.b->loop, 1000) >= 1);
+	assert_int_equal(pread(fd, buf, 4, 0x200), 4);
+	assert_int_equal(vmb_get_le32(buf), 0xa1b2c3d4);
+	close(fd);
+	tb_free(&t);
+}
+
 static void test_cfi_persistence(void **state)
 {
 	static uint8_t data[2048];
@@ -407,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_cfi_buffered_uboot_x32),
 		cmocka_unit_test(test_cfi_buffered_errors),
 		cmocka_unit_test(test_cfi_persistence),
+		cmocka_unit_test(test_cfi_writeback_on_loop),
 		cmocka_unit_test(test_cfi_file_errors),
 		cmocka_unit_test(test_cfi_narrow_banks),
 	};

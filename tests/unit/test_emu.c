@@ -74,7 +74,7 @@ static void dev_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	f->nwrites++;
 }
 
-static const struct vmb_io_ops dev_ops = { dev_read, dev_write };
+static const struct vmb_io_ops dev_ops = { .read = dev_read, .write = dev_write };
 
 /* A two-command flash: 0x90 enters command mode (reads 0x89, romd off),
  * 0xff returns to read-array (romd on), as CFI flash does. */
@@ -102,7 +102,7 @@ static void flash_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	vmb_region_set_romd(f->b, f->flash_r, !f->flash_cmd);
 }
 
-static const struct vmb_io_ops flash_ops = { flash_read, flash_write };
+static const struct vmb_io_ops flash_ops = { .read = flash_read, .write = flash_write };
 
 static int hypercall(void *opaque, unsigned cpu, uint64_t x[8])
 {
@@ -468,7 +468,7 @@ static void test_replay_forms(void **state)
 		assert_int_equal(f->fwsize[i], want[i].size);
 	}
 	assert_int_equal(reg(f, "x4"), FLASH_BASE + 0xf8);
-	assert_int_equal(reg(f, "sp"), FLASH_BASE + 0xf0);
+	assert_int_equal(reg(f, "sp_el1"), FLASH_BASE + 0xf0); /* EL1h */
 	assert_int_equal(reg(f, "x9"), 1);
 	assert_true(f->flash_r->romd);
 	assert_int_equal(f->flash[0xf8], 0x11);
@@ -700,6 +700,96 @@ static void test_kick_and_reset(void **state)
 	fx_free(f);
 }
 
+/* pause/resume from another thread while run() runs: the guest stops
+ * making progress, its registers can be read, then it goes on. */
+static struct {
+	bool parked, regs_read, resumed;
+} pr;
+
+static void *pause_resume(void *arg)
+{
+	struct fx *f = arg;
+	const volatile uint64_t *counter =
+		(const uint64_t *)vmb_board_gpa_ptr(f->b, RAM_BASE + 0x800, 8);
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct vmb_regs r;
+	uint64_t c0, c1;
+
+	while (!*counter)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	f->vm.ops->pause(&f->vm);
+	c0 = *counter;
+	nanosleep(&ts, NULL);
+	c1 = *counter;
+	pr.parked = c0 == c1;
+	pr.regs_read = !f->vm.ops->get_regs(&f->vm, 0, &r) && r.arm64.x[1] == c1;
+	f->vm.ops->resume(&f->vm);
+	nanosleep(&ts, NULL);
+	pr.resumed = *counter > c1;
+	vmb_board_request_stop(f->b, VMB_STOP_QUIT, "test");
+	return NULL;
+}
+
+static void test_pause_resume(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a80000, /* movz x0, #0x4000, lsl #16 */
+		0x91200000, /* add x0, x0, #0x800 */
+		0xf9400001, /* 1: ldr x1, [x0] */
+		0x91000421, /* add x1, x1, #1 */
+		0xf9000001, /* str x1, [x0] */
+		0x17fffffd, /* b 1b */
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+	pthread_t t;
+
+	LOAD(f, prog);
+	assert_int_equal(pthread_create(&t, NULL, pause_resume, f), 0);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_QUIT);
+	pthread_join(t, NULL);
+	assert_true(pr.parked);
+	assert_true(pr.regs_read);
+	assert_true(pr.resumed);
+	fx_free(f);
+}
+
+/* Structured registers: set before a run, read after it, on the vCPU
+ * thread; a PSTATE change Unicorn cannot follow is refused. */
+static void test_regs(void **state)
+{
+	static const uint32_t prog[] = {
+		0x8b010002, /* add x2, x0, x1 */
+		0x910043e3, /* add x3, sp, #16 */
+		POWER_OFF,
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+	struct vmb_regs r;
+
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->get_regs(&f->vm, 0, &r), 0);
+	assert_int_equal(r.arch, VMB_ARCH_ARM64);
+	assert_int_equal(r.arm64.pc, RAM_BASE);
+	assert_int_equal(r.arm64.pstate & 0x3cf, 0x3c5); /* EL1h, DAIF */
+	r.arm64.x[0] = 40;
+	r.arm64.x[1] = 2;
+	r.arm64.sp_el1 = RAM_BASE + 0x8000;
+	r.arm64.vbar_el1 = RAM_BASE + 0x800;
+	assert_int_equal(f->vm.ops->set_regs(&f->vm, 0, &r), 0);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(f->vm.ops->get_regs(&f->vm, 0, &r), 0);
+	assert_int_equal(r.arm64.x[2], 42);
+	assert_int_equal(r.arm64.x[3], RAM_BASE + 0x8010);
+	assert_int_equal(r.arm64.sp_el1, RAM_BASE + 0x8000);
+	assert_int_equal(r.arm64.vbar_el1, RAM_BASE + 0x800);
+	assert_int_equal(r.arm64.pc, RAM_BASE + 5 * 4); /* after the hvc */
+	assert_int_equal(reg(f, "x2"), 42); /* the crash report's view */
+	r.arm64.pstate ^= 4; /* EL1 -> EL0 */
+	assert_int_equal(f->vm.ops->set_regs(&f->vm, 0, &r), -1);
+	assert_int_equal(f->vm.ops->get_regs(&f->vm, 1, &r), -1);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -715,6 +805,8 @@ int main(void)
 		cmocka_unit_test(test_page_crossing),
 		cmocka_unit_test(test_exception),
 		cmocka_unit_test(test_kick_and_reset),
+		cmocka_unit_test(test_regs),
+		cmocka_unit_test(test_pause_resume),
 	};
 
 	if (!vmb_hv_emu.create) {
