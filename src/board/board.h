@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "board/device.h"
+#include "board/gmem.h"
 #include "config/spec.h"
 
 /* Device register access. size is 1, 2, 4 or 8 bytes; off is relative to the
@@ -102,6 +103,7 @@ struct vmb_board {
 
 	struct vmb_region *mem;    /* RAM/ROM regions from spec->mem */
 	unsigned nmem;
+	struct vmb_gmem gmem;      /* RAM regions, for device DMA (gmem.h) */
 	struct vmb_addrmap map;    /* all guest-physical regions */
 	struct vmb_addrmap pio;    /* x86 I/O ports */
 
@@ -167,7 +169,7 @@ int vmb_board_hypercall(struct vmb_board *b, unsigned cpu, uint64_t x[8]);
 
 /* Host pointer for [gpa, gpa+len) if it lies in one region with host
  * memory (RAM, ROM, or romd-capable MMIO), else NULL. For loaders and
- * debuggers, not for guest accesses. */
+ * debuggers, not for guest accesses: devices use b->gmem (gmem.h). */
 uint8_t *vmb_board_gpa_ptr(struct vmb_board *b, uint64_t gpa, uint64_t len);
 
 /* Copy a file into guest memory at gpa. Errors name the file, the address
