@@ -306,45 +306,41 @@ bool vmb_vq_enable_notify(struct vmb_vq *vq)
 	return ld16(vq->avail + 2, __ATOMIC_ACQUIRE) != vq->last_avail;
 }
 
-size_t vmb_vq_read_out(const struct vmb_vq_elem *e, size_t skip, void *dst, size_t len)
+/* Copy len bytes between buf and iov[0..n) starting skip bytes in;
+ * to_iov picks the direction. Returns bytes copied. */
+static size_t iov_copy(const struct iovec *iov, unsigned n, size_t skip, void *buf,
+		       size_t len, bool to_iov)
 {
 	size_t done = 0;
 
-	for (unsigned i = 0; i < e->nout && done < len; i++) {
-		size_t n = e->iov[i].iov_len;
+	for (unsigned i = 0; i < n && done < len; i++) {
+		size_t k = iov[i].iov_len;
+		uint8_t *p = (uint8_t *)iov[i].iov_base + skip;
 
-		if (skip >= n) {
-			skip -= n;
+		if (skip >= k) {
+			skip -= k;
 			continue;
 		}
-		n -= skip;
-		if (n > len - done)
-			n = len - done;
-		memcpy((uint8_t *)dst + done, (uint8_t *)e->iov[i].iov_base + skip, n);
-		done += n;
+		k -= skip;
+		if (k > len - done)
+			k = len - done;
+		if (to_iov)
+			memcpy(p, (uint8_t *)buf + done, k);
+		else
+			memcpy((uint8_t *)buf + done, p, k);
+		done += k;
 		skip = 0;
 	}
 	return done;
 }
 
+size_t vmb_vq_read_out(const struct vmb_vq_elem *e, size_t skip, void *dst, size_t len)
+{
+	return iov_copy(e->iov, e->nout, skip, dst, len, false);
+}
+
 size_t vmb_vq_write_in(const struct vmb_vq_elem *e, size_t skip, const void *src,
 		       size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned i = e->nout; i < e->nout + e->nin && done < len; i++) {
-		size_t n = e->iov[i].iov_len;
-
-		if (skip >= n) {
-			skip -= n;
-			continue;
-		}
-		n -= skip;
-		if (n > len - done)
-			n = len - done;
-		memcpy((uint8_t *)e->iov[i].iov_base + skip, (const uint8_t *)src + done, n);
-		done += n;
-		skip = 0;
-	}
-	return done;
+	return iov_copy(e->iov + e->nout, e->nin, skip, (void *)src, len, true);
 }
