@@ -315,12 +315,13 @@ static size_t iov_copy(const struct iovec *iov, unsigned n, size_t skip, void *b
 
 	for (unsigned i = 0; i < n && done < len; i++) {
 		size_t k = iov[i].iov_len;
-		uint8_t *p = (uint8_t *)iov[i].iov_base + skip;
+		uint8_t *p;
 
 		if (skip >= k) {
 			skip -= k;
 			continue;
 		}
+		p = (uint8_t *)iov[i].iov_base + skip;
 		k -= skip;
 		if (k > len - done)
 			k = len - done;
