@@ -81,6 +81,7 @@ static bool step_allowed(uint8_t old, uint8_t new_status)
 int vmb_virtio_set_status(struct vmb_virtio_dev *vd, uint8_t val)
 {
 	uint8_t old = vd->status, want;
+	bool refused = false;
 
 	if (!val) {
 		vmb_virtio_reset(vd);
@@ -96,15 +97,16 @@ int vmb_virtio_set_status(struct vmb_virtio_dev *vd, uint8_t val)
 		    (vd->ops->check_features &&
 		     vd->ops->check_features(vd, vd->driver_features))) {
 			/* Refuse FEATURES_OK only; the driver sees it clear. */
-			want &= (uint8_t)~VMB_VIRTIO_S_FEATURES_OK;
 			if (want & VMB_VIRTIO_S_DRIVER_OK)
 				return -1;
+			want &= (uint8_t)~VMB_VIRTIO_S_FEATURES_OK;
+			refused = true;
 		}
 	}
 	vd->status = want;
 	if ((want & ~old) & VMB_VIRTIO_S_DRIVER_OK && vd->ops->driver_ok)
 		vd->ops->driver_ok(vd);
-	return want == (uint8_t)(val | (old & VMB_VIRTIO_S_NEEDS_RESET)) ? 0 : -1;
+	return refused ? -1 : 0;
 }
 
 /* Queues are set up after FEATURES_OK and before DRIVER_OK (§3.1.1 step 7),
