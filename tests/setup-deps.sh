@@ -15,9 +15,10 @@ set -eu
 #   install      help2man (the man page, generated from --help)
 # tests/nested/setup-arm64.sh adds the nested tests' own.
 PKGS="make gcc pkg-config libc6-dev
-libyaml-dev libfdt-dev libcapstone-dev libcmocka-dev libunicorn-dev
+libyaml-dev libfdt-dev libcapstone-dev libcmocka-dev libunicorn-dev libnbd-dev
 device-tree-compiler gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-qemu-system-arm expect cpio xz-utils file time socat help2man"
+qemu-system-arm expect cpio xz-utils file time socat help2man
+fdisk mtools dosfstools e2fsprogs python3"
 # Extra packages needed by optional targets are passed as arguments.
 PKGS="$PKGS $*"
 

@@ -99,6 +99,10 @@ static int map_memory(struct vmb_board *b, struct vmb_err *err)
 		r->host = p;
 		if (insert_region(&b->map, r, err))
 			return -1;
+		if (r->kind == VMB_REGION_RAM &&
+		    vmb_gmem_add(&b->gmem, r->gpa, r->size, r->host))
+			return vmb_errf(err, &ms->loc, "'%s': more than %d RAM regions",
+					ms->name, VMB_GMEM_MAX_RANGES);
 	}
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "board/device.h"
+#include "board/gmem.h"
 #include "board/irq.h"
 #include "config/spec.h"
 
@@ -128,6 +129,7 @@ struct vmb_board {
 
 	struct vmb_region *mem;    /* RAM/ROM regions from spec->mem */
 	unsigned nmem;
+	struct vmb_gmem gmem;      /* RAM regions, for device DMA (gmem.h) */
 	struct vmb_addrmap map;    /* all guest-physical regions */
 	struct vmb_addrmap pio;    /* x86 I/O ports */
 
@@ -225,7 +227,7 @@ void vmb_board_detach_hv(struct vmb_board *b);
 
 /* Host pointer for [gpa, gpa+len) if it lies in one region with host
  * memory (RAM, ROM, or romd-capable MMIO), else NULL. For loaders and
- * debuggers, not for guest accesses. */
+ * debuggers, not for guest accesses: devices use b->gmem (gmem.h). */
 uint8_t *vmb_board_gpa_ptr(struct vmb_board *b, uint64_t gpa, uint64_t len);
 
 /* Copy a file into guest memory at gpa. Errors name the file, the address
