@@ -16,7 +16,8 @@ ARM64_OUT    := $(OUT)/arm64
 ARM64_OBJS   := $(ARM64_OUT)/start.o $(ARM64_OUT)/hello.o
 ARM64_ELF_ADDR := 0x80000000
 
-arm64: $(ARM64_OUT)/hello.bin $(ARM64_OUT)/hello.elf $(ARM64_OUT)/serial2.bin
+arm64: $(ARM64_OUT)/hello.bin $(ARM64_OUT)/hello.elf $(ARM64_OUT)/serial2.bin \
+	$(ARM64_OUT)/hostile.bin
 
 # serial2.bin: two-UART echo program for the serial backend tests
 $(ARM64_OUT)/serial2.elf: $(ARM64_OUT)/serial2.o arm64/hello.ld
@@ -49,3 +50,20 @@ $(ARM64_OUT)/hello.bin: $(ARM64_OUT)/hello-0.elf $(ARM64_OUT)/hello.elf
 		echo "hello.bin is not position-independent: its bytes depend" \
 		     "on the link address" >&2; exit 1; }
 	@rm -f $@.check
+
+# hostile.bin: the hostile-guest suite for machines/virt.yaml
+# (tests/integration/hostile-arm64.sh), linked where vmb loads a raw
+# kernel on that board: the start of RAM.
+ARM64_HOSTILE_ADDR := 0x40000000
+
+$(ARM64_OUT)/start-hostile.o: arm64/start.S
+	@mkdir -p $(dir $@)
+	$(ARM64_CC) $(ARM64_CFLAGS) -DENTRY_MAIN=hostile_main -c -o $@ $<
+
+$(ARM64_OUT)/hostile.elf: $(ARM64_OUT)/start-hostile.o $(ARM64_OUT)/hostile.o arm64/hello.ld
+	$(ARM64_LD) -nostdlib -static --no-warn-rwx-segments -T arm64/hello.ld \
+		--defsym=LOAD_ADDR=$(ARM64_HOSTILE_ADDR) -o $@ \
+		$(ARM64_OUT)/start-hostile.o $(ARM64_OUT)/hostile.o
+
+$(ARM64_OUT)/hostile.bin: $(ARM64_OUT)/hostile.elf
+	$(ARM64_OBJCOPY) -O binary $< $@

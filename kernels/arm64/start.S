@@ -8,6 +8,9 @@
  * adrp is page-relative): the same bytes run on boards with different
  * memory maps.
  */
+#ifndef ENTRY_MAIN
+#define ENTRY_MAIN hello_main	/* hostile.bin: -DENTRY_MAIN=hostile_main */
+#endif
 	.section .text.start, "ax"
 	.globl	_start
 _start:
@@ -24,8 +27,8 @@ _start:
 	b	1b
 2:	mov	x0, x19
 	mov	x1, x20
-	bl	hello_main
-	/* hello_main only returns when it could not power off: trap, so
+	bl	ENTRY_MAIN
+	/* ENTRY_MAIN only returns when it could not power off: trap, so
 	 * the VMM reports a guest fault instead of spinning. */
 	udf	#0
 

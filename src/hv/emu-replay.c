@@ -303,43 +303,28 @@ static bool direct_branch(uint32_t w, int64_t *off, bool *cond)
 #define MAX_PATHS 64
 
 /*
- * Find the instruction that made access e->acc. Every instruction before
- * the access has run, so the registers are those the access used; the
- * first load/store (of the right direction) whose address covers the
- * access, and for a store whose data matches, is it.
- *
- * Where to look: the PC Unicorn reports is the last one the emulator
- * wrote back, which is the start of the translation block only when that
- * block was entered from the run loop. Blocks chained by a direct branch
- * (QEMU's goto_tb: loops, calls, code that already ran once) do not write
- * the PC back, so the access may lie in a later block reached from there
- * by direct branches. So the search follows the straight line from the
- * reported PC and, at each direct branch, its target too (both ways for a
- * conditional one; at most MAX_PATHS targets, MAX_SCAN instructions in
- * all). Indirect branches (BR, BLR, RET) and exceptions write the PC back,
- * so a path ends there. Returns the instruction's PC, or 0.
- */
-/*
- * Does transfer k of a (at address at) make the access acc? A store's
- * data must agree on the bytes acc names (its value, or one byte of a
- * store Unicorn delivers byte by byte). With "piece", acc is a piece of a
- * page-crossing access (vmb_emu_split_access): a's access must cross a
- * page, and for a load acc may be anywhere in the two naturally aligned
- * blocks around it, as Unicorn reads them.
+ * Could transfer k of a (at address at) have made the access acc? A
+ * store's data must agree on the bytes acc names. Unicorn reports a whole
+ * access with its width (an 8-byte store to ROM as 8 bytes): a width that
+ * differs only fits an access crossing a page, else an STR X and an STRH
+ * to the same base register would both "cover" a 2-byte store. With
+ * "piece", acc is one piece Unicorn delivered to a device window (a byte
+ * of a store; for a load crossing a page, part of the two naturally
+ * aligned blocks around it; but also a byte of an unaligned access it
+ * split without crossing anything), so any width fits.
  */
 static bool transfer_matches(struct vmb_emu *e, const struct vmb_emu_insn *a,
 			     unsigned k, uint64_t at, bool piece)
 {
 	const struct vmb_emu_access *acc = &e->acc;
 	uint64_t lo = at, hi = at + a->size;
+	bool crosses = (at ^ (hi - 1)) & ~0xfffull;
 
-	if (piece) {
-		if (!((at ^ (hi - 1)) & ~0xfffull))
-			return false;
-		if (!a->store) {
-			lo = at & ~(uint64_t)(a->size - 1);
-			hi = lo + 2 * a->size;
-		}
+	if (!piece && !crosses && acc->size != a->size)
+		return false;
+	if (piece && crosses && !a->store) {
+		lo = at & ~(uint64_t)(a->size - 1);
+		hi = lo + 2 * a->size;
 	}
 	if (acc->addr >= hi || lo >= acc->addr + acc->size)
 		return false;
@@ -370,8 +355,8 @@ static bool transfer_matches(struct vmb_emu *e, const struct vmb_emu_insn *a,
  * all). Indirect branches (BR, BLR, RET) and exceptions write the PC back,
  * so a path ends there. Returns the instruction's PC (*out, *kout: it and
  * the matching transfer), or 0. With "piece" (see transfer_matches) the
- * whole search is made and an ambiguous answer (a load matched by two
- * instructions, one of which already ran) is refused: 0.
+ * whole search is made and an ambiguous answer (two instructions could
+ * have made the piece, one of which may already have run) is refused: 0.
  */
 static uint64_t locate(struct vmb_emu *e, bool store, bool piece,
 		       struct vmb_emu_insn *out, unsigned *kout)
@@ -424,7 +409,7 @@ static uint64_t locate(struct vmb_emu *e, bool store, bool piece,
 					if (kout)
 						*kout = k;
 				}
-				if (!piece || store)
+				if (!piece)
 					return found;
 			}
 		}
@@ -467,11 +452,19 @@ static int board_one(struct vmb_emu *e, bool write, uint64_t gpa, unsigned size,
 	return rc;
 }
 
+/* Does [gpa, gpa+size) end outside the region it starts in? */
+static bool straddles(struct vmb_region *r, uint64_t gpa, unsigned size)
+{
+	return r && gpa + size - 1 - r->gpa >= r->size;
+}
+
 /*
  * A guest access through the board as the device windows deliver it: an
  * 8-byte device access as two 4-byte ones (Unicorn's MMIO regions split
- * it so), and an access crossing a page as two of half its width; low
- * address first. Returns 0, or -1 with *bad the address nobody owns.
+ * it so), and an access crossing a page as its two halves; low address
+ * first. A half that still spans two regions (an 8-byte store across the
+ * two flash banks) is halved again, so no device sees bytes of another.
+ * Returns 0, or -1 with *bad the address nobody owns.
  */
 static int board_access(struct vmb_emu *e, bool write, uint64_t gpa, unsigned size,
 			uint64_t *val, uint64_t *bad)
@@ -480,13 +473,17 @@ static int board_access(struct vmb_emu *e, bool write, uint64_t gpa, unsigned si
 	unsigned h = size / 2;
 	uint64_t lo, hi;
 
-	if (size < 2 || (!crosses_page(gpa, size) &&
+	if (size < 2 || (!crosses_page(gpa, size) && !straddles(r, gpa, size) &&
 			 !(size == 8 && r && r->kind == VMB_REGION_MMIO)))
 		return board_one(e, write, gpa, size, val, bad);
 	lo = *val & vmb_emu_size_mask(h);
 	hi = (*val >> (h * 8)) & vmb_emu_size_mask(h);
-	if (board_one(e, write, gpa, h, &lo, bad) ||
-	    board_one(e, write, gpa + h, h, &hi, bad))
+	if (straddles(r, gpa, h) ? board_access(e, write, gpa, h, &lo, bad)
+				 : board_one(e, write, gpa, h, &lo, bad))
+		return -1;
+	r = vmb_addrmap_find(&e->b->map, gpa + h);
+	if (straddles(r, gpa + h, h) ? board_access(e, write, gpa + h, h, &hi, bad)
+				     : board_one(e, write, gpa + h, h, &hi, bad))
 		return -1;
 	*val = lo | hi << (h * 8);
 	return 0;
@@ -602,6 +599,8 @@ bool vmb_emu_split_access(struct vmb_emu *e, bool write, uint64_t gpa,
 	if (!pc)
 		return false;
 	at = insn_address(e->uc, &a) + k * a.size;
+	if (!crosses_page(at, a.size))
+		return false;  /* an unaligned access Unicorn split, no more */
 	if (write)
 		v = xreg(e->uc, a.rt[k]) & vmb_emu_size_mask(a.size);
 	if (board_access(e, write, at, a.size, &v, &bad)) {

@@ -619,6 +619,49 @@ static void test_page_crossing(void **state)
 	fx_free(f);
 }
 
+/* An 8-byte store across two device regions (as across virt's two flash
+ * banks): its halves, each split again where it spans both, so no
+ * device sees bytes of the other; low address first. */
+static void test_page_crossing_regions(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2840001, /* movz x1, #0x2000 */
+		0xf2a12201, /* movk x1, #0x0910, lsl #16 */
+		0xd1000c21, /* sub x1, x1, #3: 0x09101ffd */
+		0xd28ef10a, /* movz x10, #0x7788 */
+		0xf2aaacca, /* movk x10, #0x5566, lsl #16 */
+		0xf2c6688a, /* movk x10, #0x3344, lsl #32 */
+		0xf2e2244a, /* movk x10, #0x1122, lsl #48 */
+		0xf900002a, /* str x10, [x1] */
+		POWER_OFF,
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+	struct wide_log a = { 0 }, b = { 0 };
+
+	assert_non_null(vmb_board_map_mmio(f->b, NULL, "a", 0x09100000, 0x2000,
+					   &wide_ops, &a, NULL, &f->err));
+	assert_non_null(vmb_board_map_mmio(f->b, NULL, "b", 0x09102000, 0x1000,
+					   &wide_ops, &b, NULL, &f->err));
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+	/* [0x1ffd, +4) spans both: 2 bytes, then [0x1fff, +2): 1 + 1 */
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.off[0], 0x1ffd);
+	assert_int_equal(a.size[0], 2);
+	assert_int_equal(a.val[0], 0x7788);
+	assert_int_equal(a.off[1], 0x1fff);
+	assert_int_equal(a.size[1], 1);
+	assert_int_equal(a.val[1], 0x66);
+	assert_int_equal(b.n, 2);
+	assert_int_equal(b.off[0], 0);
+	assert_int_equal(b.size[0], 1);
+	assert_int_equal(b.val[0], 0x55);
+	assert_int_equal(b.off[1], 1);
+	assert_int_equal(b.size[1], 4);
+	assert_int_equal(b.val[1], 0x11223344);
+	fx_free(f);
+}
+
 static void test_exception(void **state)
 {
 	static const uint32_t prog[] = {
@@ -803,6 +846,7 @@ int main(void)
 		cmocka_unit_test(test_replay_forms),
 		cmocka_unit_test(test_replay_repeated),
 		cmocka_unit_test(test_page_crossing),
+		cmocka_unit_test(test_page_crossing_regions),
 		cmocka_unit_test(test_exception),
 		cmocka_unit_test(test_kick_and_reset),
 		cmocka_unit_test(test_regs),
