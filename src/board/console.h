@@ -2,7 +2,8 @@
 /*
  * The guest console on the host's stdio.
  *
- * Output: bytes from the console UART go to stdout unbuffered.
+ * Output: bytes from the console UART go to stdout, written by the board's
+ * event loop (unbuffered otherwise: nothing waits for a newline).
  * Input: a thread reads stdin into a ring buffer; the UART model pulls bytes
  * with vmb_console_getc() and is told of new input through its notify
  * callback, called on the input thread with no lock held: the UART takes
@@ -33,8 +34,14 @@ void vmb_console_destroy(struct vmb_console *c);
  * taken) and register the input notifier. */
 bool vmb_console_claim(struct vmb_console *c, void (*notify)(void *opaque),
 		       void *opaque);
-/* Guest output (may block briefly on a slow terminal). */
+/* Guest output. Once started, the stdio console queues it (64 KiB) for
+ * the board's event loop, which writes it to stdout, so a slow terminal
+ * never blocks a vCPU unless the queue is full; before start and after
+ * the loop stopped it is written at once. */
 void vmb_console_write(struct vmb_console *c, const void *buf, size_t n);
+/* Wait until queued output is written (before vmb prints its own
+ * messages, and at exit). */
+void vmb_console_flush(struct vmb_console *c);
 /* Next input byte, or -1 if none is waiting. */
 int vmb_console_getc(struct vmb_console *c);
 /* Bytes waiting. */
