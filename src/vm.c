@@ -242,7 +242,12 @@ int vmb_vm_run(const struct vmb_spec *spec, const struct vmb_run_opts *o)
 			 (unsigned long long)vm.boot.dtb,
 			 (unsigned long long)vm.boot.dtb_size);
 	}
-	status = report_stop(&vm, run_loop(&vm, &resets, &err), &err, o->verbose);
+	{
+		enum vmb_stop_reason r = run_loop(&vm, &resets, &err);
+
+		vmb_console_flush(con); /* guest output before vmb's messages */
+		status = report_stop(&vm, r, &err, o->verbose);
+	}
 	err.msg[0] = '\0';
 	if (o->stats) {
 		fprintf(stderr, "vmb: %.1f ms, %u guest reset%s\n", now_ms() - t0,

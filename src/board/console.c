@@ -9,14 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "board/board.h"
 #include "board/chardev.h"
 #include "board/console.h"
+#include "util/loop.h"
 
 #define RING 4096
+#define OUT_RING 65536 /* guest output waiting for the event loop */
 #define ESCAPE_CHAR 0x01 /* Ctrl-A, as in QEMU's -nographic mux */
 
 struct vmb_console {
@@ -35,6 +39,16 @@ struct vmb_console {
 	size_t outlen, outcap;
 	struct vmb_chardev *cd;    /* host side (NULL: memory console) */
 	struct vmb_console *next;  /* the next serial port, in UART order */
+
+	/* stdio output, written to stdout by the event loop once started */
+	struct vmb_loop *loop;
+	int out_efd;          /* "output waiting", watched by the loop */
+	struct vmb_loop_watch *out_w;
+	pthread_mutex_t out_lock;
+	pthread_cond_t out_cond; /* output drained */
+	unsigned char obuf[OUT_RING];
+	size_t ohead, olen;   /* oldest byte, bytes waiting */
+	bool owriting;        /* the loop is writing a chunk it took */
 };
 
 static struct termios saved_tio;
@@ -87,7 +101,10 @@ static struct vmb_console *alloc_console(bool memory)
 
 	c->memory = memory;
 	c->wake[0] = c->wake[1] = -1;
+	c->out_efd = -1;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->out_lock, NULL);
+	pthread_cond_init(&c->out_cond, NULL);
 	return c;
 }
 
@@ -216,12 +233,68 @@ static void *input_thread(void *arg)
 	return NULL;
 }
 
+/* Write out what is queued, a contiguous chunk at a time, without the
+ * lock held during write(2). Caller holds out_lock. */
+static void drain_locked(struct vmb_console *c)
+{
+	while (c->olen && !c->owriting) {
+		size_t n = c->olen < OUT_RING - c->ohead ? c->olen : OUT_RING - c->ohead;
+		const unsigned char *p = c->obuf + c->ohead;
+
+		c->owriting = true;
+		pthread_mutex_unlock(&c->out_lock);
+		vmb_chardev_write(c->cd, p, n);
+		pthread_mutex_lock(&c->out_lock);
+		c->owriting = false;
+		c->ohead = (c->ohead + n) % OUT_RING;
+		c->olen -= n;
+		pthread_cond_broadcast(&c->out_cond);
+	}
+}
+
+/* Event loop: output is waiting. */
+static void out_ready(void *opaque, int fd, uint32_t events)
+{
+	struct vmb_console *c = opaque;
+	uint64_t cnt;
+
+	(void)events;
+	if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&c->out_lock);
+	drain_locked(c);
+	pthread_mutex_unlock(&c->out_lock);
+}
+
+void vmb_console_flush(struct vmb_console *c)
+{
+	if (!c || c->memory)
+		return;
+	pthread_mutex_lock(&c->out_lock);
+	if (c->loop && vmb_loop_running(c->loop) && !vmb_loop_on_thread(c->loop)) {
+		while (c->olen || c->owriting)
+			pthread_cond_wait(&c->out_cond, &c->out_lock);
+	} else {
+		drain_locked(c);
+	}
+	pthread_mutex_unlock(&c->out_lock);
+}
+
 void vmb_console_start(struct vmb_console *c, struct vmb_board *b)
 {
+	struct vmb_err err;
+
 	for (; c; c = c->next) {
 		c->board = b;
 		if (c->memory || c->thread_started)
 			continue;
+		c->out_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (c->out_efd >= 0) {
+			c->out_w = vmb_loop_add(b->loop, c->out_efd, EPOLLIN, out_ready,
+						c, &err);
+			if (c->out_w)
+				c->loop = b->loop;
+		}
 		if (pipe(c->wake))
 			vmb_die("pipe: %s", strerror(errno));
 		if (pthread_create(&c->thread, NULL, input_thread, c))
@@ -235,6 +308,11 @@ void vmb_console_destroy(struct vmb_console *c)
 	if (!c)
 		return;
 	vmb_console_destroy(c->next);
+	vmb_console_flush(c);
+	if (c->out_w)
+		vmb_loop_del(c->loop, c->out_w);
+	if (c->out_efd >= 0)
+		close(c->out_efd);
 	if (c->thread_started) {
 		if (write(c->wake[1], "x", 1) < 0)
 			pthread_cancel(c->thread);
@@ -245,6 +323,8 @@ void vmb_console_destroy(struct vmb_console *c)
 		close(c->wake[1]);
 	}
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->out_lock);
+	pthread_cond_destroy(&c->out_cond);
 	vmb_chardev_close(c->cd);
 	free(c->out);
 	free(c);
@@ -285,7 +365,36 @@ void vmb_console_write(struct vmb_console *c, const void *buf, size_t n)
 		c->out[c->outlen] = '\0';
 		return;
 	}
-	vmb_chardev_write(c->cd, p, n);
+	pthread_mutex_lock(&c->out_lock);
+	if (!c->loop || !vmb_loop_running(c->loop) || vmb_loop_on_thread(c->loop)) {
+		/* No loop to hand it to (before start, after stop), or we are
+		 * the loop: write here, after what is queued. */
+		drain_locked(c);
+		pthread_mutex_unlock(&c->out_lock);
+		vmb_chardev_write(c->cd, p, n);
+		return;
+	}
+	while (n) {
+		size_t room = OUT_RING - c->olen, k = n < room ? n : room;
+		bool was_empty = !c->olen;
+
+		for (size_t i = 0; i < k; i++)
+			c->obuf[(c->ohead + c->olen + i) % OUT_RING] = (unsigned char)p[i];
+		c->olen += k;
+		p += k;
+		n -= k;
+		if (was_empty && k) {
+			uint64_t one = 1;
+
+			if (write(c->out_efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+				break;
+		}
+		/* Full: wait for the loop (a slow terminal slows the guest's
+		 * UART, as a real one would, but loses nothing). */
+		while (n && c->olen == OUT_RING)
+			pthread_cond_wait(&c->out_cond, &c->out_lock);
+	}
+	pthread_mutex_unlock(&c->out_lock);
 }
 
 int vmb_console_getc(struct vmb_console *c)

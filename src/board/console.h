@@ -2,7 +2,8 @@
 /*
  * The guest console on the host's stdio.
  *
- * Output: bytes from the console UART go to stdout unbuffered.
+ * Output: bytes from the console UART go to stdout, written by the board's
+ * event loop (unbuffered otherwise: nothing waits for a newline).
  * Input: a thread reads stdin into a ring buffer; the UART model pulls bytes
  * with vmb_console_getc() and is told of new input through its notify
  * callback, called on the input thread with no lock held: the UART takes
@@ -50,8 +51,14 @@ bool vmb_console_claim(struct vmb_console *c, void (*notify)(void *opaque),
 struct vmb_console *vmb_console_claim_port(struct vmb_console *c,
 					   void (*notify)(void *opaque),
 					   void *opaque);
-/* Guest output (may block briefly on a slow terminal). */
+/* Guest output. Once started, each serial port queues it (64 KiB) for
+ * the board's event loop, which writes it to the port's host side, so a slow terminal
+ * never blocks a vCPU unless the queue is full; before start and after
+ * the loop stopped it is written at once. */
 void vmb_console_write(struct vmb_console *c, const void *buf, size_t n);
+/* Wait until queued output is written (before vmb prints its own
+ * messages, and at exit). */
+void vmb_console_flush(struct vmb_console *c);
 /* Next input byte, or -1 if none is waiting. */
 int vmb_console_getc(struct vmb_console *c);
 /* Bytes waiting. */

@@ -157,8 +157,20 @@ static void ioevent_ready(void *opaque, int fd, uint32_t events)
 	(void)events;
 	efd_drain(fd);
 	vmb_dev_lock(ev->dev);
-	ev->fn(ev->opaque);
+	/* Destroyed while we waited for the lock: the device is past it. */
+	if (!__atomic_load_n(&ev->dead, __ATOMIC_ACQUIRE))
+		ev->fn(ev->opaque);
 	vmb_dev_unlock(ev->dev);
+}
+
+/* On the loop thread, so ioevent_ready cannot be running for ev. */
+static void ioevent_free(void *opaque)
+{
+	struct vmb_ioevent *ev = opaque;
+
+	vmb_loop_del(ev->board->loop, ev->w);
+	close(ev->fd);
+	free(ev);
 }
 
 static struct vmb_region *ioevent_region(struct vmb_ioevent *ev)
@@ -239,9 +251,15 @@ void vmb_ioevent_destroy(struct vmb_ioevent *ev)
 	if (ev->in_kernel && b->hv.ioevent_del)
 		b->hv.ioevent_del(b->hv.opaque, ev);
 	pthread_mutex_unlock(&b->ioev_lock);
-	vmb_loop_del(b->loop, ev->w);
-	close(ev->fd);
-	free(ev);
+	__atomic_store_n(&ev->dead, true, __ATOMIC_RELEASE);
+	/* Typically called from the device's own MMIO handler (a virtio
+	 * reset) with its lock held, while the loop may be waiting for that
+	 * lock to run ev's callback: waiting for the loop here would
+	 * deadlock, so the loop frees ev itself. */
+	if (vmb_loop_running(b->loop) && !vmb_loop_on_thread(b->loop))
+		vmb_loop_call(b->loop, ioevent_free, ev);
+	else
+		ioevent_free(ev);
 }
 
 void vmb_ioevent_signal(struct vmb_ioevent *ev)

@@ -93,6 +93,7 @@ struct vmb_ioevent {
 	bool in_kernel;               /* registered with the backend */
 	vmb_ioevent_fn fn;
 	void *opaque;
+	bool dead;                    /* destroyed; freed by the loop */
 	struct vmb_loop_watch *w;
 	struct vmb_ioevent *next;     /* board list */
 };
@@ -108,9 +109,12 @@ struct vmb_ioevent *vmb_ioevent_create(struct vmb_device *dev, bool pio,
 				       uint64_t addr, unsigned size, bool match,
 				       uint64_t data, vmb_ioevent_fn fn, void *opaque,
 				       struct vmb_err *err);
-/* Unregister (kernel and loop; synchronous: fn is not running when this
- * returns) and free. NULL is fine. Do not call while holding the device's
- * lock from another thread than the loop's if fn takes it. */
+/* Unregister from the kernel and the board, and free (on the event loop
+ * when its thread runs). May be called with the device's lock held (from
+ * its MMIO handler, as a virtio reset does): fn is never called once this
+ * returns, since it runs under that lock and checks (a locks_itself device
+ * gets no such guarantee: its fn must tolerate one late call). NULL is
+ * fine. */
 void vmb_ioevent_destroy(struct vmb_ioevent *ev);
 /* Signal ev as a matching write would (the board's dispatch does this when
  * the kernel did not take the write). */

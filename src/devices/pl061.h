@@ -15,8 +15,8 @@
 
 /*
  * Drive external input pin 0..7 of a pl061 device to level (0/1); the
- * pin's interrupt logic runs as for a real input. Takes the board lock, so
- * call it from outside device callbacks (signal thread, monitor). Ignored
+ * pin's interrupt logic runs as for a real input. Takes the device lock,
+ * so call it from outside this device's callbacks (signal thread, monitor). Ignored
  * for pins >= 8 or if dev is not a pl061.
  */
 void vmb_pl061_set_input(struct vmb_device *dev, unsigned pin, int level);

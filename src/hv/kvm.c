@@ -284,7 +284,7 @@ static int sync_slot(struct vmb_kvm *k, struct vmb_kvm_region *kr, struct vmb_er
 }
 
 /* Board hook: a region went in or out of romd mode (CFI flash). Called
- * with the board lock held, possibly from a vCPU thread. */
+ * with the flash's device lock held, possibly from a vCPU thread. */
 static void hook_region_changed(void *opaque, struct vmb_region *r)
 {
 	struct vmb_kvm *k = opaque;

@@ -97,6 +97,11 @@ fail:
 	return NULL;
 }
 
+bool vmb_loop_running(const struct vmb_loop *l)
+{
+	return __atomic_load_n(&l->running, __ATOMIC_ACQUIRE);
+}
+
 bool vmb_loop_on_thread(const struct vmb_loop *l)
 {
 	return this_loop == l;
@@ -212,7 +217,7 @@ int vmb_loop_start(struct vmb_loop *l, struct vmb_err *err)
 		return vmb_errf(err, NULL, "event loop: cannot start its thread: %s",
 				strerror(rc));
 	pthread_setname_np(l->thread, "vmb-loop");
-	l->running = true;
+	__atomic_store_n(&l->running, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -225,7 +230,7 @@ void vmb_loop_stop(struct vmb_loop *l)
 	pthread_mutex_unlock(&l->lock);
 	wake(l);
 	pthread_join(l->thread, NULL);
-	l->running = false;
+	__atomic_store_n(&l->running, false, __ATOMIC_RELEASE);
 }
 
 void vmb_loop_destroy(struct vmb_loop *l)

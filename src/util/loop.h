@@ -50,6 +50,8 @@ void vmb_loop_stop(struct vmb_loop *l);
 /* Stop, then free every watch and timer left and the loop. NULL is fine. */
 void vmb_loop_destroy(struct vmb_loop *l);
 
+/* The loop thread is running (started and not stopped). */
+bool vmb_loop_running(const struct vmb_loop *l);
 /* True on the loop thread (or inside vmb_loop_run_once()). */
 bool vmb_loop_on_thread(const struct vmb_loop *l);
 

@@ -291,6 +291,78 @@ static void test_ioevent_dispatch(void **state)
 	tb_free(&t);
 }
 
+/* Destroying a notifier from the device's own handler (its lock held)
+ * while the loop thread waits for that lock to run the notifier: no
+ * deadlock, and no call after the destroy. */
+static void test_ioevent_destroy_under_lock(void **state)
+{
+	struct tb t;
+	struct vmb_device *u;
+	struct vmb_ioevent *ev;
+	struct notified n = { 0 };
+
+	(void)state;
+	board(&t, false);
+	u = vmb_board_find_dev(t.b, "uart1");
+	n.dev = u;
+	ev = vmb_ioevent_create(u, false, UART1 + IMSC, 4, true, 5, on_notify, &n,
+				&t.err);
+	assert_non_null(ev);
+	assert_int_equal(vmb_loop_start(t.b->loop, &t.err), 0);
+	pthread_mutex_lock(&u->lock);
+	vmb_ioevent_signal(ev);
+	usleep(20000); /* the loop is now blocked on the device lock */
+	vmb_ioevent_destroy(ev);
+	pthread_mutex_unlock(&u->lock);
+	vmb_loop_stop(t.b->loop);
+	assert_int_equal(n.calls, 0);
+	tb_free(&t);
+}
+
+struct cpu_probe {
+	unsigned cpu_read, cpu_write;
+};
+
+static uint64_t probe_read_cpu(void *opaque, unsigned cpu, uint64_t off,
+			       unsigned size)
+{
+	((struct cpu_probe *)opaque)->cpu_read = cpu;
+	return off;
+}
+
+static void probe_write_cpu(void *opaque, unsigned cpu, uint64_t off,
+			    uint64_t val, unsigned size)
+{
+	((struct cpu_probe *)opaque)->cpu_write = cpu;
+}
+
+/* The accessing vCPU reaches handlers that ask for it. */
+static void test_access_carries_cpu(void **state)
+{
+	static const struct vmb_io_ops ops = { .read_cpu = probe_read_cpu,
+					       .write_cpu = probe_write_cpu };
+	struct tb t;
+	struct cpu_probe p = { 0 };
+	struct vmb_access a = { .cpu = 3, .addr = 0x0a000010, .size = 4 };
+
+	(void)state;
+	board(&t, false);
+	assert_non_null(vmb_board_map_mmio(t.b, NULL, "probe", 0x0a000000, 0x100,
+					   &ops, &p, NULL, &t.err));
+	assert_int_equal(vmb_board_access(t.b, &a), 0);
+	assert_int_equal(a.val, 0x10);
+	assert_int_equal(p.cpu_read, 3);
+	a = (struct vmb_access){ .cpu = 1, .write = true, .addr = 0x0a000020,
+				 .size = 2, .val = 7 };
+	assert_int_equal(vmb_board_access(t.b, &a), 0);
+	assert_int_equal(p.cpu_write, 1);
+	tb_wr(&t, 0x0a000000, 4, 1); /* no vCPU: tests, tools */
+	assert_int_equal(p.cpu_write, VMB_CPU_NONE);
+	a.addr = 0x0a0000ff; /* straddles the end: nobody owns it */
+	assert_int_equal(vmb_board_access(t.b, &a), -1);
+	tb_free(&t);
+}
+
 /* Dispatch holds the device's lock around its callbacks. */
 static void test_dispatch_takes_device_lock(void **state)
 {
@@ -422,6 +494,8 @@ int main(void)
 		cmocka_unit_test(test_line_irqfd_resample),
 		cmocka_unit_test(test_line_irqfd_refused),
 		cmocka_unit_test(test_ioevent_dispatch),
+		cmocka_unit_test(test_ioevent_destroy_under_lock),
+		cmocka_unit_test(test_access_carries_cpu),
 		cmocka_unit_test(test_dispatch_takes_device_lock),
 		cmocka_unit_test(test_pl011_save_load),
 		cmocka_unit_test(test_pl031_save_load),
