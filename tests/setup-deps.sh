@@ -18,7 +18,7 @@ PKGS="make gcc pkg-config libc6-dev
 libyaml-dev libfdt-dev libcapstone-dev libcmocka-dev libunicorn-dev libnbd-dev
 device-tree-compiler gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 qemu-system-arm expect cpio xz-utils file time socat help2man
-fdisk mtools dosfstools e2fsprogs python3"
+fdisk mtools dosfstools e2fsprogs python3 qemu-utils"
 # Extra packages needed by optional targets are passed as arguments.
 PKGS="$PKGS $*"
 
