@@ -36,6 +36,12 @@ SRCS     := $(shell find src -name '*.c' | sort)
 ifeq ($(VMB_EMU),0)
 SRCS     := $(filter-out src/hv/emu.c src/hv/emu-replay.c,$(SRCS))
 endif
+# VMB_NBD=0 leaves out libnbd (nbd:// drives), e.g. for static cross builds.
+VMB_NBD  ?= 1
+ifneq ($(VMB_NBD),0)
+PKG_CFLAGS += -DVMB_NBD $(shell pkg-config --cflags libnbd 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs libnbd 2>/dev/null || echo -lnbd)
+endif
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

@@ -3,9 +3,10 @@
  * Machine life cycle: console -> board -> backend -> boot -> run loop, and
  * teardown in the reverse order. See vm.h.
  *
- * Teardown order matters: the console input thread takes the board lock to
- * deliver input, so the console is destroyed (thread joined) before the
- * board; the backend goes first of all because its vCPUs touch both.
+ * Teardown order matters: the backend goes first because its vCPUs touch
+ * everything; then the board's event loop stops (after running the work
+ * queued on it); the console input thread delivers into a device, so the
+ * console is destroyed (thread joined) before the board.
  *
  * SIGINT, SIGTERM and SIGHUP are blocked in every thread and taken by a
  * sigwait() thread, which turns them into an ordinary stop request; the
@@ -29,6 +30,7 @@
 #include "debug/crash.h"
 #include "fdt/fdt.h"
 #include "hv/hv.h"
+#include "util/loop.h"
 #include "vm.h"
 
 struct sig_ctx {
@@ -213,6 +215,8 @@ int vmb_vm_run(const struct vmb_spec *spec, const struct vmb_run_opts *o)
 	if (!vm.board)
 		goto out;
 	sig.board = vm.board;
+	if (vmb_loop_start(vm.board->loop, &err))
+		goto out;
 	vmb_console_start(con, vm.board);
 	vm.stats = o->stats;
 	vm.ops = vmb_hv_select(o->accel ? o->accel : "auto", vm.board, &err);
@@ -247,6 +251,10 @@ out:
 	 * destroy(), so call it whenever it left state behind. */
 	if (vm.ops && vm.priv)
 		vm.ops->destroy(&vm);
+	/* No vCPU runs now: let the loop finish queued work (flash writes,
+	 * console output) before anything it uses goes away. */
+	if (vm.board)
+		vmb_loop_stop(vm.board->loop);
 	sig.board = NULL;
 	vmb_console_destroy(con);
 	vmb_board_destroy(vm.board);

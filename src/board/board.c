@@ -15,6 +15,7 @@
 #include "board/board.h"
 #include "util/bytes.h"
 #include "util/file.h"
+#include "util/loop.h"
 
 /* Highest interrupt number tracked for clash detection (GIC SPIs are
  * < 988; x86 GSIs < 256). */
@@ -86,6 +87,10 @@ static int map_memory(struct vmb_board *b, struct vmb_err *err)
 		r->host = p;
 		if (insert_region(&b->map, r, err))
 			return -1;
+		if (r->kind == VMB_REGION_RAM &&
+		    vmb_gmem_add(&b->gmem, r->gpa, r->size, r->host))
+			return vmb_errf(err, &ms->loc, "'%s': more than %d RAM regions",
+					ms->name, VMB_GMEM_MAX_RANGES);
 	}
 	return 0;
 }
@@ -250,6 +255,12 @@ static int create_devices(struct vmb_board *b, struct vmb_err *err)
 		d->name = ds->name;
 		d->base = ds->base;
 		d->size = ds->has_size ? ds->size : t->default_size;
+		pthread_mutex_init(&d->lock, NULL);
+		d->nirq = ds->nirq;
+		d->irq = vmb_zalloc((ds->nirq + 1) * sizeof(*d->irq));
+		for (unsigned j = 0; j < ds->nirq; j++)
+			vmb_irq_line_init(&d->irq[j], b, ds->irq[j],
+					  ds->trigger == VMB_IRQ_EDGE_RISING);
 		b->dev[b->ndev++] = d;
 		if (t->create && t->create(d, err))
 			return -1;
@@ -267,7 +278,9 @@ struct vmb_board *vmb_board_create(const struct vmb_spec *spec,
 	b->ncpus = spec->ncpus;
 	b->console = console;
 	pthread_mutex_init(&b->lock, NULL);
-	if (map_memory(b, err) || check_irqs(b, err) || create_devices(b, err) ||
+	pthread_mutex_init(&b->ioev_lock, NULL);
+	b->loop = vmb_loop_create(err);
+	if (!b->loop || map_memory(b, err) || check_irqs(b, err) || create_devices(b, err) ||
 	    vmb_board_reset(b, err)) {
 		vmb_board_destroy(b);
 		return NULL;
@@ -288,17 +301,26 @@ void vmb_board_destroy(struct vmb_board *b)
 	if (!b)
 		return;
 	for (unsigned i = b->ndev; i-- > 0;) {
-		if (b->dev[i]->type->destroy)
-			b->dev[i]->type->destroy(b->dev[i]);
-		free(b->dev[i]);
+		struct vmb_device *d = b->dev[i];
+
+		if (d->type->destroy)
+			d->type->destroy(d);
+		for (unsigned j = 0; j < d->nirq; j++)
+			vmb_irq_line_detach(&d->irq[j]);
+		free(d->irq);
+		pthread_mutex_destroy(&d->lock);
+		free(d);
 	}
 	free(b->dev);
+	/* After the devices: their destroy() removes their watches. */
+	vmb_loop_destroy(b->loop);
 	free_map_regions(b, &b->map);
 	free_map_regions(b, &b->pio);
 	for (unsigned i = 0; i < b->nmem; i++)
 		if (b->mem[i].host)
 			munmap(b->mem[i].host, b->mem[i].size);
 	free(b->mem);
+	pthread_mutex_destroy(&b->ioev_lock);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 }
@@ -313,9 +335,17 @@ int vmb_board_reset(struct vmb_board *b, struct vmb_err *err)
 			return -1;
 	}
 	pthread_mutex_lock(&b->lock);
-	for (unsigned i = 0; i < b->ndev; i++)
-		if (b->dev[i]->type->reset)
-			b->dev[i]->type->reset(b->dev[i]);
+	for (unsigned i = 0; i < b->ndev; i++) {
+		struct vmb_device *d = b->dev[i];
+
+		vmb_dev_lock(d);
+		/* Power-on: every line low; reset() raises what it must. */
+		for (unsigned j = 0; j < d->nirq; j++)
+			vmb_irq_set(&d->irq[j], 0);
+		if (d->type->reset)
+			d->type->reset(d);
+		vmb_dev_unlock(d);
+	}
 	pthread_mutex_unlock(&b->lock);
 	return 0;
 }
@@ -396,68 +426,104 @@ static struct vmb_region *owner(const struct vmb_addrmap *m, uint64_t addr,
 	return r;
 }
 
-static int io_read(struct vmb_board *b, const struct vmb_addrmap *m,
-		   uint64_t addr, unsigned size, uint64_t *val)
+static void io_read(struct vmb_region *r, struct vmb_access *a)
 {
-	struct vmb_region *r = owner(m, addr, size);
-	uint64_t off;
+	uint64_t off = a->addr - r->gpa;
+	const struct vmb_io_ops *ops = r->ops;
 
-	if (!r)
-		return -1;
-	off = addr - r->gpa;
 	if (r->kind != VMB_REGION_MMIO || (r->romd && r->host)) {
-		*val = vmb_get_le(r->host + off, size);
-		return 0;
+		a->val = vmb_get_le(r->host + off, a->size);
+		return;
 	}
-	pthread_mutex_lock(&b->lock);
-	*val = r->ops && r->ops->read ? r->ops->read(r->opaque, off, size) : 0;
-	pthread_mutex_unlock(&b->lock);
-	return 0;
+	a->val = 0;
+	if (!ops || (!ops->read && !ops->read_cpu))
+		return;
+	vmb_dev_lock(r->dev);
+	if (ops->read_cpu)
+		a->val = ops->read_cpu(r->opaque, a->cpu, off, a->size);
+	else
+		a->val = ops->read(r->opaque, off, a->size);
+	vmb_dev_unlock(r->dev);
 }
 
-static int io_write(struct vmb_board *b, const struct vmb_addrmap *m,
-		    uint64_t addr, unsigned size, uint64_t val)
+static void io_write(struct vmb_board *b, struct vmb_region *r,
+		     const struct vmb_access *a)
 {
-	struct vmb_region *r = owner(m, addr, size);
-	uint64_t off;
+	uint64_t off = a->addr - r->gpa;
+	const struct vmb_io_ops *ops = r->ops;
 
-	if (!r)
-		return -1;
-	off = addr - r->gpa;
 	switch (r->kind) {
 	case VMB_REGION_RAM:
-		vmb_put_le(r->host + off, size, val);
-		return 0;
+		vmb_put_le(r->host + off, a->size, a->val);
+		return;
 	case VMB_REGION_ROM:
-		return 0; /* writes to ROM are ignored, as on QEMU's ROM regions */
+		return; /* writes to ROM are ignored, as on QEMU's ROM regions */
 	case VMB_REGION_MMIO:
 		break;
 	}
-	pthread_mutex_lock(&b->lock);
-	if (r->ops && r->ops->write)
-		r->ops->write(r->opaque, off, val, size);
-	pthread_mutex_unlock(&b->lock);
+	/* The kernel did not take this notify (emu, or no ioeventfd):
+	 * signal the same eventfd it would have. */
+	if (__atomic_load_n(&r->nioevents, __ATOMIC_ACQUIRE) &&
+	    vmb_ioevent_dispatch(b, a->pio, a->addr, a->size, a->val))
+		return;
+	if (!ops || (!ops->write && !ops->write_cpu))
+		return;
+	vmb_dev_lock(r->dev);
+	if (ops->write_cpu)
+		ops->write_cpu(r->opaque, a->cpu, off, a->val, a->size);
+	else
+		ops->write(r->opaque, off, a->val, a->size);
+	vmb_dev_unlock(r->dev);
+}
+
+void vmb_region_access(struct vmb_board *b, struct vmb_region *r,
+		       struct vmb_access *a)
+{
+	if (a->write)
+		io_write(b, r, a);
+	else
+		io_read(r, a);
+}
+
+int vmb_board_access(struct vmb_board *b, struct vmb_access *a)
+{
+	struct vmb_region *r = owner(a->pio ? &b->pio : &b->map, a->addr, a->size);
+
+	if (!r)
+		return -1;
+	vmb_region_access(b, r, a);
 	return 0;
+}
+
+static int access_nocpu(struct vmb_board *b, bool pio, bool write, uint64_t addr,
+			unsigned size, uint64_t *val)
+{
+	struct vmb_access a = { .cpu = VMB_CPU_NONE, .pio = pio, .write = write,
+				.addr = addr, .size = size, .val = write ? *val : 0 };
+	int rc = vmb_board_access(b, &a);
+
+	*val = a.val;
+	return rc;
 }
 
 int vmb_board_mmio_read(struct vmb_board *b, uint64_t gpa, unsigned size, uint64_t *val)
 {
-	return io_read(b, &b->map, gpa, size, val);
+	return access_nocpu(b, false, false, gpa, size, val);
 }
 
 int vmb_board_mmio_write(struct vmb_board *b, uint64_t gpa, unsigned size, uint64_t val)
 {
-	return io_write(b, &b->map, gpa, size, val);
+	return access_nocpu(b, false, true, gpa, size, &val);
 }
 
 int vmb_board_pio_read(struct vmb_board *b, uint64_t port, unsigned size, uint64_t *val)
 {
-	return io_read(b, &b->pio, port, size, val);
+	return access_nocpu(b, true, false, port, size, val);
 }
 
 int vmb_board_pio_write(struct vmb_board *b, uint64_t port, unsigned size, uint64_t val)
 {
-	return io_write(b, &b->pio, port, size, val);
+	return access_nocpu(b, true, true, port, size, &val);
 }
 
 int vmb_board_hypercall(struct vmb_board *b, unsigned cpu, uint64_t x[8])
@@ -466,10 +532,26 @@ int vmb_board_hypercall(struct vmb_board *b, unsigned cpu, uint64_t x[8])
 
 	if (!b->hypercall)
 		return -1;
-	pthread_mutex_lock(&b->lock);
+	vmb_dev_lock(b->hypercall_dev);
 	rc = b->hypercall(b->hypercall_opaque, cpu, x);
-	pthread_mutex_unlock(&b->lock);
+	vmb_dev_unlock(b->hypercall_dev);
 	return rc;
+}
+
+void vmb_board_attach_hv(struct vmb_board *b)
+{
+	for (unsigned i = 0; i < b->ndev; i++)
+		for (unsigned j = 0; j < b->dev[i]->nirq; j++)
+			vmb_irq_line_attach(&b->dev[i]->irq[j]);
+	vmb_ioevent_attach_all(b);
+}
+
+void vmb_board_detach_hv(struct vmb_board *b)
+{
+	vmb_ioevent_detach_all(b);
+	for (unsigned i = 0; i < b->ndev; i++)
+		for (unsigned j = 0; j < b->dev[i]->nirq; j++)
+			vmb_irq_line_detach(&b->dev[i]->irq[j]);
 }
 
 uint8_t *vmb_board_gpa_ptr(struct vmb_board *b, uint64_t gpa, uint64_t len)

@@ -10,8 +10,12 @@
  *    numbering (SPI on GIC, GSI on x86); the backend delivers them.
  *  - Hypercall (PSCI) handler, console, stop requests.
  *
- * Concurrency: one board lock serialises all device callbacks. Backends take
- * it around dispatch (vmb_board_mmio/pio/hypercall do so themselves).
+ * Concurrency (lock order in docs/architecture.md, "Locks"): every device
+ * has its own lock, taken by the dispatch code around its callbacks
+ * (vmb_board_mmio/pio/hypercall do so themselves), unless its type
+ * synchronises itself (device.h). The board lock guards the machine's life
+ * cycle only: reset, pause, later snapshots; it is taken before any device
+ * lock, never inside one.
  */
 #ifndef VMB_BOARD_BOARD_H
 #define VMB_BOARD_BOARD_H
@@ -22,6 +26,8 @@
 #include <stdio.h>
 
 #include "board/device.h"
+#include "board/gmem.h"
+#include "board/irq.h"
 #include "config/spec.h"
 
 /* Device register access. size is 1, 2, 4 or 8 bytes; off is relative to the
@@ -29,7 +35,16 @@
 struct vmb_io_ops {
 	uint64_t (*read)(void *opaque, uint64_t off, unsigned size);
 	void (*write)(void *opaque, uint64_t off, uint64_t val, unsigned size);
+	/* Optional, used instead of read/write when set: the same with the
+	 * accessing vCPU (VMB_CPU_NONE when no vCPU made the access), for
+	 * per-CPU banked registers and debuggers. */
+	uint64_t (*read_cpu)(void *opaque, unsigned cpu, uint64_t off, unsigned size);
+	void (*write_cpu)(void *opaque, unsigned cpu, uint64_t off, uint64_t val,
+			  unsigned size);
 };
+
+/* "No vCPU": accesses from tests, loaders, the event loop. */
+#define VMB_CPU_NONE (~0u)
 
 enum vmb_region_kind {
 	VMB_REGION_RAM,  /* host memory, guest read/write */
@@ -52,6 +67,7 @@ struct vmb_region {
 	struct vmb_device *dev;   /* owner, NULL for memory regions */
 	struct vmb_loc loc;       /* where it was declared */
 	void *hv_data;            /* backend's per-region data (memslot, ...) */
+	unsigned nioevents;       /* notifiers inside (irq.h); atomic */
 };
 
 /* Sorted, non-overlapping set of regions; O(log n) lookup. */
@@ -87,6 +103,16 @@ struct vmb_board_hv_hooks {
 	void (*region_changed)(void *opaque, struct vmb_region *r);
 	/* Make running vCPUs return to the run loop (a stop was requested). */
 	void (*kick)(void *opaque);
+	/* Optional (irq.h): deliver line l through the kernel: register l->fd
+	 * as an irqfd (with l->resample_fd as its resamplefd when that is not
+	 * -1). 0 on success; -1 keeps set_irq for this line. */
+	int (*irq_attach)(void *opaque, struct vmb_irq_line *l);
+	void (*irq_detach)(void *opaque, struct vmb_irq_line *l);
+	/* Optional (irq.h): have the kernel signal ev->fd on matching guest
+	 * writes instead of exiting. 0 on success; -1 leaves it to the board's
+	 * dispatch. */
+	int (*ioevent_add)(void *opaque, struct vmb_ioevent *ev);
+	void (*ioevent_del)(void *opaque, struct vmb_ioevent *ev);
 };
 
 /* Hypercall (HVC/SMC) handler: x[0..7] in, x[0..3] out. Returns 0 if
@@ -94,6 +120,7 @@ struct vmb_board_hv_hooks {
 typedef int (*vmb_hypercall_fn)(void *opaque, unsigned cpu, uint64_t x[8]);
 
 struct vmb_console;
+struct vmb_loop;
 
 struct vmb_board {
 	const struct vmb_spec *spec;
@@ -102,21 +129,29 @@ struct vmb_board {
 
 	struct vmb_region *mem;    /* RAM/ROM regions from spec->mem */
 	unsigned nmem;
+	struct vmb_gmem gmem;      /* RAM regions, for device DMA (gmem.h) */
 	struct vmb_addrmap map;    /* all guest-physical regions */
 	struct vmb_addrmap pio;    /* x86 I/O ports */
 
 	struct vmb_device **dev;
 	unsigned ndev;
 
-	/* IRQ ownership for clash detection: irq number -> device. */
+	/* Life cycle: reset, pause, snapshot. Taken before device locks. */
 	pthread_mutex_t lock;
 	struct vmb_board_hv_hooks hv;
+
+	/* Queue notifiers (irq.h); ioev_lock guards the list. */
+	pthread_mutex_t ioev_lock;
+	struct vmb_ioevent *ioevents;
 
 	vmb_hypercall_fn hypercall;
 	void *hypercall_opaque;
 	struct vmb_device *hypercall_dev;
 
 	struct vmb_console *console; /* stdio console, NULL in tests */
+	/* The machine's event loop (util/loop.h): created with the board,
+	 * its thread started by vm.c; threadless in tests and "vmb check". */
+	struct vmb_loop *loop;
 
 	/* Stop request: the first reason set wins until cleared by run loop. */
 	volatile enum vmb_stop_reason stop;
@@ -153,21 +188,46 @@ void vmb_region_set_romd(struct vmb_board *b, struct vmb_region *r, bool romd);
 int vmb_board_set_hypercall(struct vmb_board *b, struct vmb_device *dev,
 			    vmb_hypercall_fn fn, void *opaque, struct vmb_err *err);
 
+/* One guest access, as a backend reports it. */
+struct vmb_access {
+	unsigned cpu;       /* accessing vCPU, or VMB_CPU_NONE */
+	bool pio;           /* I/O-port space (x86) instead of memory */
+	bool write;
+	uint64_t addr;      /* GPA or port */
+	unsigned size;      /* 1, 2, 4 or 8 */
+	uint64_t val;       /* data written, or filled in by a read */
+};
+
 /*
- * Dispatch guest accesses (backends call these; they take the board lock).
- * Return 0 when a region handled it, -1 when no region owns the address
- * (the caller reports a fault). Reads of RAM/ROM/romd regions are served
- * from host memory; writes to ROM are ignored.
+ * Dispatch a guest access (backends call this). The owning device's lock
+ * is held around its callback; a write that matches a queue notifier
+ * (irq.h) signals it instead. Returns 0 when a region handled it, -1 when
+ * no region owns the address (the caller reports a fault). Reads of
+ * RAM/ROM/romd regions are served from host memory; writes to ROM are
+ * ignored.
  */
+int vmb_board_access(struct vmb_board *b, struct vmb_access *a);
+/* The same for a backend that already found the region r owning the whole
+ * access (Unicorn's MMIO windows). */
+void vmb_region_access(struct vmb_board *b, struct vmb_region *r,
+		       struct vmb_access *a);
+/* The same for callers with no vCPU (tests, tools): cpu = VMB_CPU_NONE. */
 int vmb_board_mmio_read(struct vmb_board *b, uint64_t gpa, unsigned size, uint64_t *val);
 int vmb_board_mmio_write(struct vmb_board *b, uint64_t gpa, unsigned size, uint64_t val);
 int vmb_board_pio_read(struct vmb_board *b, uint64_t port, unsigned size, uint64_t *val);
 int vmb_board_pio_write(struct vmb_board *b, uint64_t port, unsigned size, uint64_t val);
+/* HVC/SMC from vCPU cpu; the handler device's lock is held. */
 int vmb_board_hypercall(struct vmb_board *b, unsigned cpu, uint64_t x[8]);
+
+/* A backend installed its hooks in b->hv: hand it the interrupt lines that
+ * want irqfds and the queue notifiers made so far. Before removing its
+ * hooks, the backend calls vmb_board_detach_hv(). */
+void vmb_board_attach_hv(struct vmb_board *b);
+void vmb_board_detach_hv(struct vmb_board *b);
 
 /* Host pointer for [gpa, gpa+len) if it lies in one region with host
  * memory (RAM, ROM, or romd-capable MMIO), else NULL. For loaders and
- * debuggers, not for guest accesses. */
+ * debuggers, not for guest accesses: devices use b->gmem (gmem.h). */
 uint8_t *vmb_board_gpa_ptr(struct vmb_board *b, uint64_t gpa, uint64_t len);
 
 /* Copy a file into guest memory at gpa. Errors name the file, the address

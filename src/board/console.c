@@ -102,7 +102,7 @@ struct vmb_console *vmb_console_memory(void)
 	return alloc_console(true);
 }
 
-/* Queue input bytes and tell the UART (board lock held during notify). */
+/* Queue input bytes and tell the UART (it takes its own device lock). */
 static void push_input(struct vmb_console *c, const unsigned char *buf, size_t n)
 {
 	pthread_mutex_lock(&c->lock);
@@ -115,13 +115,8 @@ static void push_input(struct vmb_console *c, const unsigned char *buf, size_t n
 		c->head = next;
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (c->notify) {
-		if (c->board)
-			pthread_mutex_lock(&c->board->lock);
+	if (c->notify)
 		c->notify(c->opaque);
-		if (c->board)
-			pthread_mutex_unlock(&c->board->lock);
-	}
 }
 
 void vmb_console_inject(struct vmb_console *c, const void *buf, size_t n)

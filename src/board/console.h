@@ -5,8 +5,8 @@
  * Output: bytes from the console UART go to stdout unbuffered.
  * Input: a thread reads stdin into a ring buffer; the UART model pulls bytes
  * with vmb_console_getc() and is told of new input through its notify
- * callback (called with the board lock held, so a UART with interrupts can
- * update its line from there).
+ * callback, called on the input thread with no lock held: the UART takes
+ * its device lock (vmb_dev_lock) before touching its state.
  *
  * If stdin is a terminal it is put in raw mode and restored on every exit
  * path (normal exit, vmb_die, fatal signals). Escape sequences, as in QEMU:
@@ -25,7 +25,7 @@ struct vmb_console;
 
 /* Create the stdio console. raw: put a terminal stdin in raw mode. */
 struct vmb_console *vmb_console_stdio(bool raw);
-/* Start the input thread; input is delivered under board's lock. */
+/* Start the input thread, which delivers input to the claimant. */
 void vmb_console_start(struct vmb_console *c, struct vmb_board *b);
 void vmb_console_destroy(struct vmb_console *c);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device type registry and type-specific property access.
+ * Device type registry, type-specific property access, and the per-instance
+ * helpers every type shares (lock, interrupt lines, save/load framing).
  *
  * Types register themselves from constructors (VMB_DEVICE_TYPE), so the
  * registry is filled before main() runs and is read-only afterwards.
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "board/board.h"
+#include "util/bytes.h"
 
 #define MAX_TYPES 64
 
@@ -115,11 +117,85 @@ const struct vmb_loc *vmb_dev_prop_loc(const struct vmb_device *dev, const char 
 	return n ? &n->loc : &dev->spec->loc;
 }
 
+struct vmb_irq_line *vmb_dev_irq(struct vmb_device *dev, unsigned idx)
+{
+	return idx < dev->nirq ? &dev->irq[idx] : NULL;
+}
+
 void vmb_dev_set_irq(struct vmb_device *dev, unsigned idx, int level)
 {
-	struct vmb_board *b = dev->board;
+	if (idx < dev->nirq)
+		vmb_irq_set(&dev->irq[idx], level);
+}
 
-	if (idx >= dev->spec->nirq || !b->hv.set_irq)
-		return;
-	b->hv.set_irq(b->hv.opaque, dev->spec->irq[idx], level);
+void vmb_dev_lock(struct vmb_device *dev)
+{
+	if (dev && !dev->type->locks_itself)
+		pthread_mutex_lock(&dev->lock);
+}
+
+void vmb_dev_unlock(struct vmb_device *dev)
+{
+	if (dev && !dev->type->locks_itself)
+		pthread_mutex_unlock(&dev->lock);
+}
+
+int vmb_dev_save(struct vmb_device *dev, struct vmb_state_writer *out,
+		 struct vmb_err *err)
+{
+	const struct vmb_device_type *t = dev->type;
+	size_t at;
+
+	if (!t->save || !t->load)
+		return vmb_errf(err, &dev->spec->loc, "device '%s' (%s) cannot be "
+				"saved: its type has no save/load", dev->name, t->name);
+	vmb_state_put_str(out, t->name);
+	vmb_state_put_u32(out, t->state_version);
+	at = out->len;
+	vmb_state_put_u64(out, 0); /* payload length, patched below */
+	vmb_dev_lock(dev);
+	t->save(dev, out);
+	vmb_dev_unlock(dev);
+	vmb_put_le(out->buf + at, 8, out->len - at - 8);
+	return 0;
+}
+
+int vmb_dev_load(struct vmb_device *dev, struct vmb_state_reader *in,
+		 struct vmb_err *err)
+{
+	const struct vmb_device_type *t = dev->type;
+	struct vmb_state_reader payload;
+	char type[64];
+	uint32_t version;
+	uint64_t len;
+	int rc;
+
+	if (!t->load)
+		return vmb_errf(err, &dev->spec->loc, "device '%s' (%s) cannot be "
+				"restored: its type has no save/load", dev->name, t->name);
+	vmb_state_get_str(in, type, sizeof(type));
+	version = vmb_state_get_u32(in);
+	len = vmb_state_get_u64(in);
+	if (in->bad || len > in->len - in->pos)
+		return vmb_errf(err, NULL, "state of device '%s' is truncated",
+				dev->name);
+	if (strcmp(type, t->name))
+		return vmb_errf(err, NULL, "state for a %s device cannot be loaded "
+				"into '%s' (%s)", type, dev->name, t->name);
+	if (version != t->state_version)
+		return vmb_errf(err, NULL, "state of '%s' has version %u, this vmb "
+				"reads %s version %u", dev->name, version, t->name,
+				t->state_version);
+	payload = vmb_state_reader(in->buf + in->pos, (size_t)len);
+	in->pos += (size_t)len;
+	vmb_dev_lock(dev);
+	rc = t->load(dev, &payload, err);
+	vmb_dev_unlock(dev);
+	if (rc)
+		return -1;
+	if (payload.bad || payload.pos != payload.len)
+		return vmb_errf(err, NULL, "state of device '%s' has %s bytes than "
+				"%s version %u holds", dev->name,
+				payload.bad ? "fewer" : "more", t->name, version);
+	return 0;
 }

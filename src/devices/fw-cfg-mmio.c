@@ -137,27 +137,17 @@ static void select_key(struct fw_cfg *s, uint16_t key)
 		s->key = FW_CFG_INVALID;
 }
 
-/* Guest RAM for [gpa, gpa+len), or NULL. */
-static uint8_t *ram(struct fw_cfg *s, uint64_t gpa, uint64_t len)
-{
-	const struct vmb_region *r = vmb_board_ram_at(s->dev->board, gpa);
-
-	if (!r || len > r->size || gpa - r->gpa > r->size - len)
-		return NULL;
-	return r->host + (gpa - r->gpa);
-}
-
 static void dma_transfer(struct fw_cfg *s)
 {
+	const struct vmb_gmem *m = &s->dev->board->gmem;
 	uint64_t desc = s->dma_addr;
-	uint8_t *d;
+	uint8_t d[16], st[4];
 	uint32_t control, length;
 	uint64_t addr;
 	bool read = false, write = false;
 
 	s->dma_addr = 0;
-	d = ram(s, desc, 16);
-	if (!d)
+	if (vmb_gmem_read(m, desc, d, sizeof(d)))
 		return; /* nowhere to report the error */
 	control = (uint32_t)get_be(d, 4);
 	length = (uint32_t)get_be(d + 4, 4);
@@ -177,24 +167,12 @@ static void dma_transfer(struct fw_cfg *s)
 
 		if (!it || s->off >= it->len) {
 			len = length;
-			if (read) {
-				uint8_t *dst = ram(s, addr, len);
-
-				if (dst)
-					memset(dst, 0, len);
-				else
-					control |= DMA_CTL_ERROR;
-			}
+			if (read && vmb_gmem_fill(m, addr, 0, len))
+				control |= DMA_CTL_ERROR;
 		} else {
 			len = it->len - s->off < length ? it->len - s->off : length;
-			if (read) {
-				uint8_t *dst = ram(s, addr, len);
-
-				if (dst)
-					memcpy(dst, it->data + s->off, len);
-				else
-					control |= DMA_CTL_ERROR;
-			}
+			if (read && vmb_gmem_write(m, addr, it->data + s->off, len))
+				control |= DMA_CTL_ERROR;
 			s->off += len;
 		}
 		if (write)
@@ -202,7 +180,8 @@ static void dma_transfer(struct fw_cfg *s)
 		addr += len;
 		length -= len;
 	}
-	put_be(d, 4, control & DMA_CTL_ERROR);
+	put_be(st, 4, control & DMA_CTL_ERROR);
+	vmb_gmem_write(m, desc, st, sizeof(st));
 }
 
 static uint64_t fw_cfg_read(void *opaque, uint64_t off, unsigned size)

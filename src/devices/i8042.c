@@ -61,22 +61,12 @@ struct i8042 {
 	uint8_t obuf;
 	bool obf, obf_aux;
 	uint8_t pending_cmd; /* command waiting for its data byte, or 0 */
-	int irq_kbd, irq_aux;
 };
 
 static void update_irq(struct i8042 *s)
 {
-	int kbd = s->obf && !s->obf_aux && (s->ctr & CTR_KBDINT);
-	int aux = s->obf && s->obf_aux && (s->ctr & CTR_AUXINT);
-
-	if (kbd != s->irq_kbd) {
-		s->irq_kbd = kbd;
-		vmb_dev_set_irq(s->dev, 0, kbd);
-	}
-	if (aux != s->irq_aux) {
-		s->irq_aux = aux;
-		vmb_dev_set_irq(s->dev, 1, aux);
-	}
+	vmb_dev_set_irq(s->dev, 0, s->obf && !s->obf_aux && (s->ctr & CTR_KBDINT));
+	vmb_dev_set_irq(s->dev, 1, s->obf && s->obf_aux && (s->ctr & CTR_AUXINT));
 }
 
 static void respond(struct i8042 *s, uint8_t v, bool aux)

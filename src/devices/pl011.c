@@ -76,7 +76,6 @@ struct pl011 {
 	unsigned head, count;
 
 	uint32_t ilpr, ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr;
-	int level;                /* last level driven on irq[0] */
 };
 
 static const uint8_t pl011_id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
@@ -98,12 +97,7 @@ static unsigned rx_trigger(const struct pl011 *s)
 
 static void update_irq(struct pl011 *s)
 {
-	int level = (s->ris & s->imsc) != 0;
-
-	if (level != s->level) {
-		s->level = level;
-		vmb_dev_set_irq(s->dev, 0, level);
-	}
+	vmb_dev_set_irq(s->dev, 0, (s->ris & s->imsc) != 0);
 }
 
 /* Pull console input into the FIFO, then recompute RX/RT. */
@@ -124,12 +118,15 @@ static void fill(struct pl011 *s)
 		s->ris |= INT_RT;
 }
 
+/* Console input thread: new bytes are waiting. */
 static void console_notify(void *opaque)
 {
 	struct pl011 *s = opaque;
 
+	vmb_dev_lock(s->dev);
 	fill(s);
 	update_irq(s);
+	vmb_dev_unlock(s->dev);
 }
 
 static uint32_t read_dr(struct pl011 *s)
@@ -325,6 +322,44 @@ static int pl011_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *
 	return 0;
 }
 
+/* Registers and the RX FIFO; the console claim is a runtime resource. */
+static void pl011_save(struct vmb_device *dev, struct vmb_state_writer *out)
+{
+	struct pl011 *s = dev->priv;
+	const uint32_t regs[] = { s->ilpr, s->ibrd, s->fbrd, s->lcr_h, s->cr,
+				  s->ifls, s->imsc, s->ris, s->dmacr };
+
+	for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		vmb_state_put_u32(out, regs[i]);
+	vmb_state_put_u8(out, (uint8_t)s->count);
+	for (unsigned i = 0; i < s->count; i++)
+		vmb_state_put_u8(out, s->fifo[(s->head + i) % FIFO_DEPTH]);
+}
+
+static int pl011_load(struct vmb_device *dev, struct vmb_state_reader *in,
+		      struct vmb_err *err)
+{
+	struct pl011 *s = dev->priv;
+	uint32_t *const regs[] = { &s->ilpr, &s->ibrd, &s->fbrd, &s->lcr_h, &s->cr,
+				   &s->ifls, &s->imsc, &s->ris, &s->dmacr };
+	unsigned count;
+
+	for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		*regs[i] = vmb_state_get_u32(in);
+	count = vmb_state_get_u8(in);
+	if (count > FIFO_DEPTH)
+		return vmb_errf(err, NULL, "pl011 '%s': saved RX FIFO holds %u "
+				"bytes, the FIFO has %u", dev->name, count, FIFO_DEPTH);
+	s->head = 0;
+	s->count = count;
+	for (unsigned i = 0; i < count; i++)
+		s->fifo[i] = vmb_state_get_u8(in);
+	s->imsc &= INT_ALL;
+	s->ris &= INT_ALL;
+	update_irq(s);
+	return 0;
+}
+
 static void pl011_destroy(struct vmb_device *dev)
 {
 	free(dev->priv);
@@ -350,6 +385,9 @@ static const struct vmb_device_type pl011_type = {
 	.max_irqs = 1,
 	.create = pl011_create,
 	.reset = pl011_reset,
+	.save = pl011_save,
+	.load = pl011_load,
+	.state_version = 1,
 	.fdt_node = pl011_fdt,
 	.destroy = pl011_destroy,
 };

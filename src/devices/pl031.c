@@ -16,18 +16,20 @@
  *
  * Alarm: after a write to RTCMR or RTCLR, RTCRIS bit 0 is set when RTCDR
  * reaches RTCMR (immediately if equal now; a match value "behind" the
- * counter fires after the 32-bit wrap, as on the hardware). One thread per
- * RTC sleeps until that moment, then takes the board lock, sets RIS and
- * updates the interrupt line (irq[0], high while RIS & IMSC).
+ * counter fires after the 32-bit wrap, as on the hardware). A timer on the
+ * board's event loop fires at that moment, takes the device lock, sets RIS
+ * and updates the interrupt line (irq[0], high while RIS & IMSC).
+ *
+ * Saved state (save/load): offset, MR, LR, IMSC, RIS and the pending alarm
+ * as a match second, so a restored RTC keeps following host time.
  */
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "board/board.h"
 #include "devices/primecell.h"
 #include "fdt/fdt.h"
+#include "util/loop.h"
 
 #define RTC_DR		0x000
 #define RTC_MR		0x004
@@ -43,25 +45,24 @@ struct pl031 {
 	const char *clock;
 	int64_t offset;      /* RTCDR = host seconds + offset (mod 2^32) */
 	uint32_t mr, lr, imsc, ris;
-	int level;
-
-	/* Alarm thread; every field below is guarded by the board lock. */
-	pthread_t thread;
-	pthread_cond_t cond;
-	bool thread_started;
 	bool armed;
 	int64_t alarm_at;    /* host seconds at which RTCDR == RTCMR */
-	bool quit;
+	struct vmb_loop_timer *alarm; /* on the board's event loop */
 };
 
 static const uint8_t pl031_id[8] = { 0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
-static int64_t host_seconds(void)
+static int64_t host_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t host_seconds(void)
+{
+	return host_ns() / 1000000000;
 }
 
 static uint32_t counter(const struct pl031 *s)
@@ -71,12 +72,16 @@ static uint32_t counter(const struct pl031 *s)
 
 static void update_irq(struct pl031 *s)
 {
-	int level = (s->ris & s->imsc & 1) != 0;
+	vmb_dev_set_irq(s->dev, 0, (s->ris & s->imsc & 1) != 0);
+}
 
-	if (level != s->level) {
-		s->level = level;
-		vmb_dev_set_irq(s->dev, 0, level);
-	}
+/* Start the loop timer for alarm_at (a CLOCK_REALTIME second); the
+ * callback re-checks the wall clock, so a host clock step only delays it. */
+static void start_timer(struct pl031 *s)
+{
+	int64_t ns = s->alarm_at * 1000000000 - host_ns();
+
+	vmb_loop_timer_arm(s->alarm, ns > 0 ? (uint64_t)ns : 1, 0);
 }
 
 /* Re-arm after MR/LR changed: the match happens (MR - DR) mod 2^32
@@ -87,38 +92,30 @@ static void arm(struct pl031 *s)
 
 	if (!ticks) {
 		s->armed = false;
+		vmb_loop_timer_disarm(s->alarm);
 		s->ris |= 1;
 		update_irq(s);
 		return;
 	}
 	s->armed = true;
 	s->alarm_at = host_seconds() + ticks;
-	pthread_cond_signal(&s->cond);
+	start_timer(s);
 }
 
-static void *alarm_thread(void *arg)
+/* Event loop thread: the alarm timer expired. */
+static void alarm_fired(void *opaque)
 {
-	struct pl031 *s = arg;
-	pthread_mutex_t *lock = &s->dev->board->lock;
+	struct pl031 *s = opaque;
 
-	pthread_mutex_lock(lock);
-	while (!s->quit) {
-		if (s->armed && host_seconds() >= s->alarm_at) {
-			s->armed = false;
-			s->ris |= 1;
-			update_irq(s);
-			continue;
-		}
-		if (s->armed) {
-			struct timespec until = { .tv_sec = s->alarm_at, .tv_nsec = 0 };
-
-			pthread_cond_timedwait(&s->cond, lock, &until);
-		} else {
-			pthread_cond_wait(&s->cond, lock);
-		}
+	vmb_dev_lock(s->dev);
+	if (s->armed && host_seconds() >= s->alarm_at) {
+		s->armed = false;
+		s->ris |= 1;
+		update_irq(s);
+	} else if (s->armed) {
+		start_timer(s); /* woke early (clock stepped back) */
 	}
-	pthread_mutex_unlock(lock);
-	return NULL;
+	vmb_dev_unlock(s->dev);
 }
 
 static uint64_t pl031_read(void *opaque, uint64_t off, unsigned size)
@@ -197,17 +194,13 @@ static int pl031_create(struct vmb_device *dev, struct vmb_err *err)
 	dev->priv = s;
 	s->dev = dev;
 	s->clock = vmb_dev_prop_str(dev, "clock");
-	pthread_cond_init(&s->cond, NULL);
 	if (vmb_primecell_check_clock(dev, s->clock, err))
 		return -1;
 	if (!vmb_board_map_mmio(dev->board, dev, dev->name, dev->base, dev->size,
 				&pl031_ops, s, NULL, err))
 		return -1;
-	if (pthread_create(&s->thread, NULL, alarm_thread, s))
-		return vmb_errf(err, &dev->spec->loc, "pl031 device '%s': cannot "
-				"start its alarm thread", dev->name);
-	s->thread_started = true;
-	return 0;
+	s->alarm = vmb_loop_timer_new(dev->board->loop, alarm_fired, s, err);
+	return s->alarm ? 0 : -1;
 }
 
 /* The counter keeps running across a machine reset, like a battery-backed
@@ -218,6 +211,7 @@ static void pl031_reset(struct vmb_device *dev)
 
 	s->mr = s->imsc = s->ris = 0;
 	s->armed = false;
+	vmb_loop_timer_disarm(s->alarm);
 	update_irq(s);
 }
 
@@ -236,16 +230,50 @@ static void pl031_destroy(struct vmb_device *dev)
 
 	if (!s)
 		return;
-	if (s->thread_started) {
-		pthread_mutex_lock(&dev->board->lock);
-		s->quit = true;
-		pthread_cond_signal(&s->cond);
-		pthread_mutex_unlock(&dev->board->lock);
-		pthread_join(s->thread, NULL);
-	}
-	pthread_cond_destroy(&s->cond);
+	vmb_loop_timer_free(s->alarm);
 	free(s);
 	dev->priv = NULL;
+}
+
+static void pl031_save(struct vmb_device *dev, struct vmb_state_writer *out)
+{
+	struct pl031 *s = dev->priv;
+
+	vmb_state_put_u64(out, (uint64_t)s->offset);
+	vmb_state_put_u32(out, s->mr);
+	vmb_state_put_u32(out, s->lr);
+	vmb_state_put_u32(out, s->imsc);
+	vmb_state_put_u32(out, s->ris);
+	vmb_state_put_u8(out, s->armed);
+	vmb_state_put_u64(out, (uint64_t)s->alarm_at);
+}
+
+static int pl031_load(struct vmb_device *dev, struct vmb_state_reader *in,
+		      struct vmb_err *err)
+{
+	struct pl031 *s = dev->priv;
+	uint32_t imsc, ris;
+	uint8_t armed;
+
+	s->offset = (int64_t)vmb_state_get_u64(in);
+	s->mr = vmb_state_get_u32(in);
+	s->lr = vmb_state_get_u32(in);
+	imsc = vmb_state_get_u32(in);
+	ris = vmb_state_get_u32(in);
+	armed = vmb_state_get_u8(in);
+	s->alarm_at = (int64_t)vmb_state_get_u64(in);
+	if ((imsc | ris) > 1 || armed > 1)
+		return vmb_errf(err, NULL, "pl031 '%s': bad saved state (IMSC 0x%x, "
+				"RIS 0x%x)", dev->name, imsc, ris);
+	s->imsc = imsc;
+	s->ris = ris;
+	s->armed = armed;
+	if (s->armed)
+		start_timer(s);
+	else
+		vmb_loop_timer_disarm(s->alarm);
+	update_irq(s);
+	return 0;
 }
 
 static const struct vmb_prop_desc pl031_props[] = {
@@ -264,6 +292,9 @@ static const struct vmb_device_type pl031_type = {
 	.max_irqs = 1,
 	.create = pl031_create,
 	.reset = pl031_reset,
+	.save = pl031_save,
+	.load = pl031_load,
+	.state_version = 1,
 	.fdt_node = pl031_fdt,
 	.destroy = pl031_destroy,
 };

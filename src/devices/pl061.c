@@ -43,7 +43,6 @@ struct pl061 {
 	uint8_t in;        /* external input levels */
 	uint8_t pins;      /* levels at the last update (edge detection) */
 	uint8_t edge_ris;  /* latched edge-detected status */
-	int level;
 };
 
 static const uint8_t pl061_id[8] = { 0x61, 0x10, 0x04, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
@@ -67,17 +66,12 @@ static void update(struct pl061 *s)
 	uint8_t p = pin_levels(s);
 	uint8_t changed = p ^ s->pins;
 	uint8_t rising = changed & p, falling = changed & ~p;
-	int level;
 
 	s->edge_ris |= (uint8_t)(~s->is & ((changed & s->ibe) |
 					   (rising & s->iev & ~s->ibe) |
 					   (falling & ~s->iev & ~s->ibe)));
 	s->pins = p;
-	level = (ris(s) & s->ie) != 0;
-	if (level != s->level) {
-		s->level = level;
-		vmb_dev_set_irq(s->dev, 0, level);
-	}
+	vmb_dev_set_irq(s->dev, 0, (ris(s) & s->ie) != 0);
 }
 
 static uint64_t pl061_read(void *opaque, uint64_t off, unsigned size)
@@ -179,13 +173,13 @@ void vmb_pl061_set_input(struct vmb_device *dev, unsigned pin, int level)
 	if (!dev || pin >= 8 || !dev->priv || strcmp(dev->type->name, "pl061"))
 		return;
 	s = dev->priv;
-	pthread_mutex_lock(&dev->board->lock);
+	vmb_dev_lock(dev);
 	if (level)
 		s->in |= (uint8_t)(1u << pin);
 	else
 		s->in &= (uint8_t)~(1u << pin);
 	update(s);
-	pthread_mutex_unlock(&dev->board->lock);
+	vmb_dev_unlock(dev);
 }
 
 void vmb_pl061_power_button(struct vmb_device *dev, bool pressed)

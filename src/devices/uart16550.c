@@ -124,13 +124,7 @@ static uint8_t pending(const struct vmb_uart16550 *s)
 
 static void update_irq(struct vmb_uart16550 *s)
 {
-	int level = pending(s) != IIR_NO_INT;
-
-	if (level != s->level) {
-		s->level = level;
-		if (s->dev)
-			vmb_dev_set_irq(s->dev, 0, level);
-	}
+	vmb_irq_set(s->irq, pending(s) != IIR_NO_INT);
 }
 
 static void push_rx(struct vmb_uart16550 *s, uint8_t ch)
@@ -161,8 +155,10 @@ static void console_notify(void *opaque)
 {
 	struct vmb_uart16550 *s = opaque;
 
+	vmb_dev_lock(s->dev); /* console input thread */
 	fill(s);
 	update_irq(s);
+	vmb_dev_unlock(s->dev);
 }
 
 /* Modem status inputs: from MCR in loopback, else the idle line. */
@@ -322,6 +318,11 @@ void vmb_uart16550_init(struct vmb_uart16550 *s, struct vmb_device *dev,
 {
 	memset(s, 0, sizeof(*s));
 	s->dev = dev;
+	s->irq = dev ? vmb_dev_irq(dev, 0) : NULL;
+	if (!s->irq) {
+		vmb_irq_line_init(&s->own, NULL, 0, false);
+		s->irq = &s->own;
+	}
 	if (con && vmb_console_claim(con, console_notify, s))
 		s->con = con;
 	vmb_uart16550_reset(s);

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "board/irq.h"
+
 struct vmb_console;
 struct vmb_device;
 
@@ -20,10 +22,13 @@ struct vmb_uart16550 {
 	uint8_t ier, lcr, mcr, fcr, lsr, msr, scr;
 	uint16_t divisor;
 	bool thr_ipending;        /* THR-empty interrupt pending */
-	int level;                /* interrupt line as last driven */
+	struct vmb_irq_line *irq; /* dev's irq[0], or own (no board) */
+	struct vmb_irq_line own;
 };
 
-/* Set up s; claims con (may be NULL) for console I/O. Leaves reset state. */
+/* Set up s; claims con (may be NULL) for console I/O. Leaves reset state.
+ * Without dev the interrupt line is s->own, a line on no board whose
+ * level tests read with vmb_irq_level(s->irq). */
 void vmb_uart16550_init(struct vmb_uart16550 *s, struct vmb_device *dev,
 			struct vmb_console *con);
 void vmb_uart16550_reset(struct vmb_uart16550 *s);

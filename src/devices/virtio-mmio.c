@@ -1,26 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * virtio-mmio transport, Version 2 (VIRTIO 1.2 §4.2.2 register layout);
- * see virtio-mmio.h for the backend interface.
+ * see virtio-mmio.h. The device-status machine, feature negotiation and
+ * queue checks live in virtio/virtio.c, shared with other transports.
  *
  * Registers are 32 bits wide: other widths below 0x100 read as zero and
- * are ignored, as are unknown offsets. The configuration space (0x100 on)
- * takes any width and goes to the backend.
+ * are ignored, as are unknown offsets and writes the status machine
+ * refuses. The configuration space (0x100 on) takes 1, 2, 4 or 8 bytes.
  *   0x000 MagicValue 0x74726976 ("virt"), 0x004 Version 2,
- *   0x008 DeviceID (0 for "device: none"), 0x00C VendorID 0x554D4551
+ *   0x008 DeviceID (0 for an empty slot), 0x00C VendorID 0x554D4551
  *   ("QEMU", as QEMU's transport reports).
- * With no backend every other register reads as zero and ignores writes.
- * With one: features (0x010-0x024), queue selection and configuration
- * (0x030-0x0A4, QueueNumMax 0 for queues the backend lacks), QueueNotify
- * (0x050), InterruptStatus/ACK (0x060/0x064), Status (0x070; writing 0
- * resets the device), shared memory (0x0AC-0x0BC: none, length and base
- * read as all ones), ConfigGeneration (0x0FC). The interrupt line (irq[0],
- * QEMU virt: rising edge) is high while InterruptStatus is non-zero.
+ * An empty slot reads zero elsewhere and ignores writes. Otherwise:
+ * features (0x010-0x024), QueueSel/QueueNumMax/QueueNum/QueueReady and the
+ * queue areas (0x030-0x0A4; QueueNumMax 0 past the device's queues),
+ * QueueNotify (0x050, the queue index), InterruptStatus/ACK (0x060/0x064),
+ * Status (0x070), shared memory (0x0AC-0x0BC: none, length and base read
+ * as all ones, §4.2.2), ConfigGeneration (0x0FC). The interrupt line
+ * (irq[0]; QEMU virt: rising edge) is high while InterruptStatus != 0.
+ *
+ * Every access runs with the device's lock (vd->lock) held.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "board/board.h"
 #include "devices/virtio-mmio.h"
 #include "fdt/fdt.h"
 
@@ -58,74 +60,80 @@
 #define REG_CONFIG_GENERATION		0x0fc
 #define REG_CONFIG			0x100
 
-#define MAX_BACKENDS 32
+struct mmio {
+	struct vmb_device *irq_dev;     /* whose irq[0] we raise: the slot,
+					   or the device with its own base */
+	struct vmb_device *user;        /* virtio device plugged in, or NULL */
+	struct vmb_virtio_dev *vd;
+	uint64_t base, size;
+	bool own;                       /* created by the device itself */
+	uint32_t isr;
+	uint32_t dev_features_sel, drv_features_sel, queue_sel;
+	int level;
+	uint64_t desc_lo, driver_lo, device_lo; /* halves written so far */
+	struct mmio *next;
+};
 
-static const struct vmb_virtio_backend *backends[MAX_BACKENDS];
-static unsigned nbackends;
+/* Every live transport, for vmb_virtio_mmio_where(). */
+static struct mmio *all;
+static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void vmb_virtio_backend_register(const struct vmb_virtio_backend *be)
+static void list_add(struct mmio *t)
 {
-	if (nbackends == MAX_BACKENDS)
-		vmb_die("too many virtio backends (raise MAX_BACKENDS in %s)", __FILE__);
-	backends[nbackends++] = be;
+	pthread_mutex_lock(&all_lock);
+	t->next = all;
+	all = t;
+	pthread_mutex_unlock(&all_lock);
 }
 
-const struct vmb_virtio_backend *vmb_virtio_backend_find(const char *name)
+static void list_del(struct mmio *t)
 {
-	for (unsigned i = 0; i < nbackends; i++)
-		if (!strcmp(backends[i]->name, name))
-			return backends[i];
-	return NULL;
+	pthread_mutex_lock(&all_lock);
+	for (struct mmio **p = &all; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	pthread_mutex_unlock(&all_lock);
 }
 
-static void update_irq(struct vmb_virtio_dev *vd)
+static void update_irq(struct mmio *t)
 {
-	int level = vd->isr != 0;
+	int level = t->isr != 0;
 
-	if (level != vd->level) {
-		vd->level = level;
-		vmb_dev_set_irq(vd->dev, 0, level);
+	if (level != t->level) {
+		t->level = level;
+		vmb_dev_set_irq(t->irq_dev, 0, level);
 	}
 }
 
-void vmb_virtio_notify_used(struct vmb_virtio_dev *vd)
+static void mmio_interrupt(struct vmb_virtio_dev *vd, unsigned reason)
 {
-	vd->isr |= 1;
-	update_irq(vd);
+	struct mmio *t = vd->transport_priv;
+
+	t->isr |= reason;
+	update_irq(t);
 }
 
-void vmb_virtio_notify_config(struct vmb_virtio_dev *vd)
+static void mmio_reset(struct vmb_virtio_dev *vd)
 {
-	vd->config_generation++;
-	vd->isr |= 2;
-	update_irq(vd);
+	struct mmio *t = vd->transport_priv;
+
+	t->isr = 0;
+	t->dev_features_sel = t->drv_features_sel = t->queue_sel = 0;
+	update_irq(t);
 }
 
-static uint64_t offered(const struct vmb_virtio_dev *vd)
-{
-	return vd->backend->features | VMB_VIRTIO_F_VERSION_1;
-}
+static const struct vmb_virtio_transport mmio_transport = {
+	.name = "virtio-mmio",
+	.interrupt = mmio_interrupt,
+	.reset = mmio_reset,
+};
 
-static struct vmb_virtio_queue *cur_queue(struct vmb_virtio_dev *vd)
+static uint32_t reg_read(struct mmio *t, uint64_t off)
 {
-	return vd->queue_sel < vd->backend->nqueues ? &vd->vq[vd->queue_sel] : NULL;
-}
-
-static void device_reset(struct vmb_virtio_dev *vd)
-{
-	vd->driver_features = 0;
-	vd->status = 0;
-	vd->isr = 0;
-	vd->dev_features_sel = vd->drv_features_sel = vd->queue_sel = vd->shm_sel = 0;
-	memset(vd->vq, 0, sizeof(vd->vq));
-	if (vd->backend && vd->backend->reset)
-		vd->backend->reset(vd);
-	update_irq(vd);
-}
-
-static uint32_t reg_read(struct vmb_virtio_dev *vd, uint64_t off)
-{
-	struct vmb_virtio_queue *q;
+	struct vmb_virtio_dev *vd = t->vd;
+	unsigned q = t->queue_sel;
 
 	switch (off) {
 	case REG_MAGIC:
@@ -133,25 +141,35 @@ static uint32_t reg_read(struct vmb_virtio_dev *vd, uint64_t off)
 	case REG_VERSION:
 		return VIRTIO_MMIO_VERSION;
 	case REG_DEVICE_ID:
-		return vd->backend ? vd->backend->device_id : 0;
+		return vd ? vd->device_id : 0;
 	case REG_VENDOR_ID:
 		return VIRTIO_MMIO_VENDOR;
 	}
-	if (!vd->backend)
+	if (!vd)
 		return 0;
-	q = cur_queue(vd);
 	switch (off) {
 	case REG_DEVICE_FEATURES:
-		return vd->dev_features_sel < 2 ?
-		       (uint32_t)(offered(vd) >> (32 * vd->dev_features_sel)) : 0;
+		return t->dev_features_sel < 2 ?
+		       (uint32_t)(vmb_virtio_offered(vd) >> (32 * t->dev_features_sel)) : 0;
 	case REG_QUEUE_NUM_MAX:
-		return q ? vd->backend->queue_max : 0;
+		return q < vd->nqueues ? vd->queue_max : 0;
+	case REG_QUEUE_NUM:
+		return q < vd->nqueues ? vd->qcfg[q].num : 0;
 	case REG_QUEUE_READY:
-		return q ? q->ready : 0;
+		return q < vd->nqueues ? vd->qcfg[q].ready : 0;
 	case REG_INTERRUPT_STATUS:
-		return vd->isr;
+		return t->isr;
 	case REG_STATUS:
 		return vd->status;
+	case REG_QUEUE_DESC_LOW: case REG_QUEUE_DESC_HIGH:
+		return q < vd->nqueues ?
+		       (uint32_t)(vd->qcfg[q].desc >> (off == REG_QUEUE_DESC_HIGH ? 32 : 0)) : 0;
+	case REG_QUEUE_DRIVER_LOW: case REG_QUEUE_DRIVER_HIGH:
+		return q < vd->nqueues ?
+		       (uint32_t)(vd->qcfg[q].driver >> (off == REG_QUEUE_DRIVER_HIGH ? 32 : 0)) : 0;
+	case REG_QUEUE_DEVICE_LOW: case REG_QUEUE_DEVICE_HIGH:
+		return q < vd->nqueues ?
+		       (uint32_t)(vd->qcfg[q].device >> (off == REG_QUEUE_DEVICE_HIGH ? 32 : 0)) : 0;
 	case REG_SHM_LEN_LOW: case REG_SHM_LEN_HIGH:
 	case REG_SHM_BASE_LOW: case REG_SHM_BASE_HIGH:
 		return 0xffffffff; /* no shared memory region (§4.2.2) */
@@ -161,202 +179,286 @@ static uint32_t reg_read(struct vmb_virtio_dev *vd, uint64_t off)
 	return 0;
 }
 
-static void set_half(uint64_t *v, bool high, uint32_t val)
+/* A 32-bit half of a queue area address: the other half comes from the
+ * queue's current value. */
+static void set_area(struct mmio *t, enum vmb_virtio_area a, const uint64_t *cur,
+		     bool high, uint32_t val)
 {
-	if (high)
-		*v = (*v & 0xffffffffull) | (uint64_t)val << 32;
-	else
-		*v = (*v & ~0xffffffffull) | val;
+	uint64_t v = *cur;
+
+	v = high ? (v & 0xffffffffull) | (uint64_t)val << 32
+		 : (v & ~0xffffffffull) | val;
+	vmb_virtio_queue_set_addr(t->vd, t->queue_sel, a, v);
 }
 
-static void reg_write(struct vmb_virtio_dev *vd, uint64_t off, uint32_t val)
+static void reg_write(struct mmio *t, uint64_t off, uint32_t val)
 {
-	struct vmb_virtio_queue *q;
+	struct vmb_virtio_dev *vd = t->vd;
+	unsigned q = t->queue_sel;
+	static const uint64_t zero;
+	struct vmb_virtio_qcfg *c = q < vd->nqueues ? &vd->qcfg[q] : NULL;
 
-	if (!vd->backend)
-		return;
-	q = cur_queue(vd);
 	switch (off) {
 	case REG_DEVICE_FEATURES_SEL:
-		vd->dev_features_sel = val;
+		t->dev_features_sel = val;
 		break;
 	case REG_DRIVER_FEATURES_SEL:
-		vd->drv_features_sel = val;
+		t->drv_features_sel = val;
 		break;
 	case REG_DRIVER_FEATURES:
-		/* Features may only be negotiated before FEATURES_OK (§3.1.1). */
-		if (vd->drv_features_sel < 2 && !(vd->status & VMB_VIRTIO_S_FEATURES_OK))
-			set_half(&vd->driver_features, vd->drv_features_sel,
-				 val & (uint32_t)(offered(vd) >> (32 * vd->drv_features_sel)));
+		vmb_virtio_set_driver_features(vd, t->drv_features_sel, val);
 		break;
 	case REG_QUEUE_SEL:
-		vd->queue_sel = val;
+		t->queue_sel = val;
 		break;
 	case REG_QUEUE_NUM:
-		if (q && val <= vd->backend->queue_max)
-			q->num = val;
+		vmb_virtio_queue_set_num(vd, q, val);
 		break;
 	case REG_QUEUE_READY:
-		if (q)
-			q->ready = val & 1;
+		vmb_virtio_queue_set_ready(vd, q, val & 1);
 		break;
 	case REG_QUEUE_NOTIFY:
-		if (val < vd->backend->nqueues && vd->vq[val].ready && vd->backend->notify)
-			vd->backend->notify(vd, val);
+		vmb_virtio_queue_notify(vd, val);
 		break;
 	case REG_INTERRUPT_ACK:
-		vd->isr &= ~val;
-		update_irq(vd);
+		t->isr &= ~val;
+		update_irq(t);
 		break;
 	case REG_STATUS:
-		if (!val) {
-			device_reset(vd);
-			break;
-		}
-		if ((val & VMB_VIRTIO_S_DRIVER_OK) && !(vd->status & VMB_VIRTIO_S_DRIVER_OK) &&
-		    vd->backend->driver_ok) {
-			vd->status = val;
-			vd->backend->driver_ok(vd);
-		}
-		vd->status = val;
+		vmb_virtio_set_status(vd, (uint8_t)val);
 		break;
 	case REG_QUEUE_DESC_LOW: case REG_QUEUE_DESC_HIGH:
-		if (q)
-			set_half(&q->desc, off == REG_QUEUE_DESC_HIGH, val);
+		set_area(t, VMB_VQ_AREA_DESC, c ? &c->desc : &zero,
+			 off == REG_QUEUE_DESC_HIGH, val);
 		break;
 	case REG_QUEUE_DRIVER_LOW: case REG_QUEUE_DRIVER_HIGH:
-		if (q)
-			set_half(&q->driver, off == REG_QUEUE_DRIVER_HIGH, val);
+		set_area(t, VMB_VQ_AREA_DRIVER, c ? &c->driver : &zero,
+			 off == REG_QUEUE_DRIVER_HIGH, val);
 		break;
 	case REG_QUEUE_DEVICE_LOW: case REG_QUEUE_DEVICE_HIGH:
-		if (q)
-			set_half(&q->device, off == REG_QUEUE_DEVICE_HIGH, val);
-		break;
-	case REG_SHM_SEL:
-		vd->shm_sel = val;
+		set_area(t, VMB_VQ_AREA_DEVICE, c ? &c->device : &zero,
+			 off == REG_QUEUE_DEVICE_HIGH, val);
 		break;
 	default:
 		break;
 	}
 }
 
-static uint64_t virtio_read(void *opaque, uint64_t off, unsigned size)
+static uint64_t mmio_read(void *opaque, uint64_t off, unsigned size)
 {
-	struct vmb_virtio_dev *vd = opaque;
+	struct mmio *t = opaque;
+	uint64_t v = 0;
 
-	if (off >= REG_CONFIG) {
-		if (vd->backend && vd->backend->config_read)
-			return vd->backend->config_read(vd, off - REG_CONFIG, size);
-		return 0;
-	}
-	if (size != 4 || (off & 3))
-		return 0;
-	return reg_read(vd, off);
+	if (!t->vd)
+		return size == 4 && !(off & 3) && off < REG_CONFIG ? reg_read(t, off) : 0;
+	pthread_mutex_lock(&t->vd->lock);
+	if (off >= REG_CONFIG)
+		v = vmb_virtio_config_read(t->vd, (uint32_t)(off - REG_CONFIG), size);
+	else if (size == 4 && !(off & 3))
+		v = reg_read(t, off);
+	pthread_mutex_unlock(&t->vd->lock);
+	return v;
 }
 
-static void virtio_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+static void mmio_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
-	struct vmb_virtio_dev *vd = opaque;
+	struct mmio *t = opaque;
 
-	if (off >= REG_CONFIG) {
-		if (vd->backend && vd->backend->config_write)
-			vd->backend->config_write(vd, off - REG_CONFIG, val, size);
+	if (!t->vd)
 		return;
-	}
-	if (size == 4 && !(off & 3))
-		reg_write(vd, off, (uint32_t)val);
+	pthread_mutex_lock(&t->vd->lock);
+	if (off >= REG_CONFIG)
+		vmb_virtio_config_write(t->vd, (uint32_t)(off - REG_CONFIG), val, size);
+	else if (size == 4 && !(off & 3))
+		reg_write(t, off, (uint32_t)val);
+	pthread_mutex_unlock(&t->vd->lock);
 }
 
-static const struct vmb_io_ops virtio_ops = {
-	.read = virtio_read,
-	.write = virtio_write,
+static const struct vmb_io_ops mmio_ops = {
+	.read = mmio_read,
+	.write = mmio_write,
 };
 
-static int virtio_create(struct vmb_device *dev, struct vmb_err *err)
+static struct mmio *mmio_new(struct vmb_device *irq_dev, uint64_t base, uint64_t size,
+			     struct vmb_err *err)
 {
-	struct vmb_virtio_dev *vd = vmb_zalloc(sizeof(*vd));
-	const char *name = vmb_dev_prop_str(dev, "device");
+	struct mmio *t = vmb_zalloc(sizeof(*t));
 
-	dev->priv = vd;
-	vd->dev = dev;
-	if (name && strcmp(name, "none")) {
-		vd->backend = vmb_virtio_backend_find(name);
-		if (!vd->backend) {
-			vmb_errf(err, vmb_dev_prop_loc(dev, "device"), "virtio-mmio "
-				 "'%s': unknown device '%s', expected one of: none",
-				 dev->name, name);
-			for (unsigned i = 0; i < nbackends; i++) {
-				strncat(err->msg, ", ", sizeof(err->msg) - strlen(err->msg) - 1);
-				strncat(err->msg, backends[i]->name,
-					sizeof(err->msg) - strlen(err->msg) - 1);
-			}
-			return -1;
-		}
-		if (vd->backend->nqueues > VMB_VIRTIO_MAX_QUEUES)
-			return vmb_errf(err, &dev->spec->loc, "virtio backend '%s' has "
-					"too many queues", name);
-		if (vd->backend->create && vd->backend->create(vd, err))
-			return -1;
+	t->irq_dev = irq_dev;
+	t->base = base;
+	t->size = size;
+	if (size < VMB_VIRTIO_MMIO_SIZE) {
+		vmb_errf(err, &irq_dev->spec->loc, "'%s': a virtio-mmio transport needs "
+			 "a size of at least 0x%x", irq_dev->name, VMB_VIRTIO_MMIO_SIZE);
+		free(t);
+		return NULL;
 	}
-	if (dev->size < VMB_VIRTIO_MMIO_SIZE)
-		return vmb_errf(err, &dev->spec->loc, "virtio-mmio '%s': size must be "
-				"at least 0x%x", dev->name, VMB_VIRTIO_MMIO_SIZE);
-	if (!vmb_board_map_mmio(dev->board, dev, dev->name, dev->base, dev->size,
-				&virtio_ops, vd, NULL, err))
-		return -1;
+	if (!vmb_board_map_mmio(irq_dev->board, irq_dev, irq_dev->name, base, size,
+				&mmio_ops, t, NULL, err)) {
+		free(t);
+		return NULL;
+	}
+	list_add(t);
+	return t;
+}
+
+static void plug(struct mmio *t, struct vmb_device *user, struct vmb_virtio_dev *vd)
+{
+	t->user = user;
+	t->vd = vd;
+	vd->transport = &mmio_transport;
+	vd->transport_priv = t;
+}
+
+static struct mmio *find(const struct vmb_device *user)
+{
+	struct mmio *t;
+
+	pthread_mutex_lock(&all_lock);
+	for (t = all; t && t->user != user; t = t->next)
+		;
+	pthread_mutex_unlock(&all_lock);
+	return t;
+}
+
+int vmb_virtio_mmio_place(struct vmb_device *dev, struct vmb_virtio_dev *vd,
+			  struct vmb_err *err)
+{
+	struct vmb_board *b = dev->board;
+	struct mmio *t = NULL;
+
+	if (dev->spec->has_base) {
+		if (dev->spec->nirq != 1)
+			return vmb_errf(err, &dev->spec->loc, "%s '%s': with 'base' it "
+					"needs one 'irq' for its virtio-mmio transport",
+					dev->type->name, dev->name);
+		t = mmio_new(dev, dev->base, dev->spec->has_size ? dev->size :
+			     VMB_VIRTIO_MMIO_SIZE, err);
+		if (!t)
+			return -1;
+		t->own = true;
+	} else {
+		for (unsigned i = 0; i < b->ndev; i++) {
+			struct mmio *s = b->dev[i]->priv;
+
+			if (strcmp(b->dev[i]->type->name, "virtio-mmio") || !s || s->vd)
+				continue;
+			if (!t || s->base > t->base)
+				t = s;
+		}
+		if (!t)
+			return vmb_errf(err, &dev->spec->loc, "%s '%s': no free "
+					"virtio-mmio slot on this board (give it 'base' "
+					"and 'irq', or add slots before it)",
+					dev->type->name, dev->name);
+	}
+	plug(t, dev, vd);
 	return 0;
 }
 
-static void virtio_reset(struct vmb_device *dev)
+void vmb_virtio_mmio_unplug(struct vmb_device *dev, struct vmb_virtio_dev *vd)
 {
-	device_reset(dev->priv);
-}
+	struct mmio *t = find(dev);
 
-static int virtio_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err)
-{
-	uint64_t reg[2] = { dev->base, dev->size };
-	int node = vmb_fdt_add_node(f, 0, "virtio_mmio", dev->base, err);
-
-	if (node < 0 ||
-	    vmb_fdt_prop_str(f, node, "compatible", "virtio,mmio", err) ||
-	    vmb_fdt_prop_reg(f, node, reg, 1, err) ||
-	    vmb_fdt_prop_dev_interrupts(f, node, dev, err) ||
-	    vmb_fdt_prop_empty(f, node, "dma-coherent", err))
-		return -1;
-	return 0;
-}
-
-static void virtio_destroy(struct vmb_device *dev)
-{
-	struct vmb_virtio_dev *vd = dev->priv;
-
-	if (!vd)
+	if (!t)
 		return;
-	if (vd->backend && vd->backend->destroy)
-		vd->backend->destroy(vd);
-	free(vd);
+	if (t->own) {
+		list_del(t);
+		free(t);
+		return;
+	}
+	t->user = NULL;
+	t->vd = NULL;
+	t->isr = 0;
+	t->level = 0;
+}
+
+int vmb_virtio_mmio_where(const struct vmb_device *dev, uint64_t *base, uint64_t *size,
+			  const struct vmb_device **irq_dev)
+{
+	const struct mmio *t = find(dev);
+
+	if (!t && !strcmp(dev->type->name, "virtio-mmio"))
+		t = dev->priv;
+	if (!t)
+		return -1;
+	*base = t->base;
+	*size = t->size;
+	*irq_dev = t->irq_dev;
+	return 0;
+}
+
+static int node(struct vmb_device *irq_dev, uint64_t base, uint64_t size,
+		struct vmb_fdt *f, struct vmb_err *err)
+{
+	uint64_t reg[2] = { base, size };
+	int n = vmb_fdt_add_node(f, 0, "virtio_mmio", base, err);
+
+	if (n < 0 ||
+	    vmb_fdt_prop_str(f, n, "compatible", "virtio,mmio", err) ||
+	    vmb_fdt_prop_reg(f, n, reg, 1, err) ||
+	    vmb_fdt_prop_dev_interrupts(f, n, irq_dev, err) ||
+	    vmb_fdt_prop_empty(f, n, "dma-coherent", err))
+		return -1;
+	return 0;
+}
+
+int vmb_virtio_mmio_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err)
+{
+	struct mmio *t = find(dev);
+
+	return t && t->own ? node(dev, t->base, t->size, f, err) : 0;
+}
+
+/* ---- the slot device type ---------------------------------------------- */
+
+static int slot_create(struct vmb_device *dev, struct vmb_err *err)
+{
+	struct mmio *t = mmio_new(dev, dev->base, dev->size, err);
+
+	if (!t)
+		return -1;
+	dev->priv = t;
+	return 0;
+}
+
+static void slot_reset(struct vmb_device *dev)
+{
+	struct mmio *t = dev->priv;
+
+	t->isr = 0;
+	t->level = 0;
+}
+
+static int slot_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err)
+{
+	return node(dev, dev->base, dev->size, f, err);
+}
+
+static void slot_destroy(struct vmb_device *dev)
+{
+	struct mmio *t = dev->priv;
+
+	if (!t)
+		return;
+	list_del(t);
+	free(t);
 	dev->priv = NULL;
 }
 
-static const struct vmb_prop_desc virtio_props[] = {
-	{ "device", VMB_PROP_STR, "none",
-	  "virtio device behind this transport (none: an empty slot)", NULL },
-	{ NULL, 0, NULL, NULL, NULL },
-};
-
-static const struct vmb_device_type virtio_type = {
+static const struct vmb_device_type slot_type = {
 	.name = "virtio-mmio",
-	.summary = "virtio-mmio transport, version 2 (VIRTIO 1.2 §4.2); "
-		   "device: none is an empty slot (DeviceID 0)",
-	.props = virtio_props,
+	.summary = "virtio-mmio transport slot, version 2 (VIRTIO 1.2 §4.2): "
+		   "DeviceID 0 until a virtio device (virtio-blk, ...) without "
+		   "'base' is placed in it, highest free address first as on QEMU",
 	.needs_base = true,
 	.default_size = VMB_VIRTIO_MMIO_SIZE,
 	.min_irqs = 1,
 	.max_irqs = 1,
-	.create = virtio_create,
-	.reset = virtio_reset,
-	.fdt_node = virtio_fdt,
-	.destroy = virtio_destroy,
+	.create = slot_create,
+	.reset = slot_reset,
+	.fdt_node = slot_fdt,
+	.destroy = slot_destroy,
 };
 
-VMB_DEVICE_TYPE(virtio_type)
+VMB_DEVICE_TYPE(slot_type)

@@ -320,13 +320,20 @@ static uint64_t locate_access(struct vmb_emu *e, bool store,
 static int board_write(struct vmb_emu *e, uint64_t gpa, unsigned size, uint64_t val)
 {
 	struct vmb_region *r = vmb_addrmap_find(&e->b->map, gpa);
+	struct vmb_access lo = { .cpu = 0, .write = true, .addr = gpa, .size = size,
+				 .val = val };
+	struct vmb_access hi = lo;
 
 	if (r && r->hv_data)
 		((struct vmb_emu_rstat *)r->hv_data)->writes++;
-	if (r && r->kind == VMB_REGION_MMIO && size == 8)
-		return vmb_board_mmio_write(e->b, gpa, 4, (uint32_t)val) ||
-		       vmb_board_mmio_write(e->b, gpa + 4, 4, val >> 32);
-	return vmb_board_mmio_write(e->b, gpa, size, val);
+	if (r && r->kind == VMB_REGION_MMIO && size == 8) {
+		lo.size = hi.size = 4;
+		lo.val = (uint32_t)val;
+		hi.addr = gpa + 4;
+		hi.val = val >> 32;
+		return vmb_board_access(e->b, &lo) || vmb_board_access(e->b, &hi);
+	}
+	return vmb_board_access(e->b, &lo);
 }
 
 void vmb_emu_set_fault(struct vmb_emu *e, bool exact, const char *fmt, ...)

@@ -22,7 +22,8 @@
  *    copy); ROM and flash banks in read-array ("romd") mode the same way
  *    but read+exec only, so firmware executes in place. Device regions are
  *    uc_mmio_map windows (page-granular; regions sharing a page share a
- *    window) whose callbacks call the region's ops under the board lock.
+ *    window) whose callbacks dispatch through vmb_region_access() (device
+ *    lock, queue notifiers), as vCPU 0.
  *    No UC_HOOK_MEM_READ/WRITE hook is installed anywhere: any such hook
  *    puts every guest access on the slow path (crc32 of 256 MiB: 1.4 s ->
  *    4.5 s), and with 2.0.1 it does not even make the PC precise.
@@ -273,9 +274,9 @@ static void window_fault(struct vmb_emu_window *w, uc_engine *uc,
 static uint64_t window_read(uc_engine *uc, uint64_t off, unsigned size, void *opaque)
 {
 	struct vmb_emu_window *w = opaque;
-	uint64_t gpa = w->base + off, v;
+	uint64_t gpa = w->base + off;
 	struct vmb_region *r = window_region(w, gpa, size);
-	struct vmb_board *b;
+	struct vmb_access a = { .cpu = 0, .addr = gpa, .size = size };
 
 	if (!r) {
 		window_fault(w, uc, UC_MEM_READ_UNMAPPED, gpa, size, 0);
@@ -283,17 +284,10 @@ static uint64_t window_read(uc_engine *uc, uint64_t off, unsigned size, void *op
 	}
 	if (r->hv_data)
 		((struct vmb_emu_rstat *)r->hv_data)->reads++;
-	off = gpa - r->gpa;
-	/* A flash bank back in read-array mode, not yet remapped as memory. */
-	if (r->romd && r->host)
-		return vmb_get_le(r->host + off, size);
-	if (!r->ops || !r->ops->read)
-		return 0;
-	b = w->e->b;
-	pthread_mutex_lock(&b->lock);
-	v = r->ops->read(r->opaque, off, size);
-	pthread_mutex_unlock(&b->lock);
-	return v & vmb_emu_size_mask(size);
+	/* Also serves a flash bank back in read-array mode, not yet remapped
+	 * as memory, from its host memory. */
+	vmb_region_access(w->e->b, r, &a);
+	return a.val & vmb_emu_size_mask(size);
 }
 
 static void window_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val,
@@ -302,7 +296,7 @@ static void window_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t va
 	struct vmb_emu_window *w = opaque;
 	uint64_t gpa = w->base + off;
 	struct vmb_region *r = window_region(w, gpa, size);
-	struct vmb_board *b;
+	struct vmb_access a = { .cpu = 0, .write = true, .addr = gpa, .size = size };
 
 	if (!r) {
 		window_fault(w, uc, UC_MEM_WRITE_UNMAPPED, gpa, size, val);
@@ -310,12 +304,8 @@ static void window_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t va
 	}
 	if (r->hv_data)
 		((struct vmb_emu_rstat *)r->hv_data)->writes++;
-	if (!r->ops || !r->ops->write)
-		return;
-	b = w->e->b;
-	pthread_mutex_lock(&b->lock);
-	r->ops->write(r->opaque, gpa - r->gpa, val & vmb_emu_size_mask(size), size);
-	pthread_mutex_unlock(&b->lock);
+	a.val = val & vmb_emu_size_mask(size);
+	vmb_region_access(w->e->b, r, &a);
 }
 
 /* Device regions without host memory, grouped into page-granular windows:
@@ -765,6 +755,8 @@ static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 	b->hv.region_changed = emu_region_changed;
 	b->hv.kick = emu_kick;
 	pthread_mutex_unlock(&b->lock);
+	/* No kernel fds: lines use set_irq, notifiers the board's dispatch. */
+	vmb_board_attach_hv(b);
 	return 0;
 }
 
@@ -1015,8 +1007,10 @@ static void emu_destroy(struct vmb_vm *vm)
 		pthread_join(e->kicker, NULL);
 	}
 	pthread_mutex_lock(&b->lock);
-	if (b->hv.opaque == e)
+	if (b->hv.opaque == e) {
+		vmb_board_detach_hv(b);
 		memset(&b->hv, 0, sizeof(b->hv));
+	}
 	pthread_mutex_unlock(&b->lock);
 	engine_close(e);
 	vmb_emu_decoder_close(&e->dec);

@@ -532,6 +532,7 @@ static const struct vmb_kvm_arch arm64_arch = {
 	.vm_reset = arm64_vm_reset,
 	.vcpu_reset = arm64_vcpu_reset,
 	.set_irq = arm64_set_irq,
+	.irqfd = true,
 	.handle_exit = arm64_handle_exit,
 	.destroy = arm64_destroy,
 };

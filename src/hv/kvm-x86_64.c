@@ -572,6 +572,7 @@ static const struct vmb_kvm_arch x86_arch = {
 	.vm_reset = x86_vm_reset,
 	.vcpu_reset = x86_vcpu_reset,
 	.set_irq = x86_set_irq,
+	.irqfd = true,
 	.handle_exit = x86_handle_exit,
 	.unassigned = x86_unassigned,
 	.vcpu_dead = x86_vcpu_dead,

@@ -324,6 +324,63 @@ static void hook_kick(void *opaque)
 	sem_post(&k->wake);
 }
 
+/* Board hook (irq.h): line l as a KVM irqfd, with its resamplefd for a
+ * level line (api.rst §4.75 KVM_IRQFD). The GSI is the board's number:
+ * arm64's default routing maps GSI n to SPI n, x86's to IOAPIC/PIC pin n. */
+static int hook_irq_attach(void *opaque, struct vmb_irq_line *l)
+{
+	struct vmb_kvm *k = opaque;
+	struct kvm_irqfd f = { .fd = (uint32_t)l->fd, .gsi = l->irq };
+
+	if (!k->arch->irqfd || vmb_kvm_vm_cap(k, KVM_CAP_IRQFD) <= 0)
+		return -1;
+	if (l->resample_fd >= 0) {
+		if (vmb_kvm_vm_cap(k, KVM_CAP_IRQFD_RESAMPLE) <= 0)
+			return -1;
+		f.flags = KVM_IRQFD_FLAG_RESAMPLE;
+		f.resamplefd = (uint32_t)l->resample_fd;
+	}
+	return ioctl(k->vm_fd, KVM_IRQFD, &f) ? -1 : 0;
+}
+
+static void hook_irq_detach(void *opaque, struct vmb_irq_line *l)
+{
+	struct vmb_kvm *k = opaque;
+	struct kvm_irqfd f = { .fd = (uint32_t)l->fd, .gsi = l->irq,
+			       .flags = KVM_IRQFD_FLAG_DEASSIGN };
+
+	ioctl(k->vm_fd, KVM_IRQFD, &f);
+}
+
+/* Board hook (irq.h): a queue notifier as a KVM ioeventfd (api.rst §4.59). */
+static int ioeventfd(struct vmb_kvm *k, const struct vmb_ioevent *ev, uint32_t flags)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = ev->data,
+		.addr = ev->addr,
+		.len = ev->size,
+		.fd = ev->fd,
+		.flags = flags | (ev->match ? KVM_IOEVENTFD_FLAG_DATAMATCH : 0) |
+			 (ev->pio ? KVM_IOEVENTFD_FLAG_PIO : 0),
+	};
+
+	return ioctl(k->vm_fd, KVM_IOEVENTFD, &io) ? -1 : 0;
+}
+
+static int hook_ioevent_add(void *opaque, struct vmb_ioevent *ev)
+{
+	struct vmb_kvm *k = opaque;
+
+	if (vmb_kvm_vm_cap(k, KVM_CAP_IOEVENTFD) <= 0)
+		return -1;
+	return ioeventfd(k, ev, 0);
+}
+
+static void hook_ioevent_del(void *opaque, struct vmb_ioevent *ev)
+{
+	ioeventfd(opaque, ev, KVM_IOEVENTFD_FLAG_DEASSIGN);
+}
+
 static void add_regions(struct vmb_kvm *k, const struct vmb_addrmap *m, bool pio)
 {
 	for (unsigned i = 0; i < m->n; i++) {
@@ -424,6 +481,11 @@ int vmb_kvm_create(struct vmb_vm *vm, const struct vmb_kvm_arch *arch,
 	b->hv.set_irq = hook_set_irq;
 	b->hv.region_changed = hook_region_changed;
 	b->hv.kick = hook_kick;
+	b->hv.irq_attach = hook_irq_attach;
+	b->hv.irq_detach = hook_irq_detach;
+	b->hv.ioevent_add = hook_ioevent_add;
+	b->hv.ioevent_del = hook_ioevent_del;
+	vmb_board_attach_hv(b);
 	return 0;
 }
 
@@ -474,27 +536,22 @@ static int handle_io(struct vmb_kvm_vcpu *v)
 	struct kvm_run *run = v->run;
 	struct vmb_board *b = v->kvm->board;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	unsigned size = run->io.size;
-	bool write = run->io.direction == KVM_EXIT_IO_OUT;
-	uint64_t port = run->io.port;
+	struct vmb_access a = { .cpu = v->id, .pio = true,
+				.write = run->io.direction == KVM_EXIT_IO_OUT,
+				.addr = run->io.port, .size = run->io.size };
 
 	if (v->kvm->vm->stats)
-		count_region(v, &b->pio, port, true);
-	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
-		uint64_t val = 0;
-
-		if (write) {
-			if (vmb_board_pio_write(b, port, size, vmb_get_le(data, size)) &&
-			    unassigned(v, true, true, port, size))
+		count_region(v, &b->pio, a.addr, true);
+	for (uint32_t i = 0; i < run->io.count; i++, data += a.size) {
+		if (a.write)
+			a.val = vmb_get_le(data, a.size);
+		if (vmb_board_access(b, &a)) {
+			if (unassigned(v, true, a.write, a.addr, a.size))
 				return -1;
-		} else {
-			if (vmb_board_pio_read(b, port, size, &val)) {
-				if (unassigned(v, true, false, port, size))
-					return -1;
-				val = ~0ull;
-			}
-			vmb_put_le(data, size, val);
+			a.val = ~0ull;
 		}
+		if (!a.write)
+			vmb_put_le(data, a.size, a.val);
 	}
 	return 0;
 }
@@ -503,26 +560,24 @@ static int handle_mmio(struct vmb_kvm_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	struct vmb_board *b = v->kvm->board;
-	uint64_t gpa = run->mmio.phys_addr;
-	unsigned len = run->mmio.len;
-	uint64_t val = 0;
+	struct vmb_access a = { .cpu = v->id, .write = run->mmio.is_write,
+				.addr = run->mmio.phys_addr, .size = run->mmio.len };
 
 	if (v->kvm->vm->stats)
-		count_region(v, &b->map, gpa, false);
-	if (len == 0 || len > 8)
-		return vmb_kvm_fault_access(v, false, run->mmio.is_write, gpa, len,
-					    "MMIO access of unsupported width %u", len);
-	if (run->mmio.is_write) {
-		if (vmb_board_mmio_write(b, gpa, len, vmb_get_le(run->mmio.data, len)))
-			return unassigned(v, false, true, gpa, len);
-		return 0;
-	}
-	if (vmb_board_mmio_read(b, gpa, len, &val)) {
-		if (unassigned(v, false, false, gpa, len))
+		count_region(v, &b->map, a.addr, false);
+	if (a.size == 0 || a.size > 8)
+		return vmb_kvm_fault_access(v, false, a.write, a.addr, a.size,
+					    "MMIO access of unsupported width %u",
+					    a.size);
+	if (a.write)
+		a.val = vmb_get_le(run->mmio.data, a.size);
+	if (vmb_board_access(b, &a)) {
+		if (unassigned(v, false, a.write, a.addr, a.size))
 			return -1;
-		val = ~0ull;
+		a.val = ~0ull;
 	}
-	vmb_put_le(run->mmio.data, len, val);
+	if (!a.write)
+		vmb_put_le(run->mmio.data, a.size, a.val);
 	return 0;
 }
 
@@ -837,8 +892,10 @@ void vmb_kvm_destroy(struct vmb_vm *vm)
 
 	if (!k)
 		return;
-	if (b && b->hv.opaque == k)
+	if (b && b->hv.opaque == k) {
+		vmb_board_detach_hv(b);
 		memset(&b->hv, 0, sizeof(b->hv));
+	}
 	for (unsigned i = 0; k->vcpu && i < k->nvcpus; i++) {
 		struct vmb_kvm_vcpu *v = &k->vcpu[i];
 

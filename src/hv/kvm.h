@@ -13,6 +13,9 @@
  *  - the exit loop: KVM_EXIT_IO / KVM_EXIT_MMIO dispatched to
  *    vmb_board_pio_* / vmb_board_mmio_*, KVM_EXIT_SYSTEM_EVENT, internal
  *    errors and failed entries reported as guest faults;
+ *  - interrupt lines that ask for it as irqfds (KVM_IRQFD, resamplefd for
+ *    level lines) and queue notifiers as ioeventfds (KVM_IOEVENTFD with
+ *    datamatch), through the board hooks of board/irq.h;
  *  - kicks: a real-time signal plus kvm_run.immediate_exit (api.rst §5,
  *    "immediate_exit"), so a stop request reaches a vCPU whether it is in
  *    the guest, halted in the kernel, or about to enter;
@@ -94,6 +97,9 @@ struct vmb_kvm_arch {
 			  struct vmb_err *err);
 	/* Drive interrupt line irq (controller numbering). Any thread. */
 	void (*set_irq)(struct vmb_kvm *k, uint32_t irq, int level);
+	/* The in-kernel irqchip routes GSI n to the board's line n, so lines
+	 * may be irqfds (board/irq.h). */
+	bool irqfd;
 	/* Exit reasons the generic loop does not handle: 0 handled (the
 	 * hook may have requested a stop), -1 unknown (reported as a fault). */
 	int (*handle_exit)(struct vmb_kvm_vcpu *v);

@@ -192,7 +192,7 @@ static void probe_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	p->writes++;
 }
 
-static const struct vmb_io_ops probe_ops = { probe_read, probe_write };
+static const struct vmb_io_ops probe_ops = { .read = probe_read, .write = probe_write };
 
 static void test_dispatch(void **state)
 {

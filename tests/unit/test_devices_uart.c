@@ -20,6 +20,8 @@
 #include "devices/pl061.h"
 #include "fdt/fdt.h"
 
+#include "util/loop.h"
+
 #include "fixture.h"
 
 /* A board from yaml, with an in-memory console if asked for. */
@@ -223,11 +225,10 @@ static void test_pl031_alarm_thread(void **state)
 	tb_wr(&t, RTC + 0x010, 4, 1);
 	tb_wr(&t, RTC + 0x004, 4, tb_rd(&t, RTC + 0x000, 4) + 1);
 	assert_int_equal(tb_rd(&t, RTC + 0x014, 4), 0);
+	/* The alarm is a timer on the board's event loop. */
+	assert_int_equal(vmb_loop_start(t.b->loop, &t.err), 0);
 	while (waited < 150) { /* at most 3 s */
-		pthread_mutex_lock(&t.b->lock);
-		int l = t.level[2];
-		pthread_mutex_unlock(&t.b->lock);
-		if (l)
+		if (__atomic_load_n(&t.level[2], __ATOMIC_ACQUIRE))
 			break;
 		nanosleep(&ts, NULL);
 		waited++;

@@ -74,7 +74,7 @@ static void dev_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	f->nwrites++;
 }
 
-static const struct vmb_io_ops dev_ops = { dev_read, dev_write };
+static const struct vmb_io_ops dev_ops = { .read = dev_read, .write = dev_write };
 
 /* A two-command flash: 0x90 enters command mode (reads 0x89, romd off),
  * 0xff returns to read-array (romd on), as CFI flash does. */
@@ -102,7 +102,7 @@ static void flash_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	vmb_region_set_romd(f->b, f->flash_r, !f->flash_cmd);
 }
 
-static const struct vmb_io_ops flash_ops = { flash_read, flash_write };
+static const struct vmb_io_ops flash_ops = { .read = flash_read, .write = flash_write };
 
 static int hypercall(void *opaque, unsigned cpu, uint64_t x[8])
 {
