@@ -180,6 +180,16 @@ static int vcon_create(struct vmb_device *dev, struct vmb_err *err)
 	return vmb_virtio_mmio_place(dev, &s->vd, err);
 }
 
+/* Machine reset: the device back to power-on, as a Status write of 0. */
+static void vcon_dev_reset(struct vmb_device *dev)
+{
+	struct vcon *s = dev->priv;
+
+	pthread_mutex_lock(&s->vd.lock);
+	vmb_virtio_reset(&s->vd);
+	pthread_mutex_unlock(&s->vd.lock);
+}
+
 static void vcon_destroy(struct vmb_device *dev)
 {
 	struct vcon *s = dev->priv;
@@ -206,6 +216,7 @@ static const struct vmb_device_type virtio_console = {
 	.default_size = VMB_VIRTIO_MMIO_SIZE,
 	.max_irqs = 1,
 	.create = vcon_create,
+	.reset = vcon_dev_reset,
 	.fdt_node = vmb_virtio_mmio_fdt,
 	.destroy = vcon_destroy,
 };

@@ -95,6 +95,16 @@ static int vrng_create(struct vmb_device *dev, struct vmb_err *err)
 	return vmb_virtio_mmio_place(dev, &s->vd, err);
 }
 
+/* Machine reset: the device back to power-on, as a Status write of 0. */
+static void vrng_dev_reset(struct vmb_device *dev)
+{
+	struct vrng *s = dev->priv;
+
+	pthread_mutex_lock(&s->vd.lock);
+	vmb_virtio_reset(&s->vd);
+	pthread_mutex_unlock(&s->vd.lock);
+}
+
 static void vrng_destroy(struct vmb_device *dev)
 {
 	struct vrng *s = dev->priv;
@@ -123,6 +133,7 @@ static const struct vmb_device_type virtio_rng = {
 	.default_size = VMB_VIRTIO_MMIO_SIZE,
 	.max_irqs = 1,
 	.create = vrng_create,
+	.reset = vrng_dev_reset,
 	.fdt_node = vmb_virtio_mmio_fdt,
 	.destroy = vrng_destroy,
 };
