@@ -455,6 +455,7 @@ static const struct vmb_device_type blk_type = {
 	.default_size = VMB_VIRTIO_MMIO_SIZE,
 	.min_irqs = 0,
 	.max_irqs = 1,
+	.locks_itself = true, /* vd->lock, taken by the transport */
 	.create = blk_create,
 	.reset = blk_dev_reset,
 	.fdt_node = vmb_virtio_mmio_fdt,

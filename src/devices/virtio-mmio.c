@@ -18,7 +18,14 @@
  * as all ones, §4.2.2), ConfigGeneration (0x0FC). The interrupt line
  * (irq[0]; QEMU virt: rising edge) is high while InterruptStatus != 0.
  *
- * Every access runs with the device's lock (vd->lock) held.
+ * Every access runs with the virtio device's lock (vd->lock) held, which
+ * the transport takes itself (the slot and device types set locks_itself:
+ * one lock per virtio device whether it sits in a slot or has its own
+ * base). Interrupts go through the board's interrupt line object of the
+ * slot (irq.h), in irqfd mode since I/O threads raise them; QueueNotify
+ * writes are queue notifiers (KVM ioeventfds with datamatch = queue index,
+ * signalled by the board's dispatch elsewhere) whose callbacks run on the
+ * event loop thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +76,12 @@ struct mmio {
 	bool own;                       /* created by the device itself */
 	uint32_t isr;
 	uint32_t dev_features_sel, drv_features_sel, queue_sel;
-	int level;
-	uint64_t desc_lo, driver_lo, device_lo; /* halves written so far */
+	struct vmb_irq_line *irq;
+	struct notifier {
+		struct mmio *t;
+		unsigned q;
+		struct vmb_ioevent *ev;
+	} qn[VMB_VIRTIO_MAX_QUEUES];
 	struct mmio *next;
 };
 
@@ -99,12 +110,7 @@ static void list_del(struct mmio *t)
 
 static void update_irq(struct mmio *t)
 {
-	int level = t->isr != 0;
-
-	if (level != t->level) {
-		t->level = level;
-		vmb_dev_set_irq(t->irq_dev, 0, level);
-	}
+	vmb_irq_set(t->irq, t->isr != 0);
 }
 
 static void mmio_interrupt(struct vmb_virtio_dev *vd, unsigned reason)
@@ -285,6 +291,7 @@ static struct mmio *mmio_new(struct vmb_device *irq_dev, uint64_t base, uint64_t
 	struct mmio *t = vmb_zalloc(sizeof(*t));
 
 	t->irq_dev = irq_dev;
+	t->irq = vmb_dev_irq(irq_dev, 0);
 	t->base = base;
 	t->size = size;
 	if (size < VMB_VIRTIO_MMIO_SIZE) {
@@ -302,12 +309,43 @@ static struct mmio *mmio_new(struct vmb_device *irq_dev, uint64_t base, uint64_t
 	return t;
 }
 
-static void plug(struct mmio *t, struct vmb_device *user, struct vmb_virtio_dev *vd)
+/* A QueueNotify write (event loop thread). */
+static void queue_notified(void *opaque)
+{
+	struct notifier *n = opaque;
+	struct vmb_virtio_dev *vd = n->t->vd;
+
+	pthread_mutex_lock(&vd->lock);
+	vmb_virtio_queue_notify(vd, n->q);
+	pthread_mutex_unlock(&vd->lock);
+}
+
+static void drop_notifiers(struct mmio *t)
+{
+	for (unsigned q = 0; q < VMB_VIRTIO_MAX_QUEUES; q++) {
+		vmb_ioevent_destroy(t->qn[q].ev);
+		t->qn[q].ev = NULL;
+	}
+}
+
+static int plug(struct mmio *t, struct vmb_device *user, struct vmb_virtio_dev *vd,
+		struct vmb_err *err)
 {
 	t->user = user;
 	t->vd = vd;
 	vd->transport = &mmio_transport;
 	vd->transport_priv = t;
+	vmb_irq_use_fd(t->irq);
+	for (unsigned q = 0; q < vd->nqueues; q++) {
+		t->qn[q] = (struct notifier){ t, q, NULL };
+		t->qn[q].ev = vmb_ioevent_create(t->irq_dev, false, t->base + REG_QUEUE_NOTIFY,
+						 4, true, q, queue_notified, &t->qn[q], err);
+		if (!t->qn[q].ev) {
+			drop_notifiers(t);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static struct mmio *find(const struct vmb_device *user)
@@ -352,8 +390,7 @@ int vmb_virtio_mmio_place(struct vmb_device *dev, struct vmb_virtio_dev *vd,
 					"and 'irq', or add slots before it)",
 					dev->type->name, dev->name);
 	}
-	plug(t, dev, vd);
-	return 0;
+	return plug(t, dev, vd, err);
 }
 
 void vmb_virtio_mmio_unplug(struct vmb_device *dev, struct vmb_virtio_dev *vd)
@@ -362,6 +399,7 @@ void vmb_virtio_mmio_unplug(struct vmb_device *dev, struct vmb_virtio_dev *vd)
 
 	if (!t)
 		return;
+	drop_notifiers(t);
 	if (t->own) {
 		list_del(t);
 		free(t);
@@ -370,7 +408,6 @@ void vmb_virtio_mmio_unplug(struct vmb_device *dev, struct vmb_virtio_dev *vd)
 	t->user = NULL;
 	t->vd = NULL;
 	t->isr = 0;
-	t->level = 0;
 }
 
 int vmb_virtio_mmio_where(const struct vmb_device *dev, uint64_t *base, uint64_t *size,
@@ -426,8 +463,8 @@ static void slot_reset(struct vmb_device *dev)
 {
 	struct mmio *t = dev->priv;
 
-	t->isr = 0;
-	t->level = 0;
+	if (!t->vd)
+		t->isr = 0; /* else the device's reset clears it */
 }
 
 static int slot_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err)
@@ -455,6 +492,7 @@ static const struct vmb_device_type slot_type = {
 	.default_size = VMB_VIRTIO_MMIO_SIZE,
 	.min_irqs = 1,
 	.max_irqs = 1,
+	.locks_itself = true,
 	.create = slot_create,
 	.reset = slot_reset,
 	.fdt_node = slot_fdt,
