@@ -215,6 +215,7 @@ static const struct vmb_device_type virtio_console = {
 	.props = vcon_props,
 	.default_size = VMB_VIRTIO_MMIO_SIZE,
 	.max_irqs = 1,
+	.locks_itself = true, /* vd->lock, taken by the transport */
 	.create = vcon_create,
 	.reset = vcon_dev_reset,
 	.fdt_node = vmb_virtio_mmio_fdt,

@@ -132,6 +132,7 @@ static const struct vmb_device_type virtio_rng = {
 	.props = vrng_props,
 	.default_size = VMB_VIRTIO_MMIO_SIZE,
 	.max_irqs = 1,
+	.locks_itself = true, /* vd->lock, taken by the transport */
 	.create = vrng_create,
 	.reset = vrng_dev_reset,
 	.fdt_node = vmb_virtio_mmio_fdt,

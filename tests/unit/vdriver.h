@@ -15,6 +15,7 @@
 
 #include "board/gmem.h"
 #include "util/bytes.h"
+#include "util/loop.h"
 
 #include "fixture.h"
 
@@ -136,9 +137,13 @@ static inline uint16_t vd_add(struct vdrv *d, unsigned q, const struct vd_buf *b
 	return head;
 }
 
+/* Notify queue q. QueueNotify is an ioevent the board's event loop
+ * delivers (as KVM's ioeventfd would): turn the loop until it is idle. */
 static inline void vd_kick(struct vdrv *d, unsigned q)
 {
 	tb_wr(d->t, d->base + VD_QUEUE_NOTIFY, 4, q);
+	while (vmb_loop_run_once(d->t->b->loop, 0) > 0)
+		;
 }
 
 /* The next used element of queue q: 1 with *id and *len, 0 if none. */
