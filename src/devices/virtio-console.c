@@ -25,14 +25,17 @@
  *
  * The device is on a virtio-mmio transport of its own (base and irq given)
  * or in the next free slot of the board's virtio-mmio slot array.
- * "console: true" (the default) connects it to the board's console; a
- * UART that already has the console makes that an error naming the fix.
+ * "console: true" (the default) connects it to the board's console, and
+ * the board's UARTs then leave the console alone (virtio-console.h), so
+ * the guest's console is hvc0 with no other change to the machine.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "board/board.h"
 #include "board/console.h"
+#include "config/node.h"
+#include "devices/virtio-console.h"
 #include "devices/virtio-mmio.h"
 #include "virtio/virtio.h"
 
@@ -153,6 +156,23 @@ static const struct vmb_virtio_ops vcon_ops = {
 	.driver_ok = vcon_driver_ok,
 };
 
+bool vmb_virtio_console_wanted(const struct vmb_spec *spec)
+{
+	for (unsigned i = 0; spec && i < spec->ndev; i++) {
+		const struct vmb_dev_spec *d = &spec->dev[i];
+		const struct vmb_node *n;
+		bool on = true;
+
+		if (strcmp(d->type, "virtio-console"))
+			continue;
+		n = vmb_node_get(d->props, "console");
+		/* A bad value is reported when the device is created. */
+		if (!n || vmb_node_bool(n, &on, NULL) || on)
+			return true;
+	}
+	return false;
+}
+
 static int vcon_create(struct vmb_device *dev, struct vmb_err *err)
 {
 	struct vcon *s = vmb_zalloc(sizeof(*s));
@@ -172,9 +192,8 @@ static int vcon_create(struct vmb_device *dev, struct vmb_err *err)
 	if (vmb_dev_prop_bool(dev, "console") && con) {
 		if (!vmb_console_claim(con, console_notify, s))
 			return vmb_errf(err, &dev->spec->loc, "virtio-console '%s': the "
-					"console is already connected to an earlier device "
-					"(a UART with console: true); set console: false on "
-					"one of them, or use --console virtio", dev->name);
+					"console is already connected to another virtio-console; "
+					"set console: false on one of them", dev->name);
 		s->con = con;
 	}
 	return vmb_virtio_mmio_place(dev, &s->vd, err);

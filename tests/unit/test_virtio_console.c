@@ -5,7 +5,8 @@
  * configuration space, guest output to the console, console input into
  * receive buffers, emergency write, and hostile chains (device-writable
  * buffers on the transmit queue, device-readable ones on the receive
- * queue, buffers outside RAM, buffers larger than the input).
+ * queue, buffers outside RAM, buffers larger than the input), and the
+ * console taken over from a UART.
  */
 #include "unit.h"
 
@@ -227,9 +228,39 @@ static void test_emerg_write(void **state)
 	assert_string_equal(output(c), "E");
 }
 
-/* The console can have one owner: a UART that took it first makes a
- * virtio-console asking for it an error that names the fix. */
-static void test_console_taken(void **state)
+/* A virtio-console takes the console from a UART with console: true
+ * (the default), whatever their order: what --console virtio relies on. */
+static void test_console_takeover(void **state)
+{
+	struct tb t;
+	struct vdrv d;
+	struct vd_buf b = { BUF, 3, 0 };
+
+	(void)state;
+	tb_dir(&t);
+	t.con = vmb_console_memory();
+	tb_board_ok(&t,
+		"arch: arm64\n"
+		"memory:\n"
+		"  - {name: ram, type: ram, base: 0x40000000, size: 16M}\n"
+		"devices:\n"
+		"  - {name: gic, type: gic-v2, base: 0x08000000, cpu-base: 0x08010000}\n"
+		"  - {name: apb-pclk, type: fixed-clock, frequency: 24000000}\n"
+		"  - {name: uart0, type: pl011, base: 0x09000000, irq: 1}\n"
+		"  - {name: virtio, type: virtio-mmio, base: 0x0a000000, count: 2,\n"
+		"     stride: 0x200, irq: 16, trigger: edge}\n"
+		"  - {name: console0, type: virtio-console}\n", NULL, 0);
+	tb_wr(&t, 0x09000000, 4, 'U');   /* PL011 DR: not on the console */
+	vd_init(&d, &t, 0x0a000200, RINGS, 2, 0);
+	memcpy(vd_host(&d, BUF, 3), "hvc", 3);
+	vd_add(&d, TXQ, &b, 1);
+	vd_kick(&d, TXQ);
+	assert_string_equal(vmb_console_output(t.con, NULL), "hvc");
+	tb_free(&t);
+}
+
+/* Two virtio-consoles both asking for the console: an error naming the fix. */
+static void test_two_consoles(void **state)
 {
 	struct tb t;
 
@@ -242,10 +273,9 @@ static void test_console_taken(void **state)
 		"  - {name: ram, type: ram, base: 0x40000000, size: 16M}\n"
 		"devices:\n"
 		"  - {name: gic, type: gic-v2, base: 0x08000000, cpu-base: 0x08010000}\n"
-		"  - {name: apb-pclk, type: fixed-clock, frequency: 24000000}\n"
-		"  - {name: uart0, type: pl011, base: 0x09000000, irq: 1}\n"
-		"  - {name: con0, type: virtio-console, base: 0x0a100000, irq: 20}\n",
-		"con0", "already connected", "console: false", NULL);
+		"  - {name: con0, type: virtio-console, base: 0x0a100000, irq: 20}\n"
+		"  - {name: con1, type: virtio-console, base: 0x0a200000, irq: 21}\n",
+		"con1", "already connected", "console: false", NULL);
 	tb_free(&t);
 }
 
@@ -259,7 +289,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rx_readonly_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emerg_write, setup, teardown),
-		cmocka_unit_test(test_console_taken),
+		cmocka_unit_test(test_console_takeover),
+		cmocka_unit_test(test_two_consoles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
