@@ -3,14 +3,15 @@
 # Debian packages and the arm64 libraries they depend on (transitively,
 # lib*:arm64 and zlib1g:arm64 only), fetched with apt-get download and
 # unpacked into ROOT, a tree merged into a guest's / (/usr/bin, /lib,
-# /usr/lib/aarch64-linux-gnu). Only the named programs, the dynamic loader
-# and the shared libraries are kept. Nothing is installed on the host.
+# /usr/lib/aarch64-linux-gnu). Only the named files (programs), the
+# dynamic loader and the shared libraries are kept. Nothing is installed
+# on the host.
 #   sh tests/nested/fetch-arm64.sh DEBS ROOT "PKG:arm64 ..." "usr/bin/PROG ..."
-# DEBS caches the .deb files; ROOT is left alone when every PROG is there.
+# DEBS caches the .deb files; ROOT is left alone when every file is there.
 set -eu
 debs=$1 root=$2 pkgs=$3 progs=$4
 have=1
-for p in $progs; do [ -x "$root/$p" ] || have=0; done
+for p in $progs; do [ -e "$root/$p" ] || have=0; done
 [ $have = 1 ] && exit 0
 
 echo "nested: fetching $pkgs and their libraries"
@@ -46,7 +47,7 @@ done
 for d in lib usr/lib; do
 	[ -d "$root.tmp/$d" ] || continue
 	(cd "$root.tmp" && find $d -maxdepth 2 \( -name '*.so*' -o -name 'ld-linux*' \) \
-		\( -type f -o -type l \) | cpio -pdm --quiet keep)
+		\( -type f -o -type l \) | cpio -pdmu --quiet keep)
 done
 rm -rf "$root"
 mv "$root.tmp/keep" "$root"

@@ -8,7 +8,8 @@
 #    (Debian's arm64 kernel for both L1 and L2, busybox-static:arm64,
 #    u-boot-qemu, qemu-utils:arm64 for qemu-nbd; for bench,
 #    qemu-system-arm:arm64; and their libraries);
-# 2. a static aarch64 vmb (build-arm64.sh), L2's virtio-blk disk image and
+# 2. a static aarch64 vmb (build-arm64.sh) and a dynamic one with libnbd
+#    (build-arm64-dyn.sh, vmb-nbd in L1), L2's virtio-blk disk image and
 #    its initramfs (mkroot-arm64.sh), the initramfs images (pack.sh);
 # 3. L1: qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
 #    -cpu max -accel tcg -m 2G -smp 2 (pauth-impdef=on: QEMU's cheap pointer
@@ -56,7 +57,9 @@ sh tests/nested/mkroot-arm64.sh "$OUT" "$IMAGES/$kpkg" "$busybox" 32 "$OUT/l2-ex
 qemu-img convert -f raw -O qcow2 "$OUT/root.ext4" "$OUT/root.qcow2"
 sh tests/nested/fetch-arm64.sh "$IMAGES/qemu-utils-arm64-debs" "$OUT/nbd-root" \
 	qemu-utils:arm64 usr/bin/qemu-nbd
-overlay="$overlay $OUT/nbd-root"
+# NBD drives need libnbd, which only links dynamically: vmb-nbd in L1.
+sh tests/nested/build-arm64-dyn.sh
+overlay="$overlay $OUT/nbd-root build/arm64-dyn/root"
 
 vmb=${VMB_ARM64:-}
 if [ -z "$vmb" ]; then

@@ -235,8 +235,8 @@ test_linux_fault() {
 # Start vmb on a virtio-blk root (drive $2), console on hvc0, and wait for
 # the shell of tests/nested/l2-root-init. Returns 1 (after a fail) if it
 # does not come.
-virtio_boot() { # NAME DRIVE TESTNAME
-	con_start "$1" vmb run $M/virt-gicv3.yaml --accel kvm \
+virtio_boot() { # NAME DRIVE TESTNAME [VMB]
+	con_start "$1" "${4:-vmb}" run $M/virt-gicv3.yaml --accel kvm \
 		--kernel $I/Image --initrd $I/l2-boot.cpio.gz \
 		--append "root=/dev/vda rw console=hvc0" -m 256M \
 		--drive "$2" --console virtio --rng
@@ -312,10 +312,10 @@ test_virtio() {
 
 # The image behind NBD: qemu-nbd serves it as qcow2 (a format vmb does not
 # parse itself) on a Unix socket, vmb's virtio-blk reads and writes it
-# through libnbd.
+# through libnbd (vmb-nbd: the dynamically linked vmb, build-arm64-dyn.sh).
 test_virtio_nbd() {
-	if ! command -v qemu-nbd >/dev/null; then
-		fail virtio-blk-nbd "no qemu-nbd in L1"
+	if ! command -v qemu-nbd >/dev/null || ! command -v vmb-nbd >/dev/null; then
+		fail virtio-blk-nbd "no qemu-nbd or vmb-nbd in L1"
 		return
 	fi
 	nbdimg=$WORK/root.qcow2
@@ -328,7 +328,7 @@ test_virtio_nbd() {
 		fail virtio-blk-nbd "qemu-nbd did not start: $(cat "$WORK/qemu-nbd.err")"
 		return
 	fi
-	if virtio_boot vnbd "nbd+unix:///root?socket=$sock" virtio-blk-nbd; then
+	if virtio_boot vnbd "nbd+unix:///root?socket=$sock" virtio-blk-nbd vmb-nbd; then
 		l2_run "echo over-nbd >/root/nbd; sync; cat /root/nbd; grep ' / ' /proc/mounts"
 		if con_since_mark | grep -q '^/dev/vda / ext4 rw' &&
 		   con_since_mark | grep -q '^over-nbd$'; then
