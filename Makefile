@@ -94,7 +94,7 @@ run: deps images
 # --- tests ----------------------------------------------------------------
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/fixture.c $(LIB_OBJS) tests/unit/unit.h \
-		tests/unit/fixture.h
+		tests/unit/fixture.h $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itests/unit -o $@ $< tests/unit/fixture.c \
 		$(LIB_OBJS) $(LDLIBS) -lcmocka

@@ -9,14 +9,24 @@
 #     key to stop autoboot" (as bench/uboot-prompt.exp does).
 #   Linux time-to-shell: Debian's arm64 kernel + busybox initramfs booted
 #     directly, 512 MiB, 2 vCPUs, to the shell prompt of tests/nested/l2-init.
+#   virtio-blk in the guest: the same kernel, 256 MiB, 1 vCPU, the
+#     initramfs of tests/nested/mkroot-arm64.sh (virtio modules, no root=)
+#     and one raw 128 MiB image in L1's memory on virtio-mmio (vmb --drive;
+#     QEMU -drive if=none,format=raw -device virtio-blk-device, its default
+#     cache=writeback, aio=threads). In the guest bench/diskio (O_DIRECT,
+#     queue depth 1, DISK_SECS s each, default 5) measures sequential read
+#     and write with 1 MiB requests (MB/s) and random read and write with
+#     4 KiB requests (IOPS) on /dev/vda. vmb and QEMU runs alternate.
 # RUNS (default 3) runs each, medians and ratios vmb/QEMU printed as
-# "BENCH:" lines (target <= 1.0).
+# "BENCH:" lines (time: target <= 1.0; disk throughput and IOPS: target
+# >= 1.0).
 . /nested/lib.sh
 RUNS=${RUNS:-3}
 M=/machines
 I=/images
 QEMU="qemu-system-aarch64 -nodefaults -M virt,gic-version=3 -accel kvm -cpu host
 	-display none -serial stdio -monitor none"
+DISK_SECS=${DISK_SECS:-5}
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -67,6 +77,66 @@ measure() { # NAME LABEL KIND CMD...
 	median <"$WORK/$name.times"
 }
 
+# One boot with the disk: prints "NAME VALUE" lines (seqread/seqwrite in
+# MB/s, randread/randwrite in IOPS), or nothing.
+disk_once() { # LABEL CMD...
+	label=$1
+	shift
+	con_start "$label" "$@"
+	if con_wait 'l2# (\[6n)?$' 900; then
+		con_mark
+		con_send "diskio /dev/vda write 1048576 $DISK_SECS; diskio /dev/vda read 1048576 $DISK_SECS; diskio /dev/vda randwrite 4096 $DISK_SECS; diskio /dev/vda randread 4096 $DISK_SECS; echo disk-done"
+		if con_wait '^disk-done' $((DISK_SECS * 4 + 300)); then
+			con_since_mark | awk '/^DISKIO: / {
+				split($7, m, "="); split($6, i, "=")
+				if ($2 == "read") print "seqread", m[2]
+				if ($2 == "write") print "seqwrite", m[2]
+				if ($2 == "randread") print "randread", i[2]
+				if ($2 == "randwrite") print "randwrite", i[2] }'
+		fi
+		con_send "poweroff -f"
+	fi
+	con_end 60 >&2
+}
+
+disk_bench() {
+	img=$WORK/disk.img
+	dd if=/dev/zero of="$img" bs=1M count=128 2>/dev/null
+	: >"$WORK/disk-vmb" && : >"$WORK/disk-qemu"
+	for i in $(seq "$RUNS"); do
+		for who in vmb qemu; do
+			if [ $who = vmb ]; then
+				set -- vmb run $M/virt-gicv3.yaml --accel kvm -m 256M \
+					--kernel $I/Image --initrd $I/l2-boot.cpio.gz \
+					--append console=ttyAMA0 --drive "$img"
+			else
+				# shellcheck disable=SC2086
+				set -- $QEMU -m 256M -kernel $I/Image \
+					-initrd $I/l2-boot.cpio.gz -append console=ttyAMA0 \
+					-drive if=none,id=d0,format=raw,file="$img" \
+					-device virtio-blk-device,drive=d0
+			fi
+			out=$(disk_once "disk-$who" "$@")
+			if [ -z "$out" ]; then
+				echo "BENCH: disk $who run $i failed; last output:"
+				tail -n 15 "$WORK/disk-$who.out" | tr -d '\r'
+				continue
+			fi
+			echo "BENCH: disk $who run $i: $(echo "$out" | tr '\n' ' ')"
+			echo "$out" >>"$WORK/disk-$who"
+		done
+	done
+	echo "BENCH: == virtio-blk in the guest, O_DIRECT, queue depth 1, medians of $RUNS runs (higher is better)"
+	for k in seqread:MB/s seqwrite:MB/s randread:IOPS randwrite:IOPS; do
+		name=${k%:*} unit=${k#*:}
+		v=$(awk -v k="$name" '$1 == k { print $2 }' "$WORK/disk-vmb" | median)
+		q=$(awk -v k="$name" '$1 == k { print $2 }' "$WORK/disk-qemu" | median)
+		printf 'BENCH: disk %-9s vmb %9s  qemu %9s %-4s  ratio %s\n' "$name" \
+			"${v:-?}" "${q:-?}" "$unit" \
+			"$( [ -n "$v" ] && [ -n "$q" ] && ratio "$v" "$q")"
+	done
+}
+
 echo "BENCH: $(vmb --version 2>&1 | head -n 1); $(qemu-system-aarch64 --version | head -n 1)"
 uv=$(measure ub-vmb "U-Boot vmb" uboot vmb run $M/virt-gicv3.yaml --accel kvm \
 	--firmware $I/u-boot.bin)
@@ -84,4 +154,5 @@ printf 'BENCH: U-Boot time-to-prompt  vmb %6s ms  qemu %6s ms  ratio %s\n' \
 	"${uv:-?}" "${uq:-?}" "$( [ -n "$uv" ] && [ -n "$uq" ] && ratio "$uv" "$uq")"
 printf 'BENCH: Linux time-to-shell    vmb %6s ms  qemu %6s ms  ratio %s\n' \
 	"${lv:-?}" "${lq:-?}" "$( [ -n "$lv" ] && [ -n "$lq" ] && ratio "$lv" "$lq")"
+disk_bench
 echo "BENCH: done"

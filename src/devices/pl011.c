@@ -35,6 +35,7 @@
 
 #include "board/board.h"
 #include "board/console.h"
+#include "devices/virtio-console.h"
 #include "devices/primecell.h"
 #include "fdt/fdt.h"
 
@@ -281,7 +282,9 @@ static int pl011_create(struct vmb_device *dev, struct vmb_err *err)
 	s->clock = vmb_dev_prop_str(dev, "clock");
 	if (vmb_primecell_check_clock(dev, s->clock, err))
 		return -1;
-	if (vmb_dev_prop_bool(dev, "console")) {
+	/* A virtio-console on the board takes the console (--console virtio). */
+	if (vmb_dev_prop_bool(dev, "console") &&
+	    !vmb_virtio_console_wanted(dev->board->spec)) {
 		if (dev->board->console) {
 			/* the next serial port (--serial, in UART order);
 			 * the first one is the console */

@@ -40,6 +40,7 @@
 #include "board/board.h"
 #include "board/console.h"
 #include "devices/uart16550.h"
+#include "devices/virtio-console.h"
 
 #define RBR 0
 #define IER 1
@@ -348,7 +349,8 @@ static int uart_create(struct vmb_device *dev, struct vmb_err *err)
 	struct vmb_uart16550 *s = vmb_zalloc(sizeof(*s));
 
 	dev->priv = s;
-	vmb_uart16550_init(s, dev, vmb_dev_prop_bool(dev, "console") ?
+	vmb_uart16550_init(s, dev, vmb_dev_prop_bool(dev, "console") &&
+			   !vmb_virtio_console_wanted(dev->board->spec) ?
 			   dev->board->console : NULL);
 	if (dev->size != 8)
 		return vmb_errf(err, &dev->spec->loc, "uart16550 '%s' has 8 ports, "

@@ -109,3 +109,12 @@ con_end() {
 con_since_mark() {
 	tail -c +$((CON_MARK + 1)) "$CON_OUT" | tr -d '\r\033'
 }
+
+# Kill the program with SIGKILL (a VMM crash, as far as its disk images
+# are concerned) and reap it; $CON_STATUS is its status.
+con_kill() {
+	exec 3>&-
+	kill -9 "$CON_PID" 2>/dev/null
+	wait "$CON_PID"
+	CON_STATUS=$?
+}

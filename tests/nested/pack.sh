@@ -6,7 +6,10 @@
 #                   static aarch64 vmb, machines/*.yaml, U-Boot, the L2
 #                   kernel Image and l2.cpio.gz, the test and bench scripts;
 #                   OPT_DIR (if given and not empty) is copied to /opt,
-#                   OVERLAY (if given) is merged into / (the bench's QEMU).
+#                   OVERLAY (a list of trees, if given) is merged into /
+#                   (the bench's QEMU, qemu-nbd); OUT/l2-boot.cpio.gz,
+#                   OUT/root.ext4 and OUT/root.qcow2 (mkroot-arm64.sh),
+#                   when present, go to /images with the rest.
 #   sh tests/nested/pack.sh OUT VMB KERNEL BUSYBOX UBOOT [OPT_DIR [OVERLAY]]
 # KERNEL: Debian 12's arm64 vmlinuz is a plain Image (with an EFI stub); a
 # gzip'd Image (other releases) is decompressed, as vmb wants the Image.
@@ -46,6 +49,9 @@ else
 fi
 cp "$out/l2.cpio.gz" "$l1/images/l2.cpio.gz"
 if [ -n "$opt" ]; then cp -a "$opt" "$l1/opt"; fi
-if [ -n "$overlay" ]; then cp -a "$overlay/." "$l1/"; fi
+for f in l2-boot.cpio.gz root.ext4 root.qcow2; do
+	if [ -f "$out/$f" ]; then cp "$out/$f" "$l1/images/"; fi
+done
+for o in $overlay; do cp -a "$o/." "$l1/"; done
 chmod 755 "$l1/init" "$l1/bin/busybox" "$l1/bin/vmb"
 cpio_pack "$l1" "$out/l1.cpio.gz"

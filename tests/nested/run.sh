@@ -6,8 +6,11 @@
 #                                        debugging the backend by hand)
 # 1. host packages (setup-arm64.sh), guest images with apt-get download
 #    (Debian's arm64 kernel for both L1 and L2, busybox-static:arm64,
-#    u-boot-qemu; for bench, qemu-system-arm:arm64 and its libraries);
-# 2. a static aarch64 vmb (build-arm64.sh), the initramfs images (pack.sh);
+#    u-boot-qemu, qemu-utils:arm64 for qemu-nbd; for bench,
+#    qemu-system-arm:arm64; and their libraries);
+# 2. a static aarch64 vmb (build-arm64.sh) and a dynamic one with libnbd
+#    (build-arm64-dyn.sh, vmb-nbd in L1), L2's virtio-blk disk image and
+#    its initramfs (mkroot-arm64.sh), the initramfs images (pack.sh);
 # 3. L1: qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
 #    -cpu max -accel tcg -m 2G -smp 2 (pauth-impdef=on: QEMU's cheap pointer
 #    authentication, the architected QARMA costs TCG dearly), whose /init
@@ -16,7 +19,7 @@
 # 4. the verdict from the "VMBTEST:" lines L1 prints. Full console log:
 #    build/nested/l1-MODE.log.
 # Environment: NESTED_TIMEOUT (s, default 900), VMB_ARM64 (use this aarch64
-# vmb instead of building one), NESTED_OVERLAY (a tree merged into L1's /).
+# vmb instead of building one), NESTED_OVERLAY (trees merged into L1's /).
 set -eu
 mode=${1:-check}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,8 +45,21 @@ if [ "$mode" = script ]; then
 	opt=${2:?usage: run.sh script DIR}
 elif [ "$mode" = bench ]; then
 	sh tests/nested/fetch-qemu-arm64.sh "$IMAGES" "$OUT/qemu-root"
-	overlay=$OUT/qemu-root
+	overlay="$overlay $OUT/qemu-root"
 fi
+# The virtio tests: L2's disk image and module-loading initramfs with the
+# static disk benchmark, a qcow2 copy for qemu-nbd, and qemu-nbd (Debian's
+# qemu-utils:arm64) in L1.
+mkdir -p "$OUT/l2-extra/bin"
+aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -o "$OUT/l2-extra/bin/diskio" \
+	bench/diskio.c
+sh tests/nested/mkroot-arm64.sh "$OUT" "$IMAGES/$kpkg" "$busybox" 32 "$OUT/l2-extra"
+qemu-img convert -f raw -O qcow2 "$OUT/root.ext4" "$OUT/root.qcow2"
+sh tests/nested/fetch-arm64.sh "$IMAGES/qemu-utils-arm64-debs" "$OUT/nbd-root" \
+	qemu-utils:arm64 usr/bin/qemu-nbd
+# NBD drives need libnbd, which only links dynamically: vmb-nbd in L1.
+sh tests/nested/build-arm64-dyn.sh
+overlay="$overlay $OUT/nbd-root build/arm64-dyn/root"
 
 vmb=${VMB_ARM64:-}
 if [ -z "$vmb" ]; then

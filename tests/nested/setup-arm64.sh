@@ -1,7 +1,8 @@
 #!/bin/sh
 # Host side of the nested arm64 KVM tests: the aarch64 cross compiler,
-# qemu-system-aarch64 for L1, and the arm64 architecture in apt's lists so
-# that `apt-get download PKG:arm64` finds arm64 packages. The arm64 -dev
+# qemu-system-aarch64 for L1, mkfs.ext4 and qemu-img for L2's disk
+# images, and the arm64 architecture in apt's lists so that
+# `apt-get download PKG:arm64` finds arm64 packages. The arm64 -dev
 # libraries are NOT installed: libfdt-dev is not Multi-Arch: same, so
 # installing libfdt-dev:arm64 removes the host's libfdt-dev. build-arm64.sh
 # unpacks them into a private sysroot instead. Idempotent and quiet when
@@ -11,7 +12,8 @@ if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 APT="apt-get -o DPkg::Lock::Timeout=600"
 
-PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm cpio gzip file"
+PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
+qemu-system-arm qemu-utils e2fsprogs cpio gzip file"
 
 updated=0
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then

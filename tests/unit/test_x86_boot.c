@@ -443,6 +443,45 @@ static void test_boot_raw_and_errors(void **state)
 	tb_free(&t);
 }
 
+/* virtio devices on the microvm board: in a slot (announced with the
+ * slot) or with a transport of their own (announced by themselves); the
+ * 16550 leaves the console to a virtio-console. */
+static void test_boot_virtio_devices(void **state)
+{
+	struct tb t;
+	struct vmb_boot_state st;
+	struct vmb_err err = { "" };
+	size_t len;
+	uint8_t *img = make_bzimage(&len);
+	struct vmb_override ov[1];
+	char yaml[1024];
+
+	(void)state;
+	snprintf(yaml, sizeof(yaml), "%s"
+		 "  - { name: console0, type: virtio-console }\n"
+		 "  - { name: rng0, type: virtio-rng, base: 0xd0100000, irq: 20 }\n",
+		 board_yaml);
+	tb_dir(&t);
+	t.con = vmb_console_memory();
+	ov[0] = (struct vmb_override){ .path = "boot.kernel",
+				       .value = tb_file(&t, "bzImage", img, len) };
+	tb_board_ok(&t, yaml, ov, 1);
+	if (vmb_boot_prepare(t.b, &st, &err))
+		fail_msg("%s", err.msg);
+	assert_string_equal((const char *)vmb_board_gpa_ptr(t.b, VMB_X86_CMDLINE, 1),
+			    "console=ttyS0 "
+			    "virtio_mmio.device=512@0xd0000000:16 "
+			    "virtio_mmio.device=512@0xd0000200:17 "
+			    "virtio_mmio.device=512@0xd0100000:20");
+	assert_int_equal(tb_rd(&t, 0xd0000200 + 8, 4), 3);  /* console: top slot */
+	assert_int_equal(tb_rd(&t, 0xd0000000 + 8, 4), 0);
+	assert_int_equal(tb_rd(&t, 0xd0100000 + 8, 4), 4);
+	assert_int_equal(vmb_board_pio_write(t.b, 0x3f8, 1, 'x'), 0); /* THR */
+	assert_string_equal(vmb_console_output(t.con, NULL), "");
+	free(img);
+	tb_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_mptable),
 		cmocka_unit_test(test_boot_bzimage),
 		cmocka_unit_test(test_boot_raw_and_errors),
+		cmocka_unit_test(test_boot_virtio_devices),
 	};
 
 	return cmocka_run_group_tests_name("x86_boot", tests, NULL, NULL);
