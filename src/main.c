@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "board/device.h"
+#include "config/devopt.h"
 #include "config/spec.h"
 #include "hv/hv.h"
 #include "vm.h"
@@ -144,6 +145,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 enum {
 	OPT_FIRMWARE = 256, OPT_KERNEL, OPT_INITRD, OPT_DTB, OPT_APPEND, OPT_SMP,
 	OPT_DTB_OUT, OPT_STATS,
+	OPT_DEVOPT = 0x1000, /* + index of a device shorthand (config/devopt.h) */
 };
 
 #define MACHINE_LONGOPTS \
@@ -171,6 +173,7 @@ static void add_override(struct machine_args *m, const char *path, const char *v
 	m->ov = vmb_realloc(m->ov, (m->nov + 1) * sizeof(*m->ov));
 	m->ov[m->nov].path = path;
 	m->ov[m->nov].value = value;
+	m->ov[m->nov].label = NULL;
 	m->nov++;
 }
 
@@ -205,6 +208,19 @@ static int machine_opt(struct machine_args *m, int c, const char *arg)
 			add_override(m, shorthands[i].path, arg);
 			return 1;
 		}
+	}
+	if (c >= OPT_DEVOPT && c < OPT_DEVOPT + (int)vmb_devopt_count()) {
+		struct vmb_err err;
+		char *val = vmb_devopt_expand((unsigned)(c - OPT_DEVOPT), arg, &err);
+
+		if (!val)
+			return -usage_error(m->cmd, "%s", err.msg);
+		char *label = vmb_zalloc(strlen(arg) + 32);
+
+		sprintf(label, "--%s %s", vmb_devopt_get((unsigned)(c - OPT_DEVOPT))->name, arg);
+		add_override(m, "devices.+", own(m, val));
+		m->ov[m->nov - 1].label = own(m, label);
+		return 1;
 	}
 	switch (c) {
 	case 's':
@@ -321,6 +337,23 @@ struct machine_cmd {
 	void (*more_help)(void);        /* printed after help, or NULL */
 };
 
+/* A command's options plus the device shorthands (--drive, ...); free(). */
+static struct option *with_devopts(const struct option *base)
+{
+	unsigned n = 0, k = vmb_devopt_count();
+	struct option *all;
+
+	while (base[n].name)
+		n++;
+	all = vmb_zalloc((n + k + 1) * sizeof(*all));
+	memcpy(all, base, n * sizeof(*all));
+	for (unsigned i = 0; i < k; i++)
+		all[n + i] = (struct option){ vmb_devopt_get(i)->name,
+			vmb_devopt_get(i)->has_arg ? required_argument : no_argument,
+			NULL, OPT_DEVOPT + (int)i };
+	return all;
+}
+
 /*
  * Parse a machine command's options and its MACHINE.yaml into m (free it
  * with machine_args_free in every case). Returns true to go on, or false
@@ -330,10 +363,10 @@ static bool machine_cmd_parse(const struct machine_cmd *cmd, struct machine_args
 			      int argc, char **argv, void *ctx, int *rc)
 {
 	int c, taken;
+	struct option *longopts = with_devopts(cmd->longopts);
 
 	*m = (struct machine_args){ .cmd = cmd->name, .mem_idx = -1 };
-	while ((c = getopt_long(argc, argv, cmd->shortopts, cmd->longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, cmd->shortopts, longopts, NULL)) != -1) {
 		taken = machine_opt(m, c, optarg);
 		if (taken < 0) {
 			*rc = -taken;
@@ -343,14 +376,18 @@ static bool machine_cmd_parse(const struct machine_cmd *cmd, struct machine_args
 			continue;
 		if (c == 'h') {
 			fputs(cmd->help, stdout);
+			vmb_devopt_help(stdout);
 			if (cmd->more_help)
 				cmd->more_help();
 			*rc = 0;
+			free(longopts);
 			return false;
 		}
 		*rc = bad_option(cmd->name, c, argv);
+		free(longopts);
 		return false;
 	}
+	free(longopts);
 	*rc = take_machine_file(m, argc, argv);
 	return !*rc;
 }

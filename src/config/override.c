@@ -102,9 +102,13 @@ static int step_map(struct walk *w, struct vmb_node **cur)
 		vmb_node_map_put(m, w->comp, &kloc, v);
 		return 0;
 	}
-	/* A missing or null intermediate key becomes a new mapping. */
+	/* A missing or null intermediate key becomes a new mapping, or a
+	 * new list when the next component appends ("devices.+"). */
 	if (at < 0 || vmb_node_is_null(m->items[at])) {
-		vmb_node_map_put(m, w->comp, &kloc, vmb_node_new_map(&kloc));
+		const char *next = w->ov->path + w->comp_off + strlen(w->comp) + 1;
+
+		vmb_node_map_put(m, w->comp, &kloc, strcmp(next, "+") ?
+				 vmb_node_new_map(&kloc) : vmb_node_new_seq(&kloc));
 		at = vmb_node_map_find(m, w->comp);
 	}
 	w->seq = NULL;
@@ -122,12 +126,49 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/* "LIST.+={name: N, ...}" appends a named entry, as a later machine file
+ * listing a new name would (the device shorthands --drive, ... expand to
+ * this). */
+static int append(struct walk *w, struct vmb_node *s)
+{
+	struct vmb_node *v;
+	const char *name;
+
+	if (!w->last)
+		return vmb_errf(w->err, NULL, "--set %s: nothing may follow '+' "
+				"(it appends the value to the list)", w->ov->path);
+	v = make_value(w);
+	if (!v)
+		return -1;
+	name = vmb_node_entry_name(v);
+	if (!name) {
+		vmb_node_free(v);
+		return vmb_errf(w->err, NULL, "--set %s=%s: the value appended must be "
+				"a mapping with a name, e.g. {name: disk0, type: "
+				"virtio-blk}", w->ov->path, w->ov->value);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const char *other = vmb_node_entry_name(s->items[i]);
+
+		if (other && !strcmp(other, name)) {
+			vmb_errf(w->err, NULL, "--set %s: an entry named '%s' already "
+				 "exists", w->ov->path, name);
+			vmb_node_free(v);
+			return -1;
+		}
+	}
+	vmb_node_seq_push(s, v);
+	return 0;
+}
+
 static int step_seq(struct walk *w, struct vmb_node **cur)
 {
 	struct vmb_node *s = *cur, *v;
 	char where[256], known[512];
 	long at = -1;
 
+	if (!strcmp(w->comp, "+"))
+		return append(w, s);
 	prefix(w, where, sizeof(where));
 	if (all_digits(w->comp)) {
 		unsigned long i = strtoul(w->comp, NULL, 10);

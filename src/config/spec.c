@@ -625,13 +625,16 @@ struct vmb_spec *vmb_spec_load(const char *path, const struct vmb_override *ov,
 	if (!s->root || vmb_node_strip_removes(s->root, "", err))
 		goto fail;
 	for (unsigned i = 0; ov && i < nov; i++) {
-		char name[32];
+		char name[160];
 
 		if (!ov[i].path) {
 			vmb_errf(err, NULL, "--set: override %u has no path", i + 1);
 			goto fail;
 		}
-		snprintf(name, sizeof(name), "<--set %u>", i + 1);
+		if (ov[i].label)
+			snprintf(name, sizeof(name), "<%s>", ov[i].label);
+		else
+			snprintf(name, sizeof(name), "<--set %u>", i + 1);
 		if (vmb_override_apply(s->root, &ov[i], vmb_spec_intern(s, name), err))
 			goto fail;
 	}

@@ -104,6 +104,8 @@ struct vmb_spec {
 struct vmb_override {
 	const char *path;
 	const char *value;
+	const char *label;  /* messages' pseudo file name ("--drive 1"), or
+			       NULL for "<--set N>" */
 };
 
 /* Load, merge, override and validate. Returns NULL with err set. */
