@@ -5,6 +5,7 @@ set -eu
 
 PKGS="make gcc pkg-config libc6-dev
 libyaml-dev libfdt-dev libcapstone-dev libcmocka-dev libunicorn-dev libnbd-dev
+libslirp-dev
 device-tree-compiler gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 qemu-system-arm expect cpio xz-utils time"
 # Extra packages needed by optional targets are passed as arguments.
