@@ -150,9 +150,8 @@ retry:
 			return 0;
 		}
 		if (!e->in_len) {
-			vmb_virtio_needs_reset(vd, "virtio-net '%s': receive chain %u has "
-					       "no device-writable buffer", s->dev->name,
-					       e->head);
+			vmb_virtio_needs_reset(vd, "virtio-net receive chain %u has no "
+					       "device-writable buffer", e->head);
 			return 1;
 		}
 		if (!mrg(s) && e->in_len < need) {
@@ -211,9 +210,9 @@ static void queue_rx_resume(struct vnet *s)
 static long tx_take(struct vnet *s, const struct vmb_vq_elem *e)
 {
 	if (e->out_len < VMB_NET_HDR_LEN) {
-		vmb_virtio_needs_reset(&s->vd, "virtio-net '%s': transmit chain %u has "
+		vmb_virtio_needs_reset(&s->vd, "virtio-net transmit chain %u has "
 				       "%llu readable bytes, less than the %u-byte "
-				       "header", s->dev->name, e->head,
+				       "header", e->head,
 				       (unsigned long long)e->out_len, VMB_NET_HDR_LEN);
 		return -1;
 	}
