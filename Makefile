@@ -45,6 +45,14 @@ ifneq ($(VMB_NBD),0)
 PKG_CFLAGS += -DVMB_NBD $(shell pkg-config --cflags libnbd 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs libnbd 2>/dev/null || echo -lnbd)
 endif
+# VMB_SLIRP=0 leaves out libslirp ("net: user"), e.g. for static cross builds.
+VMB_SLIRP ?= 1
+ifneq ($(VMB_SLIRP),0)
+PKG_CFLAGS += -DVMB_SLIRP
+LDLIBS   += -lslirp
+else
+SRCS     := $(filter-out src/net/slirp.c,$(SRCS))
+endif
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

@@ -16,6 +16,7 @@ set -eu
 # tests/nested/setup-arm64.sh adds the nested tests' own.
 PKGS="make gcc pkg-config libc6-dev
 libyaml-dev libfdt-dev libcapstone-dev libcmocka-dev libunicorn-dev libnbd-dev
+libslirp-dev
 device-tree-compiler gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 qemu-system-arm expect cpio xz-utils file time socat help2man
 fdisk mtools dosfstools e2fsprogs python3 qemu-utils"

@@ -74,6 +74,26 @@ void vmb_devopt_put(struct vmb_devopt_entry *e, const char *key, const char *val
 	put_raw(e, "\"", 1);
 }
 
+void vmb_devopt_put_list(struct vmb_devopt_entry *e, const char *key,
+			 const char *const *values, unsigned n)
+{
+	struct vmb_devopt_entry item = { 0 };
+
+	put_raw(e, e->len > 1 ? ", " : "", e->len > 1 ? 2 : 0);
+	put_raw(e, key, strlen(key));
+	put_raw(e, ": [", 3);
+	for (unsigned i = 0; i < n; i++) {
+		/* Quote each value as put() does, without its "k: " prefix. */
+		item.len = 0;
+		vmb_devopt_put(&item, "k", values[i]);
+		if (i)
+			put_raw(e, ", ", 2);
+		put_raw(e, item.text + 3, item.len - 3);
+	}
+	put_raw(e, "]", 1);
+	free(item.text);
+}
+
 char *vmb_devopt_expand(unsigned i, const char *arg, struct vmb_err *err)
 {
 	struct vmb_devopt_entry e = { 0 };

@@ -31,6 +31,10 @@ void vmb_devopt_put(struct vmb_devopt_entry *e, const char *key, const char *val
  * plain word. */
 void vmb_devopt_put_plain(struct vmb_devopt_entry *e, const char *key, const char *value);
 
+/* key: [v1, v2, ...], each value quoted as by vmb_devopt_put. */
+void vmb_devopt_put_list(struct vmb_devopt_entry *e, const char *key,
+			 const char *const *values, unsigned n);
+
 struct vmb_devopt {
 	const char *name;      /* long option without "--", e.g. "drive" */
 	bool has_arg;          /* takes a value (required) */

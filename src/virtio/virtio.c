@@ -228,6 +228,16 @@ void vmb_virtio_push(struct vmb_virtio_dev *vd, unsigned q, uint16_t head, uint3
 		vd->transport->interrupt(vd, VMB_VIRTIO_INT_USED);
 }
 
+void vmb_virtio_push_n(struct vmb_virtio_dev *vd, unsigned q, const uint16_t *heads,
+		       const uint32_t *lens, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		vmb_vq_fill(&vd->vq[q], i, heads[i], lens[i]);
+	vmb_vq_flush(&vd->vq[q], n);
+	if (vmb_vq_need_interrupt(&vd->vq[q]) && vd->transport)
+		vd->transport->interrupt(vd, VMB_VIRTIO_INT_USED);
+}
+
 void vmb_virtio_config_changed(struct vmb_virtio_dev *vd)
 {
 	vd->config_generation++;

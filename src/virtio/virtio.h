@@ -145,6 +145,9 @@ void vmb_virtio_config_write(struct vmb_virtio_dev *vd, uint32_t off, uint64_t v
 int vmb_virtio_pop(struct vmb_virtio_dev *vd, unsigned q, struct vmb_vq_elem *e);
 /* Return a chain and interrupt the driver if it wants one. */
 void vmb_virtio_push(struct vmb_virtio_dev *vd, unsigned q, uint16_t head, uint32_t len);
+/* Return n chains together (one used->idx update, at most one interrupt). */
+void vmb_virtio_push_n(struct vmb_virtio_dev *vd, unsigned q, const uint16_t *heads,
+		       const uint32_t *lens, unsigned n);
 /* The device's configuration changed: bump the generation, interrupt. */
 void vmb_virtio_config_changed(struct vmb_virtio_dev *vd);
 /* Something the driver did makes the device unusable (§2.1.2). */

@@ -238,19 +238,46 @@ int vmb_vq_pop(struct vmb_vq *vq, struct vmb_vq_elem *e)
 	return 1;
 }
 
-void vmb_vq_push(struct vmb_vq *vq, uint16_t head, uint32_t len)
+void vmb_vq_fill(struct vmb_vq *vq, unsigned i, uint16_t head, uint32_t len)
 {
 	uint8_t *elem;
 
 	if (!vq->enabled || vq->broken)
 		return;
-	elem = vq->used + 4 + 8 * (size_t)(vq->used_idx & (vq->num - 1));
+	elem = vq->used + 4 + 8 * (size_t)((vq->used_idx + i) & (vq->num - 1));
 	st32(elem, head);
 	st32(elem + 4, len);
-	vq->used_idx++;
-	/* Release: the element is visible before the index that publishes
-	 * it (§2.7.8.2 / §2.7.13: write barrier before updating idx). */
+}
+
+void vmb_vq_flush(struct vmb_vq *vq, unsigned n)
+{
+	if (!vq->enabled || vq->broken)
+		return;
+	vq->used_idx = (uint16_t)(vq->used_idx + n);
+	/* Release: the elements are visible before the index that publishes
+	 * them (§2.7.8.2 / §2.7.13: write barrier before updating idx). */
 	st16(vq->used + 2, vq->used_idx, __ATOMIC_RELEASE);
+}
+
+void vmb_vq_push(struct vmb_vq *vq, uint16_t head, uint32_t len)
+{
+	vmb_vq_fill(vq, 0, head, len);
+	vmb_vq_flush(vq, 1);
+}
+
+bool vmb_vq_unpop(struct vmb_vq *vq, unsigned n)
+{
+	uint16_t seen = vq->last_avail;
+
+	if (!vq->enabled || vq->broken)
+		return false;
+	vq->last_avail = (uint16_t)(vq->last_avail - n);
+	/* With event idx, ask for a notification when the driver adds past
+	 * what we saw (the chains given back are already known to us). */
+	if (vq->event_idx && !vq->no_notify)
+		st16(vq->used + 4 + 8 * (size_t)vq->num, seen, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return ld16(vq->avail + 2, __ATOMIC_ACQUIRE) != seen;
 }
 
 /* §2.7.10: interrupt when used_event lies in (old, new]. */

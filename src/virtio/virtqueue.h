@@ -117,6 +117,22 @@ int vmb_vq_pop(struct vmb_vq *vq, struct vmb_vq_elem *e);
  * buffers (§2.7.8). A no-op on a broken or disabled queue. */
 void vmb_vq_push(struct vmb_vq *vq, uint16_t head, uint32_t len);
 
+/* The same in two steps, for a device that returns several chains for
+ * one request (virtio-net's mergeable receive buffers, §5.1.6.3.2): fill
+ * used element used_idx + i, then publish n filled elements at once, so
+ * the driver never sees part of them. */
+void vmb_vq_fill(struct vmb_vq *vq, unsigned i, uint16_t head, uint32_t len);
+void vmb_vq_flush(struct vmb_vq *vq, unsigned n);
+
+/*
+ * Give the last n popped chains back unused (a device that ran out of
+ * buffers part-way through a request; they are popped again later). Call
+ * it right after a pop that returned 0: with event idx it asks to be
+ * notified when the driver adds the next buffer. Returns true if buffers
+ * arrived meanwhile (the caller retries instead of waiting).
+ */
+bool vmb_vq_unpop(struct vmb_vq *vq, unsigned n);
+
 /*
  * After one or more pushes: does the driver want an interrupt
  * (VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX, §2.7.10)?

@@ -12,7 +12,7 @@ export VMB IMAGES ROOT UBOOT
 shift 2
 here=$ROOT/tests/integration
 cd "$ROOT"
-[ $# -gt 0 ] || set -- uboot.exp dtb-compare.sh hello-arm64.sh cli.sh errors.sh x86_64.sh \
+[ $# -gt 0 ] || set -- uboot.exp net-uboot.exp dtb-compare.sh hello-arm64.sh cli.sh errors.sh x86_64.sh \
 	serial.sh first-hour.sh docs-examples.sh install.sh \
 	virtio-blk.exp \
 	hostile-arm64.sh robust.sh

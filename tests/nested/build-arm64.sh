@@ -21,7 +21,7 @@ L=""
 for p in libyaml-dev libfdt-dev libcapstone-dev; do
 	L="$L -L$ROOT/$SYSROOT/$p/usr/lib/aarch64-linux-gnu"
 done
-make -s BUILD=build/arm64 CC=aarch64-linux-gnu-gcc VMB_EMU=0 VMB_NBD=0 \
+make -s BUILD=build/arm64 CC=aarch64-linux-gnu-gcc VMB_EMU=0 VMB_NBD=0 VMB_SLIRP=0 \
 	PKG_CFLAGS="-idirafter /usr/include -I/usr/include/capstone" \
 	PKG_LIBS="$L -lyaml -lfdt -lcapstone" \
 	LDFLAGS="-static" build/arm64/vmb
