@@ -18,7 +18,7 @@
 PREFIX   ?= /usr/local
 CC       ?= cc
 BUILD    ?= build
-PKGS     := yaml-0.1 capstone unicorn
+PKGS     := yaml-0.1 capstone unicorn nettle
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfdt
 
@@ -34,7 +34,7 @@ SRCS     := $(shell find src -name '*.c' | sort)
 # cannot be linked statically (GOT overflow), and the static aarch64 vmb of
 # the nested KVM tests (tests/nested/build-arm64.sh) runs on KVM only.
 ifeq ($(VMB_EMU),0)
-SRCS     := $(filter-out src/hv/emu.c src/hv/emu-replay.c,$(SRCS))
+SRCS     := $(filter-out src/hv/emu.c src/hv/emu-replay.c src/hv/emu-clock.c,$(SRCS))
 endif
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)

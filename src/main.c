@@ -65,7 +65,10 @@ static const char main_help[] =
 "      --append CMDLINE  --set boot.cmdline=CMDLINE\n" \
 "      --smp N           --set cpus.count=N\n" \
 "  -m, --memory SIZE     --set memory.NAME.size=SIZE for the lowest RAM\n" \
-"                        region (memory.ram.size on virt); 512M, 2G, ...\n"
+"                        region (memory.ram.size on virt); 512M, 2G, ...\n" \
+"      --deterministic   --set determinism.enabled=true: seeded device\n" \
+"                        tree and entropy, RTC from determinism.rtc-start,\n" \
+"                        virtual clock under emu (docs/backends.md)\n"
 
 static const char run_help[] =
 "usage: vmb run MACHINE.yaml [options]\n"
@@ -143,7 +146,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 
 enum {
 	OPT_FIRMWARE = 256, OPT_KERNEL, OPT_INITRD, OPT_DTB, OPT_APPEND, OPT_SMP,
-	OPT_DTB_OUT, OPT_STATS,
+	OPT_DTB_OUT, OPT_STATS, OPT_DETERMINISTIC,
 };
 
 #define MACHINE_LONGOPTS \
@@ -155,6 +158,7 @@ enum {
 	{ "append", required_argument, NULL, OPT_APPEND },      \
 	{ "smp", required_argument, NULL, OPT_SMP },            \
 	{ "memory", required_argument, NULL, 'm' },             \
+	{ "deterministic", no_argument, NULL, OPT_DETERMINISTIC }, \
 	{ "help", no_argument, NULL, 'h' }
 
 struct machine_args {
@@ -212,6 +216,9 @@ static int machine_opt(struct machine_args *m, int c, const char *arg)
 		if (!eq || eq == arg)
 			return -usage_error(m->cmd, "--set needs KEY=VALUE, got '%s'", arg);
 		add_override(m, own(m, strndup(arg, (size_t)(eq - arg))), eq + 1);
+		return 1;
+	case OPT_DETERMINISTIC:
+		add_override(m, "determinism.enabled", "true");
 		return 1;
 	case OPT_SMP:
 		if (vmb_parse_u64(arg, &v) || v == 0)

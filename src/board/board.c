@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "board/board.h"
+#include "board/clock.h"
+#include "board/entropy.h"
 #include "util/bytes.h"
 #include "util/file.h"
 
@@ -266,6 +268,8 @@ struct vmb_board *vmb_board_create(const struct vmb_spec *spec,
 	b->arch = spec->arch;
 	b->ncpus = spec->ncpus;
 	b->console = console;
+	b->entropy = vmb_entropy_create(spec);
+	b->created_ns = vmb_host_monotonic_ns();
 	pthread_mutex_init(&b->lock, NULL);
 	if (map_memory(b, err) || check_irqs(b, err) || create_devices(b, err) ||
 	    vmb_board_reset(b, err)) {
@@ -299,6 +303,7 @@ void vmb_board_destroy(struct vmb_board *b)
 		if (b->mem[i].host)
 			munmap(b->mem[i].host, b->mem[i].size);
 	free(b->mem);
+	vmb_entropy_destroy(b->entropy);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 }

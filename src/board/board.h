@@ -87,6 +87,9 @@ struct vmb_board_hv_hooks {
 	void (*region_changed)(void *opaque, struct vmb_region *r);
 	/* Make running vCPUs return to the run loop (a stop was requested). */
 	void (*kick)(void *opaque);
+	/* Deterministic machines: the backend's virtual clock in ns since the
+	 * board was created, or NULL to use host time (board/clock.h). */
+	uint64_t (*clock_ns)(void *opaque);
 };
 
 /* Hypercall (HVC/SMC) handler: x[0..7] in, x[0..3] out. Returns 0 if
@@ -117,6 +120,8 @@ struct vmb_board {
 	struct vmb_device *hypercall_dev;
 
 	struct vmb_console *console; /* stdio console, NULL in tests */
+	struct vmb_entropy *entropy; /* board/entropy.h */
+	uint64_t created_ns;         /* host monotonic time at creation */
 
 	/* Stop request: the first reason set wins until cleared by run loop. */
 	volatile enum vmb_stop_reason stop;

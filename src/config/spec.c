@@ -18,7 +18,7 @@
 
 static const char *const machine_keys[] = {
 	"include", "name", "model", "arch", "cpus", "memory", "boot", "devices",
-	NULL
+	"determinism", NULL
 };
 /* cpuid-clear: x86 CPU features to hide, read by the x86 KVM backend
  * (src/hv/kvm-x86_64.c validates the names). */
@@ -605,7 +605,8 @@ static int build(struct vmb_spec *s, struct vmb_err *err)
 {
 	if (vmb_node_check_keys(s->root, machine_keys, "machine", err) ||
 	    build_arch(s, err) || build_names(s, err) || build_cpus(s, err) ||
-	    build_memory(s, err) || build_boot(s, err) || build_devices(s, err))
+	    build_memory(s, err) || build_boot(s, err) || build_devices(s, err) ||
+	    vmb_spec_build_determinism(s, err))
 		return -1;
 	return 0;
 }

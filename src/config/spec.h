@@ -78,6 +78,17 @@ struct vmb_boot_spec {
 	struct vmb_loc loc, firmware_loc, kernel_loc, initrd_loc, dtb_loc;
 };
 
+/* "determinism:" (docs/machine-format.md): seeded entropy, fixed RTC
+ * start, and a virtual clock on backends that can give one. */
+struct vmb_det_spec {
+	bool enabled;        /* section present (enabled: true by default) */
+	uint64_t seed;       /* seed: default 0 */
+	int64_t rtc_start;   /* rtc-start: Unix seconds, default 2000-01-01 */
+	struct vmb_loc loc;
+};
+
+#define VMB_DET_RTC_START_DEFAULT 946684800 /* 2000-01-01T00:00:00Z */
+
 struct vmb_spec {
 	char *file;          /* the top-level machine file */
 	char *name;          /* "name:", default: file's basename without .yaml */
@@ -92,6 +103,7 @@ struct vmb_spec {
 	unsigned ndev;
 	struct vmb_dev_spec *dev;
 	struct vmb_boot_spec boot;
+	struct vmb_det_spec det;
 
 	struct vmb_node *root; /* merged tree; owns every node referenced above */
 	char **interned;       /* file names used in locations */

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "board/board.h"
+#include "board/clock.h"
 #include "devices/primecell.h"
 #include "fdt/fdt.h"
 
@@ -56,17 +57,16 @@ struct pl031 {
 
 static const uint8_t pl031_id[8] = { 0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
-static int64_t host_seconds(void)
+/* Guest wall-clock seconds: host time, or the deterministic clock
+ * (board/clock.h). */
+static int64_t host_seconds(const struct pl031 *s)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec;
+	return vmb_board_time(s->dev->board);
 }
 
 static uint32_t counter(const struct pl031 *s)
 {
-	return (uint32_t)(host_seconds() + s->offset);
+	return (uint32_t)(host_seconds(s) + s->offset);
 }
 
 static void update_irq(struct pl031 *s)
@@ -92,7 +92,7 @@ static void arm(struct pl031 *s)
 		return;
 	}
 	s->armed = true;
-	s->alarm_at = host_seconds() + ticks;
+	s->alarm_at = host_seconds(s) + ticks;
 	pthread_cond_signal(&s->cond);
 }
 
@@ -103,15 +103,22 @@ static void *alarm_thread(void *arg)
 
 	pthread_mutex_lock(lock);
 	while (!s->quit) {
-		if (s->armed && host_seconds() >= s->alarm_at) {
+		if (s->armed && host_seconds(s) >= s->alarm_at) {
 			s->armed = false;
 			s->ris |= 1;
 			update_irq(s);
 			continue;
 		}
 		if (s->armed) {
-			struct timespec until = { .tv_sec = s->alarm_at, .tv_nsec = 0 };
+			/* Guest seconds may run at another rate than the
+			 * host's (virtual clock): look again at least once a
+			 * host second. */
+			struct timespec until;
+			int64_t wait = s->alarm_at - host_seconds(s);
 
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += wait < 1 ? 1 : wait > 60 ? 60 : wait;
+			until.tv_nsec = 0;
 			pthread_cond_timedwait(&s->cond, lock, &until);
 		} else {
 			pthread_cond_wait(&s->cond, lock);
@@ -170,7 +177,7 @@ static void pl031_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 		break;
 	case RTC_LR:
 		s->lr = v;
-		s->offset = (int64_t)v - host_seconds();
+		s->offset = (int64_t)v - host_seconds(s);
 		arm(s);
 		break;
 	case RTC_IMSC:
