@@ -19,6 +19,7 @@
 
 #include "board/device.h"
 #include "config/spec.h"
+#include "cli/cli.h"
 #include "hv/hv.h"
 #include "vm.h"
 
@@ -35,6 +36,7 @@ static const char main_help[] =
 "  check MACHINE.yaml    validate a machine, print its memory map, interrupts\n"
 "                        and boot plan\n"
 "  devices [TYPE]        list device types and their properties\n"
+"  resolve MACHINE.yaml  write the machine as one self-contained, pinned file\n"
 "  help [COMMAND]        this text, or a command's help\n"
 "\n"
 "options:\n"
@@ -436,34 +438,61 @@ static bool dtb_opt(void *ctx, int c, const char *arg)
 	return true;
 }
 
-static int cmd_dtb(int argc, char **argv)
+/* For commands whose help text lives in src/cli/. */
+static void machine_opts_help(void)
 {
-	static const struct option longopts[] = {
-		MACHINE_LONGOPTS,
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const struct machine_cmd cmd = {
-		"dtb", dtb_help, ":s:m:o:h", longopts, dtb_opt, NULL,
-	};
+	fputs("\n" MACHINE_OPTS_HELP, stdout);
+}
+
+/* A command that loads a machine and writes one output file (-o). */
+static int machine_out_cmd(const struct machine_cmd *cmd, int argc, char **argv,
+			   const char *def_out,
+			   int (*act)(const struct vmb_spec *, const char *,
+				      struct vmb_err *))
+{
 	struct vmb_err err = { "" };
 	struct machine_args m;
-	const char *out = NULL;
+	const char *out = def_out;
 	struct vmb_spec *s;
 	int rc;
 
-	if (machine_cmd_parse(&cmd, &m, argc, argv, &out, &rc)) {
+	if (machine_cmd_parse(cmd, &m, argc, argv, &out, &rc)) {
 		if (!out) {
-			rc = usage_error("dtb", "%s: missing -o FILE.dtb", "dtb");
+			rc = usage_error(cmd->name, "%s: missing -o FILE", cmd->name);
 		} else {
 			s = load_machine(&m);
-			rc = s ? action_status(vmb_vm_write_dtb(s, out, &err), &err) :
+			rc = s ? action_status(act(s, out, &err), &err) :
 				 VMB_EXIT_ERROR;
 			vmb_spec_free(s);
 		}
 	}
 	machine_args_free(&m);
 	return rc;
+}
+
+static const struct option out_longopts[] = {
+	MACHINE_LONGOPTS,
+	{ "output", required_argument, NULL, 'o' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int cmd_dtb(int argc, char **argv)
+{
+	static const struct machine_cmd cmd = {
+		"dtb", dtb_help, ":s:m:o:h", out_longopts, dtb_opt, NULL,
+	};
+
+	return machine_out_cmd(&cmd, argc, argv, NULL, vmb_vm_write_dtb);
+}
+
+static int cmd_resolve(int argc, char **argv)
+{
+	static const struct machine_cmd cmd = {
+		"resolve", vmb_resolve_help, ":s:m:o:h", out_longopts, dtb_opt,
+		machine_opts_help,
+	};
+
+	return machine_out_cmd(&cmd, argc, argv, "-", vmb_resolve_to_file);
 }
 
 static int cmd_check(int argc, char **argv)
@@ -585,6 +614,7 @@ static const struct command {
 } commands[] = {
 	{ "run", cmd_run, run_help },
 	{ "dtb", cmd_dtb, dtb_help },
+	{ "resolve", cmd_resolve, vmb_resolve_help },
 	{ "check", cmd_check, check_help },
 	{ "devices", cmd_devices, devices_help },
 	{ "help", cmd_help, help_help },

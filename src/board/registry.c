@@ -123,3 +123,11 @@ void vmb_dev_set_irq(struct vmb_device *dev, unsigned idx, int level)
 		return;
 	b->hv.set_irq(b->hv.opaque, dev->spec->irq[idx], level);
 }
+
+bool vmb_prop_listed(const char *const *list, const char *name)
+{
+	for (; list && *list; list++)
+		if (!strcmp(*list, name))
+			return true;
+	return false;
+}

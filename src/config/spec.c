@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config/loader.h"
+#include "config/pin.h"
 
 #define MAX_CPUS 512
 #define MAX_COUNT 1024    /* copies from one "count:" entry */
@@ -636,7 +637,8 @@ struct vmb_spec *vmb_spec_load(const char *path, const struct vmb_override *ov,
 		if (vmb_override_apply(s->root, &ov[i], vmb_spec_intern(s, name), err))
 			goto fail;
 	}
-	if (build(s, err))
+	if (vmb_spec_take_pins(s, err) || build(s, err) ||
+	    vmb_spec_verify_pins(s, err))
 		goto fail;
 	return s;
 fail:
@@ -648,6 +650,7 @@ void vmb_spec_free(struct vmb_spec *s)
 {
 	if (!s)
 		return;
+	vmb_spec_free_pins(s);
 	for (unsigned i = 0; i < s->nmem; i++) {
 		free(s->mem[i].name);
 		free(s->mem[i].image);

@@ -105,6 +105,9 @@ struct vmb_spec {
 	struct vmb_boot_spec boot;
 	struct vmb_det_spec det;
 
+	struct vmb_pin *pins;  /* pinned images (config/pin.h), verified */
+	unsigned npins;
+
 	struct vmb_node *root; /* merged tree; owns every node referenced above */
 	char **interned;       /* file names used in locations */
 	unsigned ninterned;

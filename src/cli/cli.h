@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Commands that live outside main.c (src/cli/): their help texts, which
+ * main.c's dispatcher prints. Each text lists the machine options main.c
+ * parses for it (MACHINE_OPTS_HELP is appended by main.c where noted).
+ */
+#ifndef VMB_CLI_CLI_H
+#define VMB_CLI_CLI_H
+
+#include "cli/resolve.h"
+
+extern const char vmb_resolve_help[];
+
+#endif
