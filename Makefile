@@ -18,7 +18,7 @@
 PREFIX   ?= /usr/local
 CC       ?= cc
 BUILD    ?= build
-PKGS     := yaml-0.1 capstone unicorn nettle
+PKGS     := yaml-0.1 capstone unicorn nettle libarchive
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfdt
 

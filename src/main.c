@@ -37,6 +37,8 @@ static const char main_help[] =
 "                        and boot plan\n"
 "  devices [TYPE]        list device types and their properties\n"
 "  resolve MACHINE.yaml  write the machine as one self-contained, pinned file\n"
+"  pack MACHINE.yaml     write a bundle (NAME.vmb): the machine and its images\n"
+"  unpack NAME.vmb       extract a bundle ('vmb run NAME.vmb' runs one)\n"
 "  help [COMMAND]        this text, or a command's help\n"
 "\n"
 "options:\n"
@@ -422,9 +424,19 @@ static int cmd_run(int argc, char **argv)
 	int rc;
 
 	if (machine_cmd_parse(&cmd, &m, argc, argv, &o, &rc)) {
-		s = load_machine(&m);
+		/* NAME.vmb: run a private extracted copy (cli/bundle.h). */
+		struct vmb_err err = { "" };
+		char *bundle = vmb_is_bundle(m.file) ?
+			       vmb_bundle_open(m.file, &err) : NULL;
+
+		if (bundle)
+			m.file = bundle;
+		s = err.msg[0] ? NULL : load_machine(&m);
+		if (err.msg[0])
+			vmb_warn("%s", err.msg);
 		rc = s ? vmb_vm_run(s, &o) : VMB_EXIT_ERROR;
 		vmb_spec_free(s);
+		vmb_bundle_close(bundle);
 	}
 	machine_args_free(&m);
 	return rc;
@@ -483,6 +495,16 @@ static int cmd_dtb(int argc, char **argv)
 	};
 
 	return machine_out_cmd(&cmd, argc, argv, NULL, vmb_vm_write_dtb);
+}
+
+static int cmd_pack(int argc, char **argv)
+{
+	static const struct machine_cmd cmd = {
+		"pack", vmb_pack_help, ":s:m:o:h", out_longopts, dtb_opt,
+		machine_opts_help,
+	};
+
+	return machine_out_cmd(&cmd, argc, argv, NULL, vmb_pack);
 }
 
 static int cmd_resolve(int argc, char **argv)
@@ -615,6 +637,8 @@ static const struct command {
 	{ "run", cmd_run, run_help },
 	{ "dtb", cmd_dtb, dtb_help },
 	{ "resolve", cmd_resolve, vmb_resolve_help },
+	{ "pack", cmd_pack, vmb_pack_help },
+	{ "unpack", vmb_cmd_unpack, vmb_unpack_help },
 	{ "check", cmd_check, check_help },
 	{ "devices", cmd_devices, devices_help },
 	{ "help", cmd_help, help_help },

@@ -7,8 +7,12 @@
 #ifndef VMB_CLI_CLI_H
 #define VMB_CLI_CLI_H
 
+#include "cli/bundle.h"
 #include "cli/resolve.h"
 
 extern const char vmb_resolve_help[];
+
+/* vmb unpack NAME.vmb [-C DIR] (cli/unpack.c): argv[0] is "unpack". */
+int vmb_cmd_unpack(int argc, char **argv);
 
 #endif

@@ -161,6 +161,10 @@ static void put_file(struct out *o, const char *path, bool writes)
 		o->rc = -1;
 		return;
 	}
+	if (!text[0]) {
+		fputs("~", o->f); /* the mapper leaves it out */
+		return;
+	}
 	if (!have || writes) {
 		put_str(o->f, text);
 		return;

@@ -226,6 +226,40 @@ static int hash_fd(int fd, const char *path, uint8_t d[VMB_SHA256_LEN],
 	return 0;
 }
 
+static void ident_of(const char *path, const struct stat *st, struct ident *id)
+{
+	if (!realpath(path, id->real))
+		snprintf(id->real, sizeof(id->real), "%s", path);
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
+	id->ctime = st->st_ctim;
+}
+
+static void memo_add(const struct ident *id, const uint8_t d[VMB_SHA256_LEN])
+{
+	struct memo *m = vmb_zalloc(sizeof(*m));
+
+	m->id = *id;
+	memcpy(m->d, d, VMB_SHA256_LEN);
+	pthread_mutex_lock(&memo_lock);
+	m->next = memos;
+	memos = m;
+	pthread_mutex_unlock(&memo_lock);
+}
+
+void vmb_sha256_note(const char *path, const uint8_t d[VMB_SHA256_LEN])
+{
+	struct ident id = { 0 };
+	struct stat st;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return;
+	ident_of(path, &st, &id);
+	memo_add(&id, d);
+}
+
 int vmb_sha256_file(const char *path, uint8_t out[VMB_SHA256_LEN],
 		    const struct vmb_loc *loc, struct vmb_err *err)
 {
@@ -246,13 +280,7 @@ int vmb_sha256_file(const char *path, uint8_t out[VMB_SHA256_LEN],
 		close(fd);
 		return vmb_errf(err, loc, "'%s' is not a regular file", path);
 	}
-	if (!realpath(path, id.real))
-		snprintf(id.real, sizeof(id.real), "%s", path);
-	id.dev = st.st_dev;
-	id.ino = st.st_ino;
-	id.size = st.st_size;
-	id.mtime = st.st_mtim;
-	id.ctime = st.st_ctim;
+	ident_of(path, &st, &id);
 
 	pthread_mutex_lock(&memo_lock);
 	for (m = memos; m; m = m->next)
@@ -282,12 +310,6 @@ int vmb_sha256_file(const char *path, uint8_t out[VMB_SHA256_LEN],
 	} else {
 		close(fd);
 	}
-	m = vmb_zalloc(sizeof(*m));
-	m->id = id;
-	memcpy(m->d, out, VMB_SHA256_LEN);
-	pthread_mutex_lock(&memo_lock);
-	m->next = memos;
-	memos = m;
-	pthread_mutex_unlock(&memo_lock);
+	memo_add(&id, out);
 	return 0;
 }

@@ -40,6 +40,10 @@ void vmb_sha256_hex(const uint8_t d[VMB_SHA256_LEN], char *hex);
 /* Parse 64 hex digits (either case, nothing else). Returns 0 or -1. */
 int vmb_sha256_parse(const char *hex, uint8_t out[VMB_SHA256_LEN]);
 
+/* Remember that the file at path, as it is now, has digest d (computed
+ * while writing it), so that vmb_sha256_file does not read it again. */
+void vmb_sha256_note(const char *path, const uint8_t d[VMB_SHA256_LEN]);
+
 /* Forget the in-memory digests (tests; files changed under a process). */
 void vmb_sha256_forget(void);
 
