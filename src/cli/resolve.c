@@ -364,8 +364,10 @@ void vmb_relative_path(const char *dir, const char *target, char *out, size_t le
 		if ((dir[i] == '/' || !dir[i]) && (target[i] == '/' || !target[i]))
 			common = i;
 	}
-	if (!strcmp(dir, "/"))
-		common = 0;
+	if (!strcmp(dir, "/")) {
+		snprintf(out, len, "%s", target + 1);
+		return;
+	}
 	out[0] = '\0';
 	for (const char *p = dir + common; *p; p++)
 		if (*p == '/' && off < len)
