@@ -445,8 +445,17 @@ int vmb_unpack(const char *bundle, const char *dir, struct vmb_err *err)
 	a = archive_read_new();
 	archive_read_support_filter_zstd(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, bundle, CHUNK) != ARCHIVE_OK)
-		vmb_errf(err, NULL, "bundle '%s': %s", bundle, archive_error_string(a));
+	if (archive_read_open_filename(a, bundle, CHUNK) != ARCHIVE_OK) {
+		int e = archive_errno(a);
+
+		if (e == ENOENT || e == EACCES || e == EISDIR || e == ENOTDIR)
+			vmb_errf(err, NULL, "bundle '%s': cannot read it: %s",
+				 bundle, strerror(e));
+		else
+			vmb_errf(err, NULL, "bundle '%s' is damaged or truncated, "
+				 "or not a bundle: %s", bundle,
+				 archive_error_string(a));
+	}
 	else
 		rc = unpack_into(a, bundle, dir, err);
 	archive_read_free(a);
