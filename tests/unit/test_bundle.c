@@ -52,23 +52,9 @@ static void *dtb_of(const char *path, const struct vmb_override *extra,
 	struct vmb_override ov[8] = {
 		{ "determinism.enabled", "true" }, { "determinism.seed", "5" },
 	};
-	struct vmb_err err = { "" };
-	struct vmb_spec *s;
-	struct vmb_board *b;
-	void *blob;
 
 	memcpy(ov + 2, extra, nextra * sizeof(*extra));
-	s = vmb_spec_load(path, ov, 2 + nextra, &err);
-	if (!s)
-		fail_msg("%s", err.msg);
-	b = vmb_board_create(s, NULL, &err);
-	if (!b)
-		fail_msg("%s", err.msg);
-	blob = vmb_fdt_build(b, 0, 0, &err);
-	assert_non_null(blob);
-	vmb_board_destroy(b);
-	vmb_spec_free(s);
-	return blob;
+	return fx_dtb(path, ov, 2 + nextra);
 }
 
 static int pack(const char *machine, const struct vmb_override *ov, unsigned nov,

@@ -205,25 +205,6 @@ static char *slurp(const char *path)
 	return s;
 }
 
-static void *dtb_of(const char *path, const struct vmb_override *ov, unsigned nov)
-{
-	struct vmb_err err = { "" };
-	struct vmb_spec *s = vmb_spec_load(path, ov, nov, &err);
-	struct vmb_board *b;
-	void *blob;
-
-	if (!s)
-		fail_msg("%s", err.msg);
-	b = vmb_board_create(s, NULL, &err);
-	if (!b)
-		fail_msg("%s", err.msg);
-	blob = vmb_fdt_build(b, 0, 0, &err);
-	assert_non_null(blob);
-	vmb_board_destroy(b);
-	vmb_spec_free(s);
-	return blob;
-}
-
 /*
  * Resolve path (with ov) to DIR/r1.yaml, then r1 to DIR/r2.yaml: equal
  * bytes. arm64: the DTBs of the original and r1 with a fixed seed are equal.
@@ -264,8 +245,8 @@ static bool resolve_twice(const char *dir, const char *path,
 		all[nov].value = "true";
 		all[nov + 1].path = "determinism.seed";
 		all[nov + 1].value = "99";
-		d0 = dtb_of(path, all, nov + 2);
-		d1 = dtb_of(r1, all + nov, 2);
+		d0 = fx_dtb(path, all, nov + 2);
+		d1 = fx_dtb(r1, all + nov, 2);
 		assert_int_equal(fdt_totalsize(d0), fdt_totalsize(d1));
 		if (memcmp(d0, d1, fdt_totalsize(d0)))
 			fail_msg("%s: resolved file gives another DTB", path);
