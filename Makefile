@@ -5,6 +5,7 @@
 #                     on machines/virt.yaml; Ctrl-A x quits
 #   make test         set up and run unit + integration tests
 #   make check-unit   cmocka unit tests only
+#   make check-schema schemas/machine.schema.json = `vmb schema`, validated
 #   make check-integration   real guests over their console
 #   make check-asan   unit + integration tests under ASan/UBSan
 #   make bench        benchmarks side by side with QEMU (bench/)
@@ -52,7 +53,7 @@ UBOOT    := $(IMAGES)/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin
 
 .PHONY: all run test check check-unit check-integration check-asan bench \
 	deps images kernels install clean check-kvm-arm64 bench-kvm-arm64 \
-	check-linux-x86
+	check-linux-x86 check-schema
 
 all: vmb
 
@@ -96,7 +97,12 @@ check-unit: $(UNIT_BINS)
 check-integration: vmb kernels
 	@sh tests/integration/run.sh ./vmb $(IMAGES)
 
-check: check-unit check-integration
+# The JSON Schema: equal to `vmb schema`, validated with python3-jsonschema
+# against the shipped machines and fixtures (tests/check-schema.py).
+check-schema: vmb
+	@/usr/bin/python3 tests/check-schema.py ./vmb
+
+check: check-unit check-schema check-integration
 
 test: deps images
 	$(MAKE) vmb kernels

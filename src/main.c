@@ -39,6 +39,7 @@ static const char main_help[] =
 "  resolve MACHINE.yaml  write the machine as one self-contained, pinned file\n"
 "  pack MACHINE.yaml     write a bundle (NAME.vmb): the machine and its images\n"
 "  unpack NAME.vmb       extract a bundle ('vmb run NAME.vmb' runs one)\n"
+"  schema                print the JSON Schema of machine files\n"
 "  help [COMMAND]        this text, or a command's help\n"
 "\n"
 "options:\n"
@@ -121,17 +122,22 @@ static const char check_help[] =
 "FILE:LINE:COL: message, and the exit status is 1.\n"
 "\n"
 "options:\n"
+"      --json            print it as JSON instead: machine, memory-map,\n"
+"                        io-ports, interrupts, devices (with properties as\n"
+"                        the device sees them), boot, determinism, backends\n"
+"                        (can-run, why-not)\n"
 "  -h, --help            this text\n"
 "\n"
 MACHINE_OPTS_HELP;
 
 static const char devices_help[] =
-"usage: vmb devices [TYPE]\n"
+"usage: vmb devices [--json] [TYPE]\n"
 "\n"
 "List the device types this vmb knows, with the properties each accepts in\n"
 "a machine file (name, kind, default, meaning). With TYPE, only that one.\n"
 "Every device also takes the generic keys name, type, base, size, irq,\n"
-"trigger (level|edge), count, stride and irq-stride.\n";
+"trigger (level|edge), count, stride and irq-stride. --json prints the\n"
+"same as JSON (kinds, defaults, enum choices, which name files).\n";
 
 static const char help_help[] =
 "usage: vmb help [COMMAND]\n"
@@ -150,7 +156,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 
 enum {
 	OPT_FIRMWARE = 256, OPT_KERNEL, OPT_INITRD, OPT_DTB, OPT_APPEND, OPT_SMP,
-	OPT_DTB_OUT, OPT_STATS, OPT_DETERMINISTIC,
+	OPT_DTB_OUT, OPT_STATS, OPT_DETERMINISTIC, OPT_JSON,
 };
 
 #define MACHINE_LONGOPTS \
@@ -517,23 +523,34 @@ static int cmd_resolve(int argc, char **argv)
 	return machine_out_cmd(&cmd, argc, argv, "-", vmb_resolve_to_file);
 }
 
+static bool json_opt(void *ctx, int c, const char *arg)
+{
+	if (c != OPT_JSON)
+		return false;
+	*(bool *)ctx = true;
+	return true;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		MACHINE_LONGOPTS,
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct machine_cmd cmd = {
-		"check", check_help, ":s:m:h", longopts, NULL, NULL,
+		"check", check_help, ":s:m:h", longopts, json_opt, NULL,
 	};
 	struct vmb_err err = { "" };
 	struct machine_args m;
 	struct vmb_spec *s;
+	bool json = false;
 	int rc;
 
-	if (machine_cmd_parse(&cmd, &m, argc, argv, NULL, &rc)) {
+	if (machine_cmd_parse(&cmd, &m, argc, argv, &json, &rc)) {
 		s = load_machine(&m);
-		rc = s ? action_status(vmb_vm_check(s, stdout, &err), &err) :
+		rc = s ? action_status(json ? vmb_check_json(s, stdout, &err) :
+				       vmb_vm_check(s, stdout, &err), &err) :
 			 VMB_EXIT_ERROR;
 		vmb_spec_free(s);
 	}
@@ -589,9 +606,11 @@ static int cmd_devices(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct vmb_device_type *const *all;
+	bool json = false;
 	unsigned n;
 	int c;
 
@@ -600,11 +619,19 @@ static int cmd_devices(int argc, char **argv)
 			fputs(devices_help, stdout);
 			return 0;
 		}
+		if (json_opt(&json, c, NULL))
+			continue;
 		return bad_option("devices", c, argv);
 	}
 	if (optind + 1 < argc)
 		return usage_error("devices", "unexpected argument '%s'",
 				   argv[optind + 1]);
+	if (json && vmb_devices_json(stdout, optind < argc ? argv[optind] : NULL)) {
+		vmb_warn("unknown device type '%s' (see 'vmb devices')", argv[optind]);
+		return VMB_EXIT_ERROR;
+	}
+	if (json)
+		return 0;
 	if (optind < argc) {
 		const struct vmb_device_type *t = vmb_device_type_find(argv[optind]);
 
@@ -639,6 +666,7 @@ static const struct command {
 	{ "resolve", cmd_resolve, vmb_resolve_help },
 	{ "pack", cmd_pack, vmb_pack_help },
 	{ "unpack", vmb_cmd_unpack, vmb_unpack_help },
+	{ "schema", vmb_cmd_schema, vmb_schema_help },
 	{ "check", cmd_check, check_help },
 	{ "devices", cmd_devices, devices_help },
 	{ "help", cmd_help, help_help },

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "cli/resolve.h"
-#include "config/loader.h"
 #include "util/sha256.h"
 #include "vm.h"
 

@@ -20,20 +20,11 @@ int vmb_cmd_unpack(int argc, char **argv)
 	char *def = NULL;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, ":C:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'C':
-			dir = optarg;
-			break;
-		case 'h':
-			fputs(vmb_unpack_help, stdout);
-			return 0;
-		default:
-			fprintf(stderr, "vmb: %s '%s'\nTry 'vmb unpack --help'.\n",
-				c == ':' ? "option needs a value:" : "unknown option",
-				argv[optind - 1]);
-			return VMB_EXIT_USAGE;
-		}
+	while ((c = vmb_cli_next_opt(argc, argv, "unpack", vmb_unpack_help, ":C:h",
+				     longopts, &rc)) != -1) {
+		if (c == -2)
+			return rc;
+		dir = optarg; /* -C */
 	}
 	if (optind + 1 != argc) {
 		fprintf(stderr, "vmb: unpack: %s\nTry 'vmb unpack --help'.\n",

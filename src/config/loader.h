@@ -60,9 +60,4 @@ int vmb_check_file(const char *path, uint64_t *size);
 /* The "determinism:" section into s->det (determinism.c). */
 int vmb_spec_build_determinism(struct vmb_spec *s, struct vmb_err *err);
 
-/* RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ" <-> Unix seconds. Parse returns
- * 0 or -1 (malformed, or before 1970). */
-int vmb_parse_utc(const char *s, int64_t *out);
-void vmb_format_utc(int64_t t, char *buf, size_t len);
-
 #endif

@@ -89,6 +89,11 @@ struct vmb_det_spec {
 
 #define VMB_DET_RTC_START_DEFAULT 946684800 /* 2000-01-01T00:00:00Z */
 
+/* RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ" <-> Unix seconds. Parse returns
+ * 0 or -1 (malformed, or before 1970). config/determinism.c */
+int vmb_parse_utc(const char *s, int64_t *out);
+void vmb_format_utc(int64_t t, char *buf, size_t len);
+
 struct vmb_spec {
 	char *file;          /* the top-level machine file */
 	char *name;          /* "name:", default: file's basename without .yaml */
