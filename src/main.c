@@ -76,12 +76,15 @@ static const char main_help[] =
 "                        virtual clock under emu (docs/backends.md)\n"
 
 static const char run_help[] =
-"usage: vmb run MACHINE.yaml [options]\n"
+"usage: vmb run MACHINE.yaml|NAME.vmb [options]\n"
 "\n"
 "Boot the machine and connect its console UART to this terminal. When stdin\n"
 "is a terminal it is put in raw mode: C-a x quits, C-a h lists the escapes,\n"
 "C-a C-a sends C-a. The terminal is restored on every exit.\n"
 "Guest output goes to stdout; vmb's own messages go to stderr.\n"
+"A bundle (NAME.vmb, from 'vmb pack') runs on a private extracted copy,\n"
+"removed at exit: what the guest writes to its disks is not kept (use\n"
+"'vmb unpack' for that). Every machine command takes a bundle.\n"
 "\n"
 "options:\n"
 "  -a, --accel NAME      backend: auto (default), or one of those below\n"
@@ -177,6 +180,7 @@ struct machine_args {
 	struct vmb_override *ov;
 	char **owned;       /* "KEY" halves split off --set arguments */
 	unsigned nov, nowned;
+	char *bundle;       /* NAME.vmb: machine.yaml of its extracted copy */
 	int mem_idx;        /* index of the -m override (path filled later) */
 };
 
@@ -253,6 +257,7 @@ static void machine_args_free(struct machine_args *m)
 		free(m->owned[i]);
 	free(m->owned);
 	free(m->ov);
+	vmb_bundle_close(m->bundle);
 }
 
 /*
@@ -369,6 +374,18 @@ static bool machine_cmd_parse(const struct machine_cmd *cmd, struct machine_args
 		return false;
 	}
 	*rc = take_machine_file(m, argc, argv);
+	if (!*rc && vmb_is_bundle(m->file)) {
+		/* NAME.vmb: a private extracted copy (cli/bundle.h), removed
+		 * by machine_args_free. */
+		struct vmb_err err = { "" };
+
+		m->bundle = vmb_bundle_open(m->file, &err);
+		if (!m->bundle) {
+			vmb_warn("%s", err.msg);
+			*rc = VMB_EXIT_ERROR;
+		}
+		m->file = m->bundle;
+	}
 	return !*rc;
 }
 
@@ -430,19 +447,9 @@ static int cmd_run(int argc, char **argv)
 	int rc;
 
 	if (machine_cmd_parse(&cmd, &m, argc, argv, &o, &rc)) {
-		/* NAME.vmb: run a private extracted copy (cli/bundle.h). */
-		struct vmb_err err = { "" };
-		char *bundle = vmb_is_bundle(m.file) ?
-			       vmb_bundle_open(m.file, &err) : NULL;
-
-		if (bundle)
-			m.file = bundle;
-		s = err.msg[0] ? NULL : load_machine(&m);
-		if (err.msg[0])
-			vmb_warn("%s", err.msg);
+		s = load_machine(&m);
 		rc = s ? vmb_vm_run(s, &o) : VMB_EXIT_ERROR;
 		vmb_spec_free(s);
-		vmb_bundle_close(bundle);
 	}
 	machine_args_free(&m);
 	return rc;
