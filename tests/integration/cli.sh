@@ -59,7 +59,10 @@ expect_vmb pin-mismatch 1 err "pinned.yaml:3:[0-9]+: sha256 mismatch for firmwar
 expect_vmb pack 0 out '' -- pack "$ROOT/machines/virt.yaml" --firmware "$tmp/r.yaml" -o "$tmp/v.vmb"
 expect_vmb pack-needs-output 64 err "missing -o" -- pack "$ROOT/machines/virt.yaml"
 mkdir "$tmp/t"
-TMPDIR=$tmp/t expect_vmb check-bundle 0 out 'uart0' -- check "$tmp/v.vmb"
+saved_tmpdir=${TMPDIR-}
+export TMPDIR="$tmp/t"
+expect_vmb check-bundle 0 out 'uart0' -- check "$tmp/v.vmb"
+TMPDIR=$saved_tmpdir
 expect_vmb unpack 0 out "$tmp/v/machine.yaml" -- unpack "$tmp/v.vmb"
 expect_vmb unpack-exists 1 err "cannot create .*File exists" -- unpack "$tmp/v.vmb" -C "$tmp/v"
 expect_vmb unpack-missing 1 err "cannot read it" -- unpack "$tmp/nope.vmb"
