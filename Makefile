@@ -5,6 +5,7 @@
 #                     on machines/virt.yaml; Ctrl-A x quits
 #   make test         set up and run unit + integration tests
 #   make check-unit   cmocka unit tests only
+#   make check-schema schemas/machine.schema.json = `vmb schema`, validated
 #   make check-integration   real guests over their console
 #   make check-asan   unit + integration tests under ASan/UBSan
 #   make check-fresh  `make test` from a clean clone in a fresh Debian 12
@@ -21,7 +22,7 @@
 PREFIX   ?= /usr/local
 CC       ?= cc
 BUILD    ?= build
-PKGS     := yaml-0.1 capstone unicorn
+PKGS     := yaml-0.1 capstone unicorn nettle libarchive
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfdt
 
@@ -37,7 +38,7 @@ SRCS     := $(shell find src -name '*.c' | sort)
 # cannot be linked statically (GOT overflow), and the static aarch64 vmb of
 # the nested KVM tests (tests/nested/build-arm64.sh) runs on KVM only.
 ifeq ($(VMB_EMU),0)
-SRCS     := $(filter-out src/hv/emu.c src/hv/emu-replay.c,$(SRCS))
+SRCS     := $(filter-out src/hv/emu.c src/hv/emu-replay.c src/hv/emu-clock.c,$(SRCS))
 endif
 # VMB_NBD=0 leaves out libnbd (nbd:// drives), e.g. for static cross builds.
 VMB_NBD  ?= 1
@@ -69,7 +70,7 @@ UBOOT    := $(IMAGES)/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin
 
 .PHONY: all run test check check-unit check-integration check-asan bench \
 	deps images kernels install clean check-kvm-arm64 bench-kvm-arm64 \
-	check-linux-x86 check-fresh
+	check-linux-x86 check-fresh check-schema
 
 all: vmb
 
@@ -113,7 +114,12 @@ check-unit: $(UNIT_BINS)
 check-integration: vmb kernels
 	@sh tests/integration/run.sh ./vmb $(IMAGES)
 
-check: check-unit check-integration
+# The JSON Schema: equal to `vmb schema`, validated with python3-jsonschema
+# against the shipped machines and fixtures (tests/check-schema.py).
+check-schema: vmb
+	@/usr/bin/python3 tests/check-schema.py ./vmb
+
+check: check-unit check-schema check-integration
 
 test: deps images
 	$(MAKE) vmb kernels

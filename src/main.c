@@ -21,6 +21,7 @@
 #include "cli/machines.h"
 #include "config/devopt.h"
 #include "config/spec.h"
+#include "cli/cli.h"
 #include "hv/hv.h"
 #include "vm.h"
 
@@ -44,6 +45,10 @@ static const char main_help[] =
 "                        and boot plan\n"
 "  devices [TYPE]        list device types and their properties\n"
 "  machines              list the machines found by name (vmb run virt)\n"
+"  resolve MACHINE.yaml  write the machine as one self-contained, pinned file\n"
+"  pack MACHINE.yaml     write a bundle (NAME.vmb): the machine and its images\n"
+"  unpack NAME.vmb       extract a bundle ('vmb run NAME.vmb' runs one)\n"
+"  schema                print the JSON Schema of machine files\n"
 "  help [COMMAND]        this text, or a command's help\n"
 "\n"
 "options:\n"
@@ -82,15 +87,21 @@ static void print_main_help(FILE *out)
 "      --append CMDLINE  --set boot.cmdline=CMDLINE\n" \
 "      --smp N           --set cpus.count=N\n" \
 "  -m, --memory SIZE     --set memory.NAME.size=SIZE for the lowest RAM\n" \
-"                        region (memory.ram.size on virt); 512M, 2G, ...\n"
+"                        region (memory.ram.size on virt); 512M, 2G, ...\n" \
+"      --deterministic   --set determinism.enabled=true: seeded device\n" \
+"                        tree and entropy, RTC from determinism.rtc-start,\n" \
+"                        virtual clock under emu (docs/backends.md)\n"
 
 static const char run_help[] =
-"usage: vmb run MACHINE.yaml [options]\n"
+"usage: vmb run MACHINE.yaml|NAME.vmb [options]\n"
 "\n"
 "Boot the machine and connect its console UART to this terminal. When stdin\n"
 "is a terminal it is put in raw mode: C-a x quits, C-a h lists the escapes,\n"
 "C-a C-a sends C-a. The terminal is restored on every exit.\n"
 "Guest output goes to stdout; vmb's own messages go to stderr.\n"
+"A bundle (NAME.vmb, from 'vmb pack') runs on a private extracted copy,\n"
+"removed at exit: what the guest writes to its disks is not kept (use\n"
+"'vmb unpack' for that). Every machine command takes a bundle.\n"
 "\n"
 "options:\n"
 "  -a, --accel NAME      backend: auto (default), or one of those below\n"
@@ -141,17 +152,22 @@ static const char check_help[] =
 "                        would (default auto: some backend must be able to\n"
 "                        run it); every backend is listed with whether it\n"
 "                        can run the machine here, and why not\n"
+"      --json            print it as JSON instead: machine, memory-map,\n"
+"                        io-ports, interrupts, devices (with properties as\n"
+"                        the device sees them), boot, determinism, backends\n"
+"                        (can-run, why-not)\n"
 "  -h, --help            this text\n"
 "\n"
 MACHINE_OPTS_HELP;
 
 static const char devices_help[] =
-"usage: vmb devices [TYPE]\n"
+"usage: vmb devices [--json] [TYPE]\n"
 "\n"
 "List the device types this vmb knows, with the properties each accepts in\n"
 "a machine file (name, kind, default, meaning). With TYPE, only that one.\n"
 "Every device also takes the generic keys name, type, base, size, irq,\n"
-"trigger (level|edge), count, stride and irq-stride.\n";
+"trigger (level|edge), count, stride and irq-stride. --json prints the\n"
+"same as JSON (kinds, defaults, enum choices, which name files).\n";
 
 static const char help_help[] =
 "usage: vmb help [COMMAND]\n"
@@ -170,7 +186,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 
 enum {
 	OPT_FIRMWARE = 256, OPT_KERNEL, OPT_INITRD, OPT_DTB, OPT_APPEND, OPT_SMP,
-	OPT_DTB_OUT, OPT_STATS, OPT_SERIAL,
+	OPT_DTB_OUT, OPT_STATS, OPT_SERIAL, OPT_DETERMINISTIC, OPT_JSON,
 	OPT_DEVOPT = 0x1000, /* + index of a device shorthand (config/devopt.h) */
 };
 
@@ -183,6 +199,7 @@ enum {
 	{ "append", required_argument, NULL, OPT_APPEND },      \
 	{ "smp", required_argument, NULL, OPT_SMP },            \
 	{ "memory", required_argument, NULL, 'm' },             \
+	{ "deterministic", no_argument, NULL, OPT_DETERMINISTIC }, \
 	{ "help", no_argument, NULL, 'h' }
 
 struct machine_args {
@@ -192,6 +209,7 @@ struct machine_args {
 	const char **typed; /* ov[i] as typed ("--smp 2"), NULL for --set */
 	char **owned;       /* "KEY" halves split off --set arguments */
 	unsigned nov, nowned;
+	char *bundle;       /* NAME.vmb: machine.yaml of its extracted copy */
 	int mem_idx;        /* index of the -m override (path filled later) */
 };
 
@@ -283,6 +301,9 @@ static int machine_opt(struct machine_args *m, int c, const char *arg, char **ar
 		add_override(m, own(m, strndup(arg, (size_t)(eq - arg))), eq + 1,
 			     NULL);
 		return 1;
+	case OPT_DETERMINISTIC:
+		add_override(m, "determinism.enabled", "true", "--deterministic");
+		return 1;
 	case OPT_SMP:
 		add_override(m, "cpus.count", arg, typed_option(m, argv, arg));
 		return 1;
@@ -301,6 +322,7 @@ static void machine_args_free(struct machine_args *m)
 	free(m->owned);
 	free(m->ov);
 	free(m->typed);
+	vmb_bundle_close(m->bundle);
 }
 
 /*
@@ -449,6 +471,18 @@ static bool machine_cmd_parse(const struct machine_cmd *cmd, struct machine_args
 	}
 	free(longopts);
 	*rc = take_machine_file(m, argc, argv);
+	if (!*rc && vmb_is_bundle(m->file)) {
+		/* NAME.vmb: a private extracted copy (cli/bundle.h), removed
+		 * by machine_args_free. */
+		struct vmb_err err = { "" };
+
+		m->bundle = vmb_bundle_open(m->file, &err);
+		if (!m->bundle) {
+			vmb_warn("%s", err.msg);
+			*rc = VMB_EXIT_ERROR;
+		}
+		m->file = m->bundle;
+	}
 	return !*rc;
 }
 
@@ -536,28 +570,30 @@ static bool dtb_opt(void *ctx, int c, const char *arg)
 	return true;
 }
 
-static int cmd_dtb(int argc, char **argv)
+/* For commands whose help text lives in src/cli/. */
+static void machine_opts_help(void)
 {
-	static const struct option longopts[] = {
-		MACHINE_LONGOPTS,
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const struct machine_cmd cmd = {
-		"dtb", dtb_help, ":s:m:o:h", longopts, dtb_opt, NULL,
-	};
+	fputs("\n" MACHINE_OPTS_HELP, stdout);
+}
+
+/* A command that loads a machine and writes one output file (-o). */
+static int machine_out_cmd(const struct machine_cmd *cmd, int argc, char **argv,
+			   const char *def_out,
+			   int (*act)(const struct vmb_spec *, const char *,
+				      struct vmb_err *))
+{
 	struct vmb_err err = { "" };
 	struct machine_args m;
-	const char *out = NULL;
+	const char *out = def_out;
 	struct vmb_spec *s;
 	int rc;
 
-	if (machine_cmd_parse(&cmd, &m, argc, argv, &out, &rc)) {
+	if (machine_cmd_parse(cmd, &m, argc, argv, &out, &rc)) {
 		if (!out) {
-			rc = usage_error("dtb", "%s: missing -o FILE.dtb", "dtb");
+			rc = usage_error(cmd->name, "%s: missing -o FILE", cmd->name);
 		} else {
 			s = load_machine(&m);
-			rc = s ? action_status(vmb_vm_write_dtb(s, out, &err), &err) :
+			rc = s ? action_status(act(s, out, &err), &err) :
 				 VMB_EXIT_ERROR;
 			vmb_spec_free(s);
 		}
@@ -566,11 +602,56 @@ static int cmd_dtb(int argc, char **argv)
 	return rc;
 }
 
+static const struct option out_longopts[] = {
+	MACHINE_LONGOPTS,
+	{ "output", required_argument, NULL, 'o' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int cmd_dtb(int argc, char **argv)
+{
+	static const struct machine_cmd cmd = {
+		"dtb", dtb_help, ":s:m:o:h", out_longopts, dtb_opt, NULL,
+	};
+
+	return machine_out_cmd(&cmd, argc, argv, NULL, vmb_vm_write_dtb);
+}
+
+static int cmd_pack(int argc, char **argv)
+{
+	static const struct machine_cmd cmd = {
+		"pack", vmb_pack_help, ":s:m:o:h", out_longopts, dtb_opt,
+		machine_opts_help,
+	};
+
+	return machine_out_cmd(&cmd, argc, argv, NULL, vmb_pack);
+}
+
+static int cmd_resolve(int argc, char **argv)
+{
+	static const struct machine_cmd cmd = {
+		"resolve", vmb_resolve_help, ":s:m:o:h", out_longopts, dtb_opt,
+		machine_opts_help,
+	};
+
+	return machine_out_cmd(&cmd, argc, argv, "-", vmb_resolve_to_file);
+}
+
+struct check_opts {
+	const char *accel;
+	bool json;
+};
+
 static bool check_opt(void *ctx, int c, const char *arg)
 {
-	if (c != 'a')
+	struct check_opts *o = ctx;
+
+	if (c == 'a')
+		o->accel = arg;
+	else if (c == OPT_JSON)
+		o->json = true;
+	else
 		return false;
-	*(const char **)ctx = arg;
 	return true;
 }
 
@@ -579,6 +660,7 @@ static int cmd_check(int argc, char **argv)
 	static const struct option longopts[] = {
 		MACHINE_LONGOPTS,
 		{ "accel", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct machine_cmd cmd = {
@@ -586,13 +668,14 @@ static int cmd_check(int argc, char **argv)
 	};
 	struct vmb_err err = { "" };
 	struct machine_args m;
-	const char *accel = "auto";
+	struct check_opts o = { .accel = "auto" };
 	struct vmb_spec *s;
 	int rc;
 
-	if (machine_cmd_parse(&cmd, &m, argc, argv, &accel, &rc)) {
+	if (machine_cmd_parse(&cmd, &m, argc, argv, &o, &rc)) {
 		s = load_machine(&m);
-		rc = s ? action_status(vmb_vm_check(s, accel, stdout, &err), &err) :
+		rc = s ? action_status(o.json ? vmb_check_json(s, stdout, &err) :
+				       vmb_vm_check(s, o.accel, stdout, &err), &err) :
 			 VMB_EXIT_ERROR;
 		vmb_spec_free(s);
 	}
@@ -648,9 +731,11 @@ static int cmd_devices(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct vmb_device_type *const *all;
+	bool json = false;
 	unsigned n;
 	int c;
 
@@ -659,11 +744,21 @@ static int cmd_devices(int argc, char **argv)
 			fputs(devices_help, stdout);
 			return 0;
 		}
+		if (c == OPT_JSON) {
+			json = true;
+			continue;
+		}
 		return bad_option("devices", c, argv);
 	}
 	if (optind + 1 < argc)
 		return usage_error("devices", "unexpected argument '%s'",
 				   argv[optind + 1]);
+	if (json && vmb_devices_json(stdout, optind < argc ? argv[optind] : NULL)) {
+		vmb_warn("unknown device type '%s' (see 'vmb devices')", argv[optind]);
+		return VMB_EXIT_ERROR;
+	}
+	if (json)
+		return 0;
 	if (optind < argc) {
 		const struct vmb_device_type *t = vmb_device_type_find(argv[optind]);
 
@@ -695,6 +790,10 @@ static const struct command {
 } commands[] = {
 	{ "run", cmd_run, run_help },
 	{ "dtb", cmd_dtb, dtb_help },
+	{ "resolve", cmd_resolve, vmb_resolve_help },
+	{ "pack", cmd_pack, vmb_pack_help },
+	{ "unpack", vmb_cmd_unpack, vmb_unpack_help },
+	{ "schema", vmb_cmd_schema, vmb_schema_help },
 	{ "check", cmd_check, check_help },
 	{ "devices", cmd_devices, devices_help },
 	{ "machines", vmb_cmd_machines, vmb_machines_help },

@@ -19,7 +19,8 @@ libyaml-dev libfdt-dev libcapstone-dev libcmocka-dev libunicorn-dev libnbd-dev
 libslirp-dev
 device-tree-compiler gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 qemu-system-arm expect cpio xz-utils file time socat help2man
-fdisk mtools dosfstools e2fsprogs python3 qemu-utils"
+fdisk mtools dosfstools e2fsprogs python3 qemu-utils
+nettle-dev libarchive-dev libzstd-dev python3-jsonschema python3-yaml"
 # Extra packages needed by optional targets are passed as arguments.
 PKGS="$PKGS $*"
 

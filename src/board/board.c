@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "board/board.h"
+#include "board/clock.h"
+#include "board/entropy.h"
+#include "config/pin.h"
 #include "util/bytes.h"
 #include "util/file.h"
 #include "util/loop.h"
@@ -107,6 +110,22 @@ static int map_memory(struct vmb_board *b, struct vmb_err *err)
 	return 0;
 }
 
+static int check_pinned(const struct vmb_prop_desc *p, struct vmb_node *n,
+			const char *devname, struct vmb_err *err)
+{
+	struct vmb_pin pin;
+	char what[96];
+	int rc;
+
+	snprintf(what, sizeof(what), "'%s' of device '%s'", p->name, devname);
+	rc = vmb_pin_take(n, what, &pin, err);
+	if (rc <= 0)
+		return rc;
+	rc = vmb_pin_verify(&pin, err);
+	vmb_pin_clear(&pin);
+	return rc;
+}
+
 static int check_prop(const struct vmb_device_type *t, const struct vmb_prop_desc *p,
 		      struct vmb_node *n, const char *devname, struct vmb_err *err)
 {
@@ -126,6 +145,10 @@ static int check_prop(const struct vmb_device_type *t, const struct vmb_prop_des
 	case VMB_PROP_STR:
 		return vmb_node_str(n, &s, err);
 	case VMB_PROP_PATH:
+		/* A pinned image ({ path, sha256 }) becomes its path once its
+		 * digest matches (config/pin.h). */
+		if (check_pinned(p, n, devname, err))
+			return -1;
 		/* Resolved in place, relative to the file it was written in,
 		 * so the device reads a usable path. */
 		if (vmb_node_str(n, &s, err))
@@ -147,6 +170,10 @@ static int check_prop(const struct vmb_device_type *t, const struct vmb_prop_des
 		if (n->kind != VMB_NODE_SEQ)
 			return vmb_errf(err, &n->loc, "wrong type for '%s': expected "
 					"a list", p->name);
+		for (size_t i = 0; vmb_prop_listed(t->path_lists, p->name) &&
+				   i < n->n; i++)
+			if (check_pinned(p, n->items[i], devname, err))
+				return -1;
 		return 0;
 	}
 	return 0;
@@ -324,6 +351,8 @@ struct vmb_board *vmb_board_create(const struct vmb_spec *spec,
 	b->arch = spec->arch;
 	b->ncpus = spec->ncpus;
 	b->console = console;
+	b->entropy = vmb_entropy_create(spec);
+	b->created_ns = vmb_host_monotonic_ns();
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_mutex_init(&b->ioev_lock, NULL);
 	b->loop = vmb_loop_create(err);
@@ -371,6 +400,7 @@ void vmb_board_destroy(struct vmb_board *b)
 			munmap(b->mem[i].host, b->mem[i].size);
 	free(b->mem);
 	pthread_mutex_destroy(&b->ioev_lock);
+	vmb_entropy_destroy(b->entropy);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 }

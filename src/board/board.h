@@ -113,6 +113,9 @@ struct vmb_board_hv_hooks {
 	 * dispatch. */
 	int (*ioevent_add)(void *opaque, struct vmb_ioevent *ev);
 	void (*ioevent_del)(void *opaque, struct vmb_ioevent *ev);
+	/* Deterministic machines: the backend's virtual clock in ns since the
+	 * board was created, or NULL to use host time (board/clock.h). */
+	uint64_t (*clock_ns)(void *opaque);
 };
 
 /* Hypercall (HVC/SMC) handler: x[0..7] in, x[0..3] out. Returns 0 if
@@ -152,6 +155,8 @@ struct vmb_board {
 	/* The machine's event loop (util/loop.h): created with the board,
 	 * its thread started by vm.c; threadless in tests and "vmb check". */
 	struct vmb_loop *loop;
+	struct vmb_entropy *entropy; /* board/entropy.h */
+	uint64_t created_ns;         /* host monotonic time at creation */
 
 	/* Stop request: the first reason set wins until cleared by run loop. */
 	volatile enum vmb_stop_reason stop;

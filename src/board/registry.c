@@ -199,3 +199,11 @@ int vmb_dev_load(struct vmb_device *dev, struct vmb_state_reader *in,
 				payload.bad ? "fewer" : "more", t->name, version);
 	return 0;
 }
+
+bool vmb_prop_listed(const char *const *list, const char *name)
+{
+	for (; list && *list; list++)
+		if (!strcmp(*list, name))
+			return true;
+	return false;
+}

@@ -58,4 +58,7 @@ struct vmb_node *vmb_load_tree(struct vmb_spec *s, const char *path,
  * or the reason it cannot. *size (may be NULL) gets its size. */
 const char *vmb_check_file(const char *path, uint64_t *size);
 
+/* The "determinism:" section into s->det (determinism.c). */
+int vmb_spec_build_determinism(struct vmb_spec *s, struct vmb_err *err);
+
 #endif

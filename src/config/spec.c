@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "config/loader.h"
+#include "config/pin.h"
 
 #define MAX_CPUS 512
 #define MAX_COUNT 1024    /* copies from one "count:" entry */
@@ -19,7 +20,7 @@
 
 static const char *const machine_keys[] = {
 	"include", "name", "description", "model", "arch", "cpus", "memory",
-	"boot", "devices", NULL
+	"boot", "devices", "determinism", NULL
 };
 /* cpuid-clear: x86 CPU features to hide, read by the x86 KVM backend
  * (src/hv/kvm-x86_64.c validates the names). */
@@ -639,7 +640,8 @@ static int build(struct vmb_spec *s, struct vmb_err *err)
 {
 	if (vmb_node_check_keys(s->root, machine_keys, "machine", err) ||
 	    build_arch(s, err) || build_names(s, err) || build_cpus(s, err) ||
-	    build_memory(s, err) || build_boot(s, err) || build_devices(s, err))
+	    build_memory(s, err) || build_boot(s, err) || build_devices(s, err) ||
+	    vmb_spec_build_determinism(s, err))
 		return -1;
 	return 0;
 }
@@ -688,7 +690,8 @@ struct vmb_spec *vmb_spec_load_typed(const char *path, const struct vmb_override
 		if (vmb_override_apply(s->root, &ov[i], name, err))
 			goto fail;
 	}
-	if (build(s, err))
+	if (vmb_spec_take_pins(s, err) || build(s, err) ||
+	    vmb_spec_verify_pins(s, err))
 		goto fail;
 	return s;
 fail:
@@ -700,6 +703,7 @@ void vmb_spec_free(struct vmb_spec *s)
 {
 	if (!s)
 		return;
+	vmb_spec_free_pins(s);
 	for (unsigned i = 0; i < s->nmem; i++) {
 		free(s->mem[i].name);
 		free(s->mem[i].image);

@@ -78,6 +78,22 @@ struct vmb_boot_spec {
 	struct vmb_loc loc, firmware_loc, kernel_loc, initrd_loc, dtb_loc;
 };
 
+/* "determinism:" (docs/machine-format.md): seeded entropy, fixed RTC
+ * start, and a virtual clock on backends that can give one. */
+struct vmb_det_spec {
+	bool enabled;        /* section present (enabled: true by default) */
+	uint64_t seed;       /* seed: default 0 */
+	int64_t rtc_start;   /* rtc-start: Unix seconds, default 2000-01-01 */
+	struct vmb_loc loc;
+};
+
+#define VMB_DET_RTC_START_DEFAULT 946684800 /* 2000-01-01T00:00:00Z */
+
+/* RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ" <-> Unix seconds. Parse returns
+ * 0 or -1 (malformed, or before 1970). config/determinism.c */
+int vmb_parse_utc(const char *s, int64_t *out);
+void vmb_format_utc(int64_t t, char *buf, size_t len);
+
 struct vmb_spec {
 	char *file;          /* the top-level machine file */
 	char *name;          /* "name:", default: file's basename without .yaml */
@@ -94,6 +110,10 @@ struct vmb_spec {
 	unsigned ndev;
 	struct vmb_dev_spec *dev;
 	struct vmb_boot_spec boot;
+	struct vmb_det_spec det;
+
+	struct vmb_pin *pins;  /* pinned images (config/pin.h), verified */
+	unsigned npins;
 
 	struct vmb_node *root; /* merged tree; owns every node referenced above */
 	char **interned;       /* file names used in locations */

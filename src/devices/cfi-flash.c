@@ -745,8 +745,12 @@ static const struct vmb_prop_desc flash_props[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
+static const char *const flash_files[] = { "files", NULL };
+
 static const struct vmb_device_type flash_type = {
 	.name = "cfi-flash",
+	.path_lists = flash_files,
+	.writes = flash_files,
 	.summary = "CFI NOR flash, Intel command set (QEMU pflash_cfi01): "
 		   "ID 0x89/0x18, buffered writes, optional backing files",
 	.props = flash_props,

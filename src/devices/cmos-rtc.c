@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "board/board.h"
+#include "board/clock.h"
 
 #define REG_SEC     0x00
 #define REG_MIN     0x02
@@ -52,6 +53,7 @@
 #define HOUR_PM 0x80
 
 struct cmos {
+	struct vmb_board *board; /* guest wall clock (board/clock.h) */
 	uint8_t index;
 	uint8_t ram[128];  /* registers and NVRAM */
 	int64_t offset;    /* guest time - host time, seconds */
@@ -80,7 +82,7 @@ static void guest_tm(const struct cmos *s, struct tm *tm)
 		*tm = s->frozen;
 		return;
 	}
-	t = time(NULL) + (time_t)s->offset;
+	t = vmb_board_time(s->board) + (time_t)s->offset;
 	gmtime_r(&t, tm);
 }
 
@@ -150,7 +152,7 @@ static void write_time(struct cmos *s, unsigned reg, uint8_t v)
 	if (s->ram[REG_B] & B_SET)
 		s->frozen = tm;
 	else
-		s->offset = (int64_t)timegm(&tm) - (int64_t)time(NULL);
+		s->offset = (int64_t)timegm(&tm) - (int64_t)vmb_board_time(s->board);
 }
 
 /* Seconds to year: 0x00-0x09 but for the alarm registers 0x01, 0x03, 0x05. */
@@ -188,7 +190,7 @@ static void cmos_reg_write(struct cmos *s, unsigned reg, uint8_t v)
 		if ((v & B_SET) && !(s->ram[REG_B] & B_SET)) {
 			guest_tm(s, &s->frozen); /* freeze at the current time */
 		} else if (!(v & B_SET) && (s->ram[REG_B] & B_SET)) {
-			s->offset = (int64_t)timegm(&s->frozen) - (int64_t)time(NULL);
+			s->offset = (int64_t)timegm(&s->frozen) - (int64_t)vmb_board_time(s->board);
 		}
 		s->ram[REG_B] = v;
 		return;
@@ -227,9 +229,10 @@ static int cmos_create(struct vmb_device *dev, struct vmb_err *err)
 {
 	struct cmos *s = vmb_zalloc(sizeof(*s));
 	struct tm tm;
-	time_t t = time(NULL);
+	time_t t = vmb_board_time(dev->board);
 
 	dev->priv = s;
+	s->board = dev->board;
 	if (dev->size != 2)
 		return vmb_errf(err, &dev->spec->loc, "cmos-rtc '%s' has 2 ports "
 				"(index, data), not size 0x%llx", dev->name,

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "board/board.h"
+#include "board/clock.h"
 #include "devices/primecell.h"
 #include "fdt/fdt.h"
 #include "util/loop.h"
@@ -52,22 +53,16 @@ struct pl031 {
 
 static const uint8_t pl031_id[8] = { 0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
-static int64_t host_ns(void)
+/* Guest wall-clock seconds: host time, or the deterministic clock
+ * (board/clock.h). */
+static int64_t host_seconds(const struct pl031 *s)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t host_seconds(void)
-{
-	return host_ns() / 1000000000;
+	return vmb_board_time(s->dev->board);
 }
 
 static uint32_t counter(const struct pl031 *s)
 {
-	return (uint32_t)(host_seconds() + s->offset);
+	return (uint32_t)(host_seconds(s) + s->offset);
 }
 
 static void update_irq(struct pl031 *s)
@@ -75,12 +70,17 @@ static void update_irq(struct pl031 *s)
 	vmb_dev_set_irq(s->dev, 0, (s->ris & s->imsc & 1) != 0);
 }
 
-/* Start the loop timer for alarm_at (a CLOCK_REALTIME second); the
- * callback re-checks the wall clock, so a host clock step only delays it. */
+/* Start the loop timer for alarm_at (a guest wall-clock second); the
+ * callback re-checks the clock, so a host clock step only delays it. Guest
+ * seconds may pass at another rate than the host's (a deterministic
+ * machine's virtual clock, board/clock.h): look again at least once a
+ * host second. */
 static void start_timer(struct pl031 *s)
 {
-	int64_t ns = s->alarm_at * 1000000000 - host_ns();
+	int64_t ns = (s->alarm_at - host_seconds(s)) * 1000000000;
 
+	if (ns > 1000000000)
+		ns = 1000000000;
 	vmb_loop_timer_arm(s->alarm, ns > 0 ? (uint64_t)ns : 1, 0);
 }
 
@@ -98,7 +98,7 @@ static void arm(struct pl031 *s)
 		return;
 	}
 	s->armed = true;
-	s->alarm_at = host_seconds() + ticks;
+	s->alarm_at = host_seconds(s) + ticks;
 	start_timer(s);
 }
 
@@ -108,12 +108,12 @@ static void alarm_fired(void *opaque)
 	struct pl031 *s = opaque;
 
 	vmb_dev_lock(s->dev);
-	if (s->armed && host_seconds() >= s->alarm_at) {
+	if (s->armed && host_seconds(s) >= s->alarm_at) {
 		s->armed = false;
 		s->ris |= 1;
 		update_irq(s);
 	} else if (s->armed) {
-		start_timer(s); /* woke early (clock stepped back) */
+		start_timer(s); /* early: clock stepped back, or guest time is slower */
 	}
 	vmb_dev_unlock(s->dev);
 }
@@ -167,7 +167,7 @@ static void pl031_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 		break;
 	case RTC_LR:
 		s->lr = v;
-		s->offset = (int64_t)v - host_seconds();
+		s->offset = (int64_t)v - host_seconds(s);
 		arm(s);
 		break;
 	case RTC_IMSC:

@@ -16,12 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <libfdt.h>
 
 #include "board/board.h"
+#include "board/entropy.h"
 #include "fdt/fdt.h"
 
 #define FIRST_PHANDLE 0x8000 /* QEMU's first phandle (qemu_fdt_alloc_phandle) */
@@ -283,24 +283,6 @@ uint64_t vmb_fdt_cpu_mpidr(unsigned idx)
 	       (uint64_t)((idx >> 12) & 0xff) << 16;
 }
 
-static int random_bytes(void *buf, size_t len, struct vmb_err *err)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = getrandom((char *)buf + done, len - done, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return vmb_errf(err, NULL, "device tree: cannot get random "
-					"bytes for /chosen/rng-seed: %s",
-					strerror(errno));
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * /chosen as QEMU 7.2 fills it: rng-seed (32 bytes) and kaslr-seed (8 bytes)
  * from create_randomness(); bootargs only for a non-empty command line;
@@ -320,9 +302,10 @@ static int write_chosen(struct vmb_fdt *f, uint64_t initrd_start,
 	node = vmb_fdt_add_node(f, 0, "chosen", VMB_FDT_NO_UNIT, err);
 	if (node < 0)
 		return -1;
-	if (random_bytes(seed, sizeof(seed), err) ||
-	    random_bytes(kaslr, sizeof(kaslr), err) ||
-	    vmb_fdt_prop_bytes(f, node, "rng-seed", seed, sizeof(seed), err) ||
+	/* Seeded from "determinism:" when set (board/entropy.h). */
+	vmb_board_entropy_for(f->board, "rng-seed", seed, sizeof(seed));
+	vmb_board_entropy_for(f->board, "kaslr-seed", kaslr, sizeof(kaslr));
+	if (vmb_fdt_prop_bytes(f, node, "rng-seed", seed, sizeof(seed), err) ||
 	    vmb_fdt_prop_bytes(f, node, "kaslr-seed", kaslr, sizeof(kaslr), err))
 		return -1;
 	if (f->stdout_path &&

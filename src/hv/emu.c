@@ -596,6 +596,8 @@ static int engine_open(struct vmb_emu *e, struct vmb_err *err)
 			(void *)hook_unmapped, e, 1, 0) ||
 	    uc_hook_add(uc, &h, UC_HOOK_INTR, (void *)hook_intr, e, 1, 0))
 		return vmb_errf(err, NULL, "emu: cannot install hooks");
+	if (vmb_emu_clock_install(e, err))
+		return -1;
 	return enter_el1(e, err);
 }
 
@@ -809,6 +811,8 @@ static int emu_create(struct vmb_vm *vm, struct vmb_err *err)
 	b->hv.set_irq = emu_set_irq;
 	b->hv.region_changed = emu_region_changed;
 	b->hv.kick = emu_kick;
+	if (e->vclock)
+		b->hv.clock_ns = vmb_emu_clock_ns;
 	pthread_mutex_unlock(&b->lock);
 	/* No kernel fds: lines use set_irq, notifiers the board's dispatch. */
 	vmb_board_attach_hv(b);
@@ -879,6 +883,7 @@ static void wfi_pause(struct vmb_emu *e)
 	if (!p || vmb_get_le(p, 4) != A64_WFI)
 		return;
 	e->wfis++;
+	vmb_emu_clock_wfi(e);
 	if (!e->b->stop)
 		nanosleep(&ts, NULL);
 }

@@ -92,6 +92,11 @@ struct vmb_emu {
 	struct vmb_emu_decoder dec; /* opened at the first access located */
 	struct vmb_emu_split split; /* page-crossing device access under way */
 
+	/* virtual clock of deterministic machines (emu-clock.c) */
+	bool vclock;
+	uint64_t vclock_ns;      /* atomic: read by device threads */
+	uint64_t cntfrq;         /* CNTFRQ_EL0, Hz */
+
 	/* statistics (run thread only, except irqs) */
 	uint64_t starts, hypercalls, hvc_unknown, wfis, rom_writes, remaps;
 	uint64_t irqs;
@@ -224,5 +229,12 @@ bool vmb_emu_mmu_on(struct vmb_emu *e);
 
 void vmb_emu_set_fault(struct vmb_emu *e, bool exact, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Virtual clock (emu-clock.c), on when the machine is deterministic:
+ * install the counter hook in a freshly opened engine; advance on a WFI;
+ * the board's hv.clock_ns. */
+int vmb_emu_clock_install(struct vmb_emu *e, struct vmb_err *err);
+void vmb_emu_clock_wfi(struct vmb_emu *e);
+uint64_t vmb_emu_clock_ns(void *opaque);
 
 #endif

@@ -10,7 +10,7 @@ ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 expect_vmb version 0 out '^vmb [0-9]' -- --version
 expect_vmb help 0 out 'exit status' -- --help
 expect_vmb no-args 64 err 'usage: vmb' --
-for c in run dtb check devices help; do
+for c in run dtb check devices help resolve pack unpack schema; do
 	expect_vmb "help-$c" 0 out "usage: vmb $c" -- "$c" --help
 	expect_vmb "help-cmd-$c" 0 out "usage: vmb $c" -- help "$c"
 done
@@ -44,5 +44,44 @@ if [ -s "$tmp/virt.dtb" ] && [ "$(od -An -tx1 -N4 "$tmp/virt.dtb" | tr -d ' ')" 
 else
 	fail dtb-magic "no device tree written"
 fi
+
+# Reproducible machines (docs/machine-format.md): resolve, pin, pack,
+# unpack, schema, JSON output.
+expect_vmb resolve-stdout 0 out '^# vmb [0-9.]+ on ' -- resolve "$ROOT/machines/virt.yaml"
+expect_vmb resolve-file 0 out '' -- resolve "$ROOT/machines/virt.yaml" -m 1G --smp 2 \
+	--set devices.uart0.base=0x9100000 -o "$tmp/r.yaml"
+if grep -q '^  count: 2$' "$tmp/r.yaml" && grep -q '^    size: 1G$' "$tmp/r.yaml" &&
+   grep -q '^    base: 0x9100000$' "$tmp/r.yaml"; then pass resolve-options-applied; else
+	fail resolve-options-applied "$(head -40 "$tmp/r.yaml")"; fi
+printf 'boot:\n  firmware: { path: %s, sha256: %s }\n' "$tmp/r.yaml" \
+	0000000000000000000000000000000000000000000000000000000000000000 > "$tmp/pin.yaml"
+printf 'include: %s\n' "$ROOT/machines/virt.yaml" | cat - "$tmp/pin.yaml" > "$tmp/pinned.yaml"
+expect_vmb pin-mismatch 1 err "pinned.yaml:3:[0-9]+: sha256 mismatch for firmware .* expected 0{64}, actual [0-9a-f]{64}$" \
+	-- check "$tmp/pinned.yaml"
+expect_vmb pack 0 out '' -- pack "$ROOT/machines/virt.yaml" --firmware "$tmp/r.yaml" -o "$tmp/v.vmb"
+expect_vmb pack-needs-output 64 err "missing -o" -- pack "$ROOT/machines/virt.yaml"
+mkdir "$tmp/t"
+saved_tmpdir=${TMPDIR-}
+export TMPDIR="$tmp/t"
+expect_vmb check-bundle 0 out 'uart0' -- check "$tmp/v.vmb"
+TMPDIR=$saved_tmpdir
+expect_vmb unpack 0 out "$tmp/v/machine.yaml" -- unpack "$tmp/v.vmb"
+expect_vmb unpack-exists 1 err "cannot create .*File exists" -- unpack "$tmp/v.vmb" -C "$tmp/v"
+expect_vmb unpack-missing 1 err "cannot read it" -- unpack "$tmp/nope.vmb"
+head -c 100 "$tmp/v.vmb" > "$tmp/cut.vmb"
+expect_vmb unpack-truncated 1 err "damaged or truncated" -- unpack "$tmp/cut.vmb" -C "$tmp/cut"
+[ -e "$tmp/cut" ] && fail unpack-truncated-cleanup "left $tmp/cut" || pass unpack-truncated-cleanup
+[ -z "$(ls "$tmp/t")" ] && pass bundle-tmp-removed ||
+	fail bundle-tmp-removed "left $(ls "$tmp/t") in TMPDIR"
+expect_vmb schema 0 out '"\$id": "urn:vmb:schema:machine"' -- schema
+if "$VMB" schema | cmp -s - "$ROOT/schemas/machine.schema.json"; then pass schema-file-equal; else
+	fail schema-file-equal "schemas/machine.schema.json differs from vmb schema"; fi
+for j in "check --json $ROOT/machines/virt.yaml" "check --json $ROOT/machines/microvm-x86_64.yaml" \
+	 "devices --json" "devices --json pl011" "schema"; do
+	# shellcheck disable=SC2086
+	if "$VMB" $j | python3 -m json.tool >/dev/null; then pass "json-$j"; else fail "json-$j" "not JSON"; fi
+done
+expect_vmb check-json-backends 0 out '"why-not": ' -- check --json "$ROOT/machines/virt.yaml"
+expect_vmb devices-json-unknown 1 err "unknown device type 'frob'" -- devices --json frob
 
 [ "$fails" -eq 0 ]

@@ -7,6 +7,7 @@
 #include "unit.h"
 
 #include "fixture.h"
+#include "fdt/fdt.h"
 
 static void record_irq(void *opaque, uint32_t irq, int level)
 {
@@ -184,4 +185,24 @@ void assert_contains(const char *s, const char *sub)
 {
 	if (!strstr(s, sub))
 		fail_msg("expected \"%s\" in \"%s\"", sub, s);
+}
+
+void *fx_dtb(const char *path, const struct vmb_override *ov, unsigned nov)
+{
+	struct vmb_err err = { "" };
+	struct vmb_spec *s = vmb_spec_load(path, ov, nov, &err);
+	struct vmb_board *b;
+	void *blob;
+
+	if (!s)
+		fail_msg("%s", err.msg);
+	b = vmb_board_create(s, NULL, &err);
+	if (!b)
+		fail_msg("%s", err.msg);
+	blob = vmb_fdt_build(b, 0, 0, &err);
+	if (!blob)
+		fail_msg("%s", err.msg);
+	vmb_board_destroy(b);
+	vmb_spec_free(s);
+	return blob;
 }

@@ -87,6 +87,10 @@ void fx_spec_init(struct vmb_spec *s, struct vmb_mem_spec *mem, const char *name
 void fx_spec_add_mem(struct vmb_spec *s, const char *name, enum vmb_mem_kind kind,
 		     uint64_t base, uint64_t size);
 
+/* Load path with the overrides, build its board and DTB (for a firmware
+ * boot); fails the test on any error. free() the blob. */
+void *fx_dtb(const char *path, const struct vmb_override *ov, unsigned nov);
+
 /* Fail unless sub occurs in s. */
 void assert_contains(const char *s, const char *sub);
 

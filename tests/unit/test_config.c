@@ -734,7 +734,7 @@ static void test_spec_errors(void **state)
 
 	load_fails("bad-unknown-key.yaml", NULL, 0, "2:1: unknown key 'cpu' in "
 		   "machine, expected one of: include, name, description, model, "
-		   "arch, cpus, memory, boot, devices (did you mean 'cpus'?)");
+		   "arch, cpus, memory, boot, devices, determinism (did you mean 'cpus'?)");
 	load_fails("bad-wrong-type.yaml", NULL, 0, "4:5: wrong type for 'count': "
 		   "expected an integer, got a mapping");
 	load_fails("bad-number.yaml", NULL, 0, "5:11: bad number '0x4000_00g0': "

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * "vmb resolve": a machine as one self-contained file — includes merged,
+ * --set overrides applied, "count" entries expanded, every default written
+ * out, every input image pinned ({ path, sha256 }), and a comment naming
+ * the vmb version and the host. Properties (tests/unit/test_resolve.c):
+ * resolving the output again gives the same bytes; the output builds the
+ * same board and device tree as the original.
+ *
+ * Files are found generically: memory images, boot files, every device
+ * property of kind PATH and the path-list properties a device type
+ * declares (device.h). Files a device writes (flash, disks) are not
+ * pinned: they change as the guest runs.
+ */
+#ifndef VMB_CLI_RESOLVE_H
+#define VMB_CLI_RESOLVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "board/board.h"
+
+/*
+ * How a file is written in the output. path: as vmb opens it (relative to
+ * the current directory or absolute); sha: its digest, or NULL when it does
+ * not exist (a flash file created on first use); writes: the device
+ * writes it. Put the text for "path:" in out. Return 0 or -1 with err.
+ */
+struct vmb_resolve_files {
+	int (*file)(void *ctx, const char *path, const uint8_t *sha, bool writes,
+		    char *out, size_t len, struct vmb_err *err);
+	void *ctx;
+};
+
+/* Write the resolved form of the machine b was built from. */
+int vmb_resolve_write(const struct vmb_board *b, FILE *f,
+		      const struct vmb_resolve_files *files, struct vmb_err *err);
+
+/* The whole command: load-time work is done (spec); build the board, write
+ * to out_path ("-" = stdout) with paths relative to out_path's directory
+ * (the current directory for stdout). */
+int vmb_resolve_to_file(const struct vmb_spec *spec, const char *out_path,
+			struct vmb_err *err);
+
+/* Path of target relative to directory dir, both absolute and canonical. */
+void vmb_relative_path(const char *dir, const char *target, char *out, size_t len);
+
+#endif
