@@ -75,6 +75,9 @@ struct vmb_vm {
 
 struct vmb_hv_ops {
 	const char *name;
+	/* Host architecture it runs on ("x86_64", "arm64"), NULL for any:
+	 * `vmb run --help` tells the same-named KVM backends apart by it. */
+	const char *host;
 	const char *summary;
 	/* 0 if this backend can run this board on this host; else -1 with a
 	 * reason in err ("no /dev/kvm", "emu runs arm64 guests only", ...). */

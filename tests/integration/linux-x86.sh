@@ -223,6 +223,7 @@ while [ $i -lt 8 ]; do
 	wantcmd="$wantcmd virtio_mmio.device=4096@$(printf '0x%x' $((0xd0000000 + i * 4096))):$((16 + i))"
 	i=$((i + 1))
 done
+wantcmd="$wantcmd pci=off"
 # e820: exactly the board's memory regions, in order: RAM usable, the
 # empty BIOS ROM area reserved.
 want820=$(printf '%s\n' \

@@ -16,7 +16,7 @@
 #     crash report (registers, the faulting instruction), for a bare-metal
 #     guest (MMU off) and for a Linux user process (code read through the
 #     guest's page tables).
-. /nested/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 M=/machines
 I=/images
