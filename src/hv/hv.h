@@ -97,6 +97,10 @@ struct vmb_hv_ops {
 	 * page tables); -1 if not mapped. May be NULL (then GPA is used). */
 	int (*read_virt)(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf,
 			 unsigned len);
+	/* Crash reports: print how va translates for the vCPU, entry by entry
+	 * (the page walk), titled "page walk of WHAT va". May be NULL. */
+	void (*print_walk)(struct vmb_vm *vm, unsigned cpu, uint64_t va,
+			   const char *what, FILE *out);
 	/* Print backend statistics (--stats). May be NULL. */
 	void (*print_stats)(struct vmb_vm *vm, FILE *out);
 	void (*destroy)(struct vmb_vm *vm);

@@ -60,6 +60,7 @@
 #endif
 
 #include "arch/x86_64/cpuid.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/x86.h"
 #include "hv/kvm.h"
 
@@ -700,43 +701,43 @@ static int x86_get_state(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *
 	return 0;
 }
 
-/* Linear -> physical through the vCPU's page tables (SDM vol. 3A §4.5),
- * in software: KVM_TRANSLATE is not implemented by every KVM (kvm_pvm
- * answers "invalid" for everything). */
+static int read_pte(void *ctx, uint64_t gpa, uint64_t *pte)
+{
+	const uint8_t *p = vmb_board_gpa_ptr(ctx, gpa, 8);
+
+	if (!p)
+		return -1;
+	memcpy(pte, p, 8);
+	return 0;
+}
+
+/* Linear -> physical through the vCPU's page tables, in software
+ * (arch/x86_64/paging.c): KVM_TRANSLATE is not implemented by every KVM
+ * (kvm_pvm answers "invalid" for everything). */
 static int translate(struct vmb_kvm *k, const struct kvm_sregs *s, uint64_t va,
 		     uint64_t *pa, uint64_t *page_left)
 {
-	uint64_t table = s->cr3 & 0x000ffffffffff000ull;
-	int levels = (s->cr4 & (1ull << 12)) ? 5 : 4; /* LA57 */
+	struct vmb_x86_walk w;
 
-	if (!(s->cr0 & VMB_X86_CR0_PG)) {
-		*pa = va;
-		*page_left = 0x1000 - (va & 0xfff);
-		return 0;
-	}
-	if (!(s->efer & VMB_X86_EFER_LMA))
-		return -1; /* 32-bit paging: not for 64-bit guests */
-	for (int lvl = levels; lvl >= 1; lvl--) {
-		unsigned shift = 12 + 9 * (unsigned)(lvl - 1);
-		uint64_t idx = (va >> shift) & 0x1ff, pte;
-		uint8_t *p = vmb_board_gpa_ptr(k->board, table + idx * 8, 8);
+	if (vmb_x86_walk(s->cr0, s->cr3, s->cr4, s->efer, va, read_pte, k->board, &w))
+		return -1;
+	*pa = w.pa;
+	*page_left = w.page_size - (va & (w.page_size - 1));
+	return 0;
+}
 
-		if (!p)
-			return -1;
-		memcpy(&pte, p, 8);
-		if (!(pte & 1))
-			return -1;
-		if (lvl == 1 || ((lvl == 2 || lvl == 3) && (pte & 0x80))) {
-			uint64_t size = 1ull << shift;
-			uint64_t base = pte & 0x000ffffffffff000ull & ~(size - 1);
+/* Crash reports: each page-table entry of va's translation. */
+static void x86_print_walk(struct vmb_vm *vm, unsigned cpu, uint64_t va,
+			   const char *what, FILE *out)
+{
+	struct vmb_kvm *k = vmb_kvm_of(vm);
+	struct kvm_sregs s;
+	struct vmb_x86_walk w;
 
-			*pa = base | (va & (size - 1));
-			*page_left = size - (va & (size - 1));
-			return 0;
-		}
-		table = pte & 0x000ffffffffff000ull;
-	}
-	return -1;
+	if (!k || cpu >= k->nvcpus || ioctl(k->vcpu[cpu].fd, KVM_GET_SREGS, &s))
+		return;
+	vmb_x86_walk(s.cr0, s.cr3, s.cr4, s.efer, va, read_pte, k->board, &w);
+	vmb_x86_walk_print(&w, what, va, out);
 }
 
 struct x86_xlate {
@@ -773,6 +774,7 @@ const struct vmb_hv_ops vmb_hv_kvm_x86_64 = {
 	.run = vmb_kvm_run,
 	.get_state = x86_get_state,
 	.read_virt = x86_read_virt,
+	.print_walk = x86_print_walk,
 	.print_stats = vmb_kvm_print_stats,
 	.destroy = vmb_kvm_destroy,
 };

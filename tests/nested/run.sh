@@ -143,7 +143,7 @@ else
 	qpid=$!
 	# Echo the markers as they come so a long run shows progress.
 	tail -n +1 -f "$log" --pid=$qpid 2>/dev/null |
-		grep --line-buffered -E '^(VMBTEST|BENCH|L1-INIT):' || true
+		grep -a --line-buffered -E '^(VMBTEST|BENCH|L1-INIT):' || true
 	wait $qpid || status=$?
 	tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"
 	echo "nested: L1 ran $(( $(date +%s) - start )) s (qemu status $status)"
