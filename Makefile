@@ -10,6 +10,8 @@
 #   make bench        benchmarks side by side with QEMU (bench/)
 #   make check-kvm-arm64 / bench-kvm-arm64   arm64 KVM tests / boot times
 #                     inside a nested arm64 Linux (tests/nested/run.sh)
+#   make check-kvm-x86 / bench-kvm-x86   the same for x86_64 KVM inside a
+#                     nested x86_64 Linux (directly where /dev/kvm exists)
 #   make install      install vmb and the shipped machines under $(PREFIX)
 #
 # Set-up targets install Debian packages with apt-get (as root, or via sudo)
@@ -52,7 +54,7 @@ UBOOT    := $(IMAGES)/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin
 
 .PHONY: all run test check check-unit check-integration check-asan bench \
 	deps images kernels install clean check-kvm-arm64 bench-kvm-arm64 \
-	check-linux-x86
+	check-linux-x86 check-kvm-x86 bench-kvm-x86
 
 all: vmb
 
@@ -102,6 +104,7 @@ test: deps images
 	$(MAKE) vmb kernels
 	$(MAKE) check
 	$(MAKE) check-kvm-arm64   # nested arm64 KVM, 1-2 min
+	$(MAKE) check-kvm-x86     # nested x86_64 KVM, 3-10 min
 
 check-asan: deps images
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
@@ -122,6 +125,14 @@ check-kvm-arm64:
 bench-kvm-arm64:
 	@sh tests/nested/run.sh bench
 
+# x86_64 KVM, nested: a static vmb inside Debian's amd64 Linux in
+# qemu-system-x86_64 (TCG, AMD SVM + nested paging); see tests/nested/run.sh.
+check-kvm-x86: deps
+	@sh tests/nested/run.sh x86_64 check
+
+bench-kvm-x86: deps
+	@sh tests/nested/run.sh x86_64 bench
+
 # Debian's x86_64 cloud kernel through the 64-bit boot protocol on the
 # microvm board (KVM); minutes on a software KVM. tests/integration/linux-x86.sh.
 check-linux-x86: deps
@@ -137,6 +148,7 @@ bench: deps images
 	$(MAKE) vmb kernels
 	@sh bench/run.sh ./vmb $(IMAGES)
 	$(MAKE) bench-kvm-arm64   # nested arm64 KVM: vmb against QEMU -accel kvm
+	$(MAKE) bench-kvm-x86     # nested x86_64 KVM: vmb against QEMU microvm
 
 install: vmb
 	install -D -m 0755 vmb $(DESTDIR)$(PREFIX)/bin/vmb

@@ -18,9 +18,6 @@ I=/images
 QEMU="qemu-system-aarch64 -M virt,gic-version=3 -accel kvm -cpu host
 	-nographic -monitor none -nic none"
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
 uboot_once() { # LABEL CMD...: prints ms to the prompt, or nothing
 	label=$1
 	shift

@@ -4,8 +4,9 @@
 # libraries it depends on (transitively, lib* and zlib1g of the same
 # architecture only: for arm64 49 packages, ~57 MiB kept), fetched with
 # apt-get download and unpacked into ROOT, a tree merged into L1's root
-# file system (/usr/bin, /lib, /lib64, /usr/lib/<triplet>), with the
-# firmware QEMU loads from /usr/share/qemu when the package set has it.
+# file system (/usr/bin, /lib, /lib64, /usr/lib/<triplet>). QEMU_FIRMWARE
+# ("PACKAGE FILE...", e.g. "qemu-system-data bios-microvm.bin") adds that
+# package's /usr/share/qemu/FILEs (the firmware a machine type loads).
 # Nothing is installed on the host.
 #   sh tests/nested/fetch-qemu.sh IMAGES ROOT PACKAGE[:ARCH] BINARY
 set -eu
@@ -31,6 +32,15 @@ while [ -n "$level" ]; do
 	done
 	level=$next
 done
+fw_pkg="" fw_files=""
+if [ -n "${QEMU_FIRMWARE:-}" ]; then
+	# shellcheck disable=SC2086
+	set -- $QEMU_FIRMWARE
+	fw_pkg=$1
+	shift
+	fw_files="$*"
+	seen="$seen$fw_pkg "
+fi
 mkdir -p "$debs"
 # shellcheck disable=SC2086
 (cd "$debs" && apt-get download -qq $seen 2>&1 >/dev/null | grep -v "unsandboxed" >&2 || true)
@@ -47,10 +57,10 @@ for d in lib lib64 usr/lib usr/lib64; do
 	(cd "$root.tmp" && find $d -maxdepth 2 \( -name '*.so*' -o -name 'ld-linux*' \) \
 		\( -type f -o -type l \) | cpio -pdm --quiet keep)
 done
-if [ -d "$root.tmp/usr/share/qemu" ]; then
-	(cd "$root.tmp" && find usr/share/qemu \( -type f -o -type l \) |
-		cpio -pdm --quiet keep)
-fi
+for f in $fw_files; do
+	mkdir -p "$root.tmp/keep/usr/share/qemu"
+	cp "$root.tmp/usr/share/qemu/$f" "$root.tmp/keep/usr/share/qemu/"
+done
 rm -rf "$root"
 mv "$root.tmp/keep" "$root"
 rm -rf "$root.tmp"

@@ -17,6 +17,8 @@
 #   NESTED_MODULES  kernel modules (.ko) L1's /init loads, in this order
 #   NESTED_TREE     "SRC=DEST ..." files of this tree copied to L1's DEST
 #                   (the x86_64 integration test and its guest programs)
+#   NESTED_L2_FILES "SRC=DEST ..." files copied into L2's initramfs
+#                   (x86_64: the bench's exitloop as bin/exitloop)
 set -eu
 out=$1 arch=$2 vmb=$3 busybox=$4 opt=${5:-} overlay=${6:-}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +35,10 @@ rm -rf "$l2"
 mkdir -p "$l2/bin" "$l2/dev"
 cp "$busybox" "$l2/bin/busybox"
 cp "$ROOT/tests/nested/l2-init" "$l2/init"
+for spec in ${NESTED_L2_FILES:-}; do
+	mkdir -p "$(dirname "$l2/${spec#*=}")"
+	cp "${spec%%=*}" "$l2/${spec#*=}"
+done
 chmod 755 "$l2/init" "$l2/bin/busybox"
 cpio_pack "$l2" "$out/l2.cpio.gz"
 

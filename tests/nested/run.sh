@@ -62,7 +62,7 @@ arm64)
 	kernel=$(ls "$IMAGES/$kpkg"/boot/vmlinuz-* | head -n 1)
 	busybox=$IMAGES/busybox-static/bin/busybox
 	NESTED_IMAGES="Image=$kernel u-boot.bin=$IMAGES/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin"
-	NESTED_MODULES="" NESTED_TREE=""
+	NESTED_MODULES="" NESTED_TREE="" NESTED_L2_FILES=""
 	if [ "$mode" = bench ]; then
 		sh tests/nested/fetch-qemu.sh "$IMAGES" "$OUT/qemu-root" \
 			qemu-system-arm:arm64 qemu-system-aarch64
@@ -99,13 +99,17 @@ x86_64)
 		NESTED_MODULES="$NESTED_MODULES $f"
 	done
 	make -s kernels
+	# The bench's exit loop runs in L2 on both VMMs (bench/kvm-x86_64.sh).
+	${CC:-cc} -O2 -static -o "$OUT/exitloop" bench/x86-exitloop.c
+	NESTED_L2_FILES="$OUT/exitloop=bin/exitloop"
 	# The integration test of the x86_64 programs runs in L1 as on a host
 	# with /dev/kvm, from a copy of the tree's paths it uses (ROOT=/vmb).
 	NESTED_TREE="tests/integration/x86_64.sh=vmb/tests/integration/x86_64.sh
 		tests/integration/lib.sh=vmb/tests/integration/lib.sh
 		machines=vmb/machines kernels/build/x86_64=vmb/kernels/build/x86_64"
 	if [ "$mode" = bench ]; then
-		sh tests/nested/fetch-qemu.sh "$IMAGES" "$OUT/qemu-root" \
+		QEMU_FIRMWARE="qemu-system-data bios-microvm.bin" \
+			sh tests/nested/fetch-qemu.sh "$IMAGES" "$OUT/qemu-root" \
 			qemu-system-x86 qemu-system-x86_64
 		overlay=$OUT/qemu-root
 	fi
@@ -120,7 +124,7 @@ x86_64)
 		-display none -serial stdio -monitor none -no-reboot
 	;;
 esac
-export NESTED_IMAGES NESTED_MODULES NESTED_TREE
+export NESTED_IMAGES NESTED_MODULES NESTED_TREE NESTED_L2_FILES
 sh tests/nested/pack.sh "$OUT" "$arch" "$vmb" "$busybox" "$opt" "$overlay"
 
 if [ "$arch" = x86_64 ] && [ "$mode" = check ] && [ "${NESTED_DIRECT:-1}" = 1 ] &&
