@@ -21,10 +21,15 @@
 #     through the FADT's reset register and Linux comes back with 2 CPUs.
 #  4. cpus.cpuid-clear: [kvmclock] hides kvm-clock: the guest still sees
 #     KVM but picks another clocksource. Booted with acpi=off and 2 vCPUs,
-#     which the kernel then finds in vmb's MP table.
-#  5. A user-space load (busybox devmem) from a GPA nothing owns ends vmb
-#     with status 2 and a crash report: registers, the code at RIP
-#     disassembled, the page walk of RIP through the guest's tables.
+#     which the kernel then finds in vmb's MP table. (With ACPI on, the
+#     board is hardware-reduced: Linux uses no PIT, and without kvm-clock
+#     it must calibrate the TSC against the PIT's counter, which fails
+#     under L1's TCG: "tsc: Unable to calibrate against PIT", no clock
+#     event, the boot stalls.)
+#  5. In that same L2, a user-space load (busybox devmem) from a GPA
+#     nothing owns ends vmb with status 2 and a crash report: registers,
+#     the code at RIP disassembled, the page walk of RIP through the
+#     guest's tables.
 # Paths: vmb on PATH; M (machines), I (images: bzImage, bzImage-cloud,
 # l2.cpio.gz), VMB_ROOT (the tree x86_64.sh runs from); L1's by default.
 . "$(dirname "$0")/lib.sh"
@@ -220,7 +225,7 @@ test_kvmclock_clear() {
 	APPEND=$saved
 	[ $st = 0 ] || return
 	CON_MARK=0
-	if grep -q 'found SMP MP-table' "$CON_OUT" && grep -q 'Processor #1' "$CON_OUT"; then
+	if grep -q 'found SMP MP-table' "$CON_OUT" && grep -q 'MPTABLE: OEM ID: VMB' "$CON_OUT"; then
 		cpus_online mptable-smp 2
 	else
 		fail mptable-smp "the kernel did not read vmb's MP table"
@@ -234,12 +239,11 @@ test_kvmclock_clear() {
 	else
 		fail cpuid-clear-kvmclock "clocksource '$cs'; $(grep -m1 'kvm-clock' "$CON_OUT")"
 	fi
-	# No ACPI: power-off halts, or panics and resets through the i8042.
-	linux_poweroff noclock 'halted with interrupts disabled|i8042'
+	linux_fault
 }
 
-test_linux_fault() {
-	linux_start lfault "$I/bzImage" || return
+# On the running L2 (the one test_kvmclock_clear booted, to save a boot).
+linux_fault() {
 	con_mark
 	con_send "devmem 0xe0000000 32"
 	con_end 60
@@ -261,5 +265,4 @@ test_programs
 test_linux
 test_cloud
 test_kvmclock_clear
-test_linux_fault
 echo "VMBTEST: end after $(( ($(now_ms) - t0) / 1000 )) s"
