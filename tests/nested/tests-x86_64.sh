@@ -88,6 +88,25 @@ linux_start() {
 		return 1
 	fi
 	pass "$name-boot" "$(( $(now_ms) - CON_T0 )) ms to the shell"
+	# Where a slow boot spent its time: the kernel's clock at /init and
+	# the three longest gaps between kernel messages.
+	tr -d '\r' <"$CON_OUT" | awk -v n="$name" '
+		/^\[ *[0-9]+\.[0-9]+\]/ {
+			t = substr($0, 2, index($0, "]") - 2) + 0
+			if (NR > 1 && t - last > 0.2)
+				g[sprintf("%09.3f", t - last)] = sprintf("%.1f s before \"%s\"", t - last, substr($0, index($0, "]") + 2, 50))
+			last = t
+			if ($0 ~ /Run \/init/ && !init) init = t
+		}
+		END {
+			k = 0
+			for (x in g) key[++k] = x
+			for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++)
+				if (key[j] > key[i]) { y = key[i]; key[i] = key[j]; key[j] = y }
+			s = ""
+			for (i = 1; i <= k && i <= 3; i++) s = s "; " g[key[i]]
+			printf "VMBTEST: note %s: kernel time at /init %.1f s%s\n", n, init, s
+		}'
 }
 
 # Run a shell command in L2; its output is then con_since_mark's.

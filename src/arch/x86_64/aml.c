@@ -32,6 +32,8 @@ void vmb_aml_free(struct vmb_aml *a)
 
 void vmb_aml_bytes(struct vmb_aml *a, const void *p, size_t n)
 {
+	if (!n)
+		return;
 	if (a->len + n > a->cap) {
 		size_t cap = a->cap ? a->cap : 64;
 		uint8_t *nb;
