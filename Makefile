@@ -14,6 +14,8 @@
 #   make fuzz         libFuzzer targets, FUZZ_SECONDS (60) each (tests/fuzz/)
 #   make check-kvm-arm64 / bench-kvm-arm64   arm64 KVM tests / boot times
 #                     inside a nested arm64 Linux (tests/nested/run.sh)
+#   make check-kvm-x86 / bench-kvm-x86   the same for x86_64 KVM inside a
+#                     nested x86_64 Linux (directly where /dev/kvm exists)
 #   make install      install vmb and the shipped machines under $(PREFIX)
 #
 # Set-up targets install Debian packages with apt-get (as root, or via sudo)
@@ -70,7 +72,7 @@ UBOOT    := $(IMAGES)/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin
 
 .PHONY: all run test check check-unit check-integration check-asan bench \
 	deps images kernels install clean check-kvm-arm64 bench-kvm-arm64 \
-	check-linux-x86 check-fresh check-schema
+	check-linux-x86 check-fresh check-schema check-kvm-x86 bench-kvm-x86
 
 all: vmb
 
@@ -125,6 +127,7 @@ test: deps images
 	$(MAKE) vmb kernels
 	$(MAKE) check
 	$(MAKE) check-kvm-arm64   # nested arm64 KVM, 1-2 min
+	$(MAKE) check-kvm-x86     # nested x86_64 KVM, 3-10 min
 
 check-asan: deps images
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
@@ -144,6 +147,14 @@ check-kvm-arm64:
 
 bench-kvm-arm64:
 	@sh tests/nested/run.sh bench
+
+# x86_64 KVM, nested: a static vmb inside Debian's amd64 Linux in
+# qemu-system-x86_64 (TCG, AMD SVM + nested paging); see tests/nested/run.sh.
+check-kvm-x86: deps
+	@sh tests/nested/run.sh x86_64 check
+
+bench-kvm-x86: deps
+	@sh tests/nested/run.sh x86_64 bench
 
 # Debian's x86_64 cloud kernel through the 64-bit boot protocol on the
 # microvm board (KVM); minutes on a software KVM. tests/integration/linux-x86.sh.
@@ -165,6 +176,7 @@ bench: deps images
 	$(MAKE) vmb kernels
 	@sh bench/run.sh ./vmb $(IMAGES)
 	$(MAKE) bench-kvm-arm64   # nested arm64 KVM: vmb against QEMU -accel kvm
+	$(MAKE) bench-kvm-x86     # nested x86_64 KVM: vmb against QEMU microvm
 
 # The man page, generated from the binary's --help and per-command help.
 $(BUILD)/vmb.1: vmb src/cli/manpage.sh

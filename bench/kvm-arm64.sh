@@ -28,9 +28,6 @@ QEMU="qemu-system-aarch64 -nodefaults -M virt,gic-version=3 -accel kvm -cpu host
 	-display none -serial stdio -monitor none"
 DISK_SECS=${DISK_SECS:-5}
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
 uboot_once() { # LABEL CMD...: prints ms to the prompt, or nothing
 	label=$1
 	shift

@@ -41,6 +41,7 @@ static const char main_help[] =
 "commands:\n"
 "  run MACHINE.yaml      boot and run a machine on this terminal\n"
 "  dtb MACHINE.yaml      write the machine's generated device tree\n"
+"  acpi MACHINE.yaml     write an x86_64 machine's generated ACPI tables\n"
 "  check MACHINE.yaml    validate a machine, print its memory map, interrupts\n"
 "                        and boot plan\n"
 "  devices [TYPE]        list device types and their properties\n"
@@ -135,6 +136,19 @@ static const char dtb_help[] =
 "\n"
 "options:\n"
 "  -o, --output FILE     where to write it ('-' for stdout); required\n"
+"  -h, --help            this text\n"
+"\n"
+MACHINE_OPTS_HELP;
+
+static const char acpi_help[] =
+"usage: vmb acpi MACHINE.yaml -o DIR [options]\n"
+"\n"
+"Write the ACPI tables vmb generates for an x86_64 machine (RSDP, XSDT,\n"
+"FADT, DSDT, MADT), as a boot places them at 0xe0000, to DIR/SIG.dat.\n"
+"Disassemble with: iasl -d DIR/*.dat\n"
+"\n"
+"options:\n"
+"  -o, --output DIR      directory for the tables (created); required\n"
 "  -h, --help            this text\n"
 "\n"
 MACHINE_OPTS_HELP;
@@ -529,8 +543,14 @@ static bool run_opt(void *ctx, int c, const char *arg)
 static void run_list_backends(void)
 {
 	printf("\nbackends (auto tries them in this order):\n");
-	for (const struct vmb_hv_ops *const *b = vmb_hv_backends; *b; b++)
-		printf("  %-8s %s\n", (*b)->name, (*b)->summary);
+	for (const struct vmb_hv_ops *const *b = vmb_hv_backends; *b; b++) {
+		char label[32];
+
+		snprintf(label, sizeof(label), "%s%s%s%s", (*b)->name,
+			 (*b)->host ? " (" : "", (*b)->host ? (*b)->host : "",
+			 (*b)->host ? " host)" : "");
+		printf("  %-18s %s\n", label, (*b)->summary);
+	}
 }
 
 static int cmd_run(int argc, char **argv)
@@ -653,6 +673,36 @@ static bool check_opt(void *ctx, int c, const char *arg)
 	else
 		return false;
 	return true;
+}
+
+static int cmd_acpi(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		MACHINE_LONGOPTS,
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct machine_cmd cmd = {
+		"acpi", acpi_help, ":s:m:o:h", longopts, dtb_opt, NULL,
+	};
+	struct vmb_err err = { "" };
+	struct machine_args m;
+	const char *out = NULL;
+	struct vmb_spec *s;
+	int rc;
+
+	if (machine_cmd_parse(&cmd, &m, argc, argv, &out, &rc)) {
+		if (!out) {
+			rc = usage_error("acpi", "%s: missing -o DIR", "acpi");
+		} else {
+			s = load_machine(&m);
+			rc = s ? action_status(vmb_vm_write_acpi(s, out, &err), &err) :
+				 VMB_EXIT_ERROR;
+			vmb_spec_free(s);
+		}
+	}
+	machine_args_free(&m);
+	return rc;
 }
 
 static int cmd_check(int argc, char **argv)
@@ -794,6 +844,7 @@ static const struct command {
 	{ "pack", cmd_pack, vmb_pack_help },
 	{ "unpack", vmb_cmd_unpack, vmb_unpack_help },
 	{ "schema", vmb_cmd_schema, vmb_schema_help },
+	{ "acpi", cmd_acpi, acpi_help },
 	{ "check", cmd_check, check_help },
 	{ "devices", cmd_devices, devices_help },
 	{ "machines", vmb_cmd_machines, vmb_machines_help },

@@ -19,12 +19,15 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libfdt.h>
 
 #include "arch/boot.h"
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/x86.h"
 #include "board/board.h"
 #include "board/console.h"
 #include "debug/crash.h"
@@ -289,6 +292,37 @@ int vmb_vm_write_dtb(const struct vmb_spec *spec, const char *path,
 		rc = vmb_write_file(path, blob, fdt_totalsize(blob), err);
 		free(blob);
 	}
+	vmb_board_destroy(b);
+	return rc;
+}
+
+int vmb_vm_write_acpi(const struct vmb_spec *spec, const char *dir,
+		      struct vmb_err *err)
+{
+	struct vmb_board *b;
+	struct vmb_acpi t;
+	int rc = 0;
+
+	if (spec->arch != VMB_ARCH_X86_64)
+		return vmb_errf(err, NULL, "'%s' is an %s machine: ACPI tables are "
+				"generated for x86_64 machines", spec->name,
+				vmb_arch_name(spec->arch));
+	b = vmb_board_create(spec, NULL, err);
+	if (!b)
+		return -1;
+	if (vmb_acpi_build(b, VMB_X86_ACPI, &t, err)) {
+		vmb_board_destroy(b);
+		return -1;
+	}
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		rc = vmb_errf(err, NULL, "cannot create '%s': %s", dir, strerror(errno));
+	for (unsigned i = 0; i < t.n && !rc; i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s.dat", dir, t.table[i].sig);
+		rc = vmb_write_file(path, t.buf + t.table[i].off, t.table[i].len, err);
+	}
+	vmb_acpi_free(&t);
 	vmb_board_destroy(b);
 	return rc;
 }

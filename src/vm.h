@@ -57,6 +57,12 @@ int vmb_vm_run(const struct vmb_spec *spec, const struct vmb_run_opts *o);
 int vmb_vm_write_dtb(const struct vmb_spec *spec, const char *path,
 		     struct vmb_err *err);
 
+/* Write the ACPI tables of spec's (x86_64) board, as a boot puts them at
+ * 0xe0000, to DIR/RSDP.dat, XSDT.dat, FACP.dat, DSDT.dat, APIC.dat (the
+ * files `iasl -d` disassembles). Returns 0 or -1 with err set. */
+int vmb_vm_write_acpi(const struct vmb_spec *spec, const char *dir,
+		      struct vmb_err *err);
+
 /*
  * Build the board and prepare its boot without running it: prints the
  * memory map, interrupts, devices (vmb_board_print) and where the boot

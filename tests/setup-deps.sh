@@ -20,7 +20,8 @@ libslirp-dev
 device-tree-compiler gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 qemu-system-arm expect cpio xz-utils file time socat help2man
 fdisk mtools dosfstools e2fsprogs python3 qemu-utils
-nettle-dev libarchive-dev libzstd-dev python3-jsonschema python3-yaml"
+nettle-dev libarchive-dev libzstd-dev python3-jsonschema python3-yaml
+qemu-system-x86 acpica-tools"
 # Extra packages needed by optional targets are passed as arguments.
 PKGS="$PKGS $*"
 

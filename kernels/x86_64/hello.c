@@ -44,7 +44,29 @@ void main(const uint8_t *zp)
 	print("cpuid: apic-id ");
 	print_dec(r[1] >> 24);
 	print(" cx16 ");
-	puts(r[2] & (1u << 13) ? "yes" : "no");
+	print(r[2] & (1u << 13) ? "yes" : "no");
+	print(" hypervisor ");
+	puts(r[2] & (1u << 31) ? "yes" : "no");
+	/* KVM leaves (Linux Documentation/virt/kvm/x86/cpuid.rst): signature
+	 * and highest leaf, then the paravirtual feature bits. */
+	if (r[2] & (1u << 31)) {
+		char sig[13];
+
+		cpuid(0x40000000, 0, r);
+		__builtin_memcpy(sig, &r[1], 4);
+		__builtin_memcpy(sig + 4, &r[2], 4);
+		__builtin_memcpy(sig + 8, &r[3], 4);
+		sig[12] = 0;
+		print("cpuid: 0x40000000 ");
+		print(sig);
+		print(" max ");
+		print_hex(r[0]);
+		cpuid(0x40000001, 0, r);
+		print(" features ");
+		print_hex(r[0]);
+		print(" kvmclock ");
+		puts(r[0] & ((1u << 0) | (1u << 3)) ? "yes" : "no");
+	}
 	/* CMOS time in BCD (register B as vmb resets it: 24 h, BCD). */
 	while (cmos(0x0a) & 0x80) /* update in progress */
 		;

@@ -3,7 +3,9 @@
  * Crash report for VMB_STOP_FAULT, laid out like a Linux oops: what
  * happened, the vCPU's registers four to a row, the code around the PC
  * (capstone 4: AArch64 or x86-64 Intel syntax, "=>" on the faulting
- * instruction) and where the faulting address sits in the board's map,
+ * instruction), the page walk of the PC when the backend can print it
+ * (kvm x86_64: each entry read, its flags, the GPA reached) and where the
+ * faulting address sits in the board's map,
  * with the file:line:col of the regions involved.
  *
  * Code is read through the backend's read_virt (the vCPU's view), falling
@@ -292,6 +294,12 @@ void vmb_crash_report(struct vmb_vm *vm, FILE *out)
 			print_code_arm64(vm, f->cpu, st.pc, out);
 		else
 			print_code_x86(vm, f->cpu, st.pc, out);
+		if (vm->ops->print_walk) {
+			fprintf(out, "\n");
+			vm->ops->print_walk(vm, f->cpu, st.pc,
+					    vm->board->arch == VMB_ARCH_ARM64 ? "pc" : "rip",
+					    out);
+		}
 	}
 
 	if (f->has_addr && f->addr_is_va) {

@@ -50,12 +50,14 @@ static int emu_missing(const struct vmb_board *b, struct vmb_err *err)
 
 __attribute__((weak)) const struct vmb_hv_ops vmb_hv_kvm_arm64 = {
 	.name = "kvm",
+	.host = "arm64",
 	.summary = "Linux KVM, arm64 guests (not built in)",
 	.probe = kvm_arm64_missing,
 };
 
 __attribute__((weak)) const struct vmb_hv_ops vmb_hv_kvm_x86_64 = {
 	.name = "kvm",
+	.host = "x86_64",
 	.summary = "Linux KVM, x86_64 guests (not built in)",
 	.probe = kvm_x86_64_missing,
 };

@@ -112,6 +112,9 @@ struct vmb_vm {
 
 struct vmb_hv_ops {
 	const char *name;
+	/* Host architecture it runs on ("x86_64", "arm64"), NULL for any:
+	 * `vmb run --help` tells the same-named KVM backends apart by it. */
+	const char *host;
 	const char *summary;
 	/* 0 if this backend can run this board on this host; else -1 with a
 	 * reason in err ("no /dev/kvm", "emu runs arm64 guests only", ...). */
@@ -143,6 +146,10 @@ struct vmb_hv_ops {
 	 * page tables); -1 if not mapped. May be NULL (then GPA is used). */
 	int (*read_virt)(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf,
 			 unsigned len);
+	/* Crash reports: print how va translates for the vCPU, entry by entry
+	 * (the page walk), titled "page walk of WHAT va". May be NULL. */
+	void (*print_walk)(struct vmb_vm *vm, unsigned cpu, uint64_t va,
+			   const char *what, FILE *out);
 	/* Print backend statistics (--stats). May be NULL. */
 	void (*print_stats)(struct vmb_vm *vm, FILE *out);
 	void (*destroy)(struct vmb_vm *vm);

@@ -664,7 +664,8 @@ static int kvm_read_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf
 
 const struct vmb_hv_ops vmb_hv_kvm_arm64 = {
 	.name = "kvm",
-	.summary = "Linux KVM on arm64 hosts: in-kernel vGICv2/v3, PSCI, "
+	.host = "arm64",
+	.summary = "Linux KVM, arm64 guests: in-kernel vGICv2/v3, PSCI, "
 		   "one thread per vCPU",
 	.probe = kvm_probe,
 	.create = kvm_create,
@@ -722,7 +723,8 @@ static void kvm_destroy(struct vmb_vm *vm)
 
 const struct vmb_hv_ops vmb_hv_kvm_arm64 = {
 	.name = "kvm",
-	.summary = "Linux KVM on arm64 hosts (not this one)",
+	.host = "arm64",
+	.summary = "Linux KVM, arm64 guests (not this host)",
 	.probe = kvm_probe,
 	.create = kvm_create,
 	.reset = kvm_reset,

@@ -16,9 +16,10 @@
  * free 16 KiB hole below 4 GiB if the board uses that range. Board regions
  * may not overlap the APIC windows.
  *
- * CPUID: KVM_GET_SUPPORTED_CPUID, with each vCPU's APIC ID patched in
- * (leaves 1, 0xb, 0x1f) and the machine file's cpus.cpuid-clear features
- * removed (arch/x86_64/cpuid.c).
+ * CPUID: KVM_GET_SUPPORTED_CPUID, with the hypervisor bit and the KVM
+ * leaves 0x40000000/0x40000001 (add_kvm_leaves), each vCPU's APIC ID
+ * patched in (leaves 1, 0xb, 0x1f) and the machine file's
+ * cpus.cpuid-clear features removed (arch/x86_64/cpuid.c).
  *
  * Reset: KVM has no vCPU reset ioctl, so the power-on state captured right
  * after KVM_CREATE_VCPU / KVM_CREATE_IRQCHIP / KVM_CREATE_PIT2 is written
@@ -54,10 +55,12 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <asm/kvm_para.h>
 #include <linux/kvm.h>
 #endif
 
 #include "arch/x86_64/cpuid.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/x86.h"
 #include "hv/kvm.h"
 
@@ -179,6 +182,64 @@ static struct kvm_cpuid2 *get_supported_cpuid(int sys_fd, struct vmb_err *err)
 	}
 	return vmb_errf(err, NULL, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno)),
 	       NULL;
+}
+
+/*
+ * What a guest needs to see that it runs under KVM (as QEMU and
+ * Firecracker set it up): CPUID.1:ECX[31], the hypervisor-present bit
+ * (Linux looks for hypervisor leaves only when it is set), and the KVM
+ * leaves (Linux Documentation/virt/kvm/x86/cpuid.rst): 0x40000000 with
+ * "KVMKVMKVM\0\0\0" in EBX:ECX:EDX and the highest KVM leaf in EAX,
+ * 0x40000001 with the paravirtual features (kvm-clock, PV EOI, ...).
+ * KVM_GET_SUPPORTED_CPUID normally holds both KVM leaves already; a KVM
+ * that lacks them gets the signature and an empty feature leaf, so no
+ * feature is claimed that KVM did not offer.
+ * CPUID.1:ECX[24] (TSC-deadline timer) is set when KVM emulates it
+ * (KVM_CAP_TSC_DEADLINE_TIMER; KVM_GET_SUPPORTED_CPUID leaves it to the
+ * VMM, as QEMU and Firecracker set it): with hardware-reduced ACPI Linux
+ * uses no PIT, so the local APIC timer needs no calibration against one.
+ * The invariant-TSC bit (0x80000007:EDX[8]) is hidden, as QEMU's CPU
+ * models do unless asked (+invtsc): with it Linux prefers the TSC to
+ * kvm-clock, and a TSC that stays constant across host CPU migration and
+ * (later) snapshot restore is not something vmb can promise.
+ */
+static struct kvm_cpuid2 *add_kvm_leaves(struct kvm_cpuid2 *c, bool tsc_deadline)
+{
+	static const char sig[12] = "KVMKVMKVM\0\0\0";
+	bool have_sig = false, have_feat = false;
+	unsigned extra;
+
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 1)
+			e->ecx |= (1u << 31) | (tsc_deadline ? 1u << 24 : 0);
+		else if (e->function == 0x80000007)
+			e->edx &= ~(1u << 8);
+		have_sig |= e->function == KVM_CPUID_SIGNATURE;
+		have_feat |= e->function == KVM_CPUID_FEATURES;
+	}
+	extra = !have_sig + !have_feat;
+	if (extra) {
+		size_t sz = sizeof(*c) + (c->nent + extra) * sizeof(c->entries[0]);
+		struct kvm_cpuid2 *n = vmb_zalloc(sz);
+
+		memcpy(n, c, sizeof(*c) + c->nent * sizeof(c->entries[0]));
+		free(c);
+		c = n;
+		if (!have_sig) {
+			struct kvm_cpuid_entry2 *e = &c->entries[c->nent++];
+
+			e->function = KVM_CPUID_SIGNATURE;
+			e->eax = KVM_CPUID_FEATURES;
+			memcpy(&e->ebx, sig, 4);
+			memcpy(&e->ecx, sig + 4, 4);
+			memcpy(&e->edx, sig + 8, 4);
+		}
+		if (!have_feat)
+			c->entries[c->nent++].function = KVM_CPUID_FEATURES;
+	}
+	return c;
 }
 
 /* cpus.cpuid-clear from the machine file: a list of feature names. */
@@ -332,6 +393,9 @@ static int x86_vm_init(struct vmb_kvm *k, struct vmb_err *err)
 	if (ioctl(k->vm_fd, KVM_GET_PIT2, &x->pit0))
 		return vmb_errf(err, NULL, "KVM_GET_PIT2: %s", strerror(errno));
 	x->cpuid = get_supported_cpuid(k->sys_fd, err);
+	if (x->cpuid)
+		x->cpuid = add_kvm_leaves(x->cpuid, vmb_kvm_cap(k,
+					  KVM_CAP_TSC_DEADLINE_TIMER) > 0);
 	if (!x->cpuid || apply_cpuid_filter(k, x->cpuid, err) || get_msr_list(k, x, err))
 		return -1;
 	x->has_xcrs = vmb_kvm_cap(k, KVM_CAP_XCRS) > 0;
@@ -638,43 +702,43 @@ static int x86_get_state(struct vmb_vm *vm, unsigned cpu, struct vmb_cpu_state *
 	return 0;
 }
 
-/* Linear -> physical through the vCPU's page tables (SDM vol. 3A §4.5),
- * in software: KVM_TRANSLATE is not implemented by every KVM (kvm_pvm
- * answers "invalid" for everything). */
+static int read_pte(void *ctx, uint64_t gpa, uint64_t *pte)
+{
+	const uint8_t *p = vmb_board_gpa_ptr(ctx, gpa, 8);
+
+	if (!p)
+		return -1;
+	memcpy(pte, p, 8);
+	return 0;
+}
+
+/* Linear -> physical through the vCPU's page tables, in software
+ * (arch/x86_64/paging.c): KVM_TRANSLATE is not implemented by every KVM
+ * (kvm_pvm answers "invalid" for everything). */
 static int translate(struct vmb_kvm *k, const struct kvm_sregs *s, uint64_t va,
 		     uint64_t *pa, uint64_t *page_left)
 {
-	uint64_t table = s->cr3 & 0x000ffffffffff000ull;
-	int levels = (s->cr4 & (1ull << 12)) ? 5 : 4; /* LA57 */
+	struct vmb_x86_walk w;
 
-	if (!(s->cr0 & VMB_X86_CR0_PG)) {
-		*pa = va;
-		*page_left = 0x1000 - (va & 0xfff);
-		return 0;
-	}
-	if (!(s->efer & VMB_X86_EFER_LMA))
-		return -1; /* 32-bit paging: not for 64-bit guests */
-	for (int lvl = levels; lvl >= 1; lvl--) {
-		unsigned shift = 12 + 9 * (unsigned)(lvl - 1);
-		uint64_t idx = (va >> shift) & 0x1ff, pte;
-		uint8_t *p = vmb_board_gpa_ptr(k->board, table + idx * 8, 8);
+	if (vmb_x86_walk(s->cr0, s->cr3, s->cr4, s->efer, va, read_pte, k->board, &w))
+		return -1;
+	*pa = w.pa;
+	*page_left = w.page_size - (va & (w.page_size - 1));
+	return 0;
+}
 
-		if (!p)
-			return -1;
-		memcpy(&pte, p, 8);
-		if (!(pte & 1))
-			return -1;
-		if (lvl == 1 || ((lvl == 2 || lvl == 3) && (pte & 0x80))) {
-			uint64_t size = 1ull << shift;
-			uint64_t base = pte & 0x000ffffffffff000ull & ~(size - 1);
+/* Crash reports: each page-table entry of va's translation. */
+static void x86_print_walk(struct vmb_vm *vm, unsigned cpu, uint64_t va,
+			   const char *what, FILE *out)
+{
+	struct vmb_kvm *k = vmb_kvm_of(vm);
+	struct kvm_sregs s;
+	struct vmb_x86_walk w;
 
-			*pa = base | (va & (size - 1));
-			*page_left = size - (va & (size - 1));
-			return 0;
-		}
-		table = pte & 0x000ffffffffff000ull;
-	}
-	return -1;
+	if (!k || cpu >= k->nvcpus || ioctl(k->vcpu[cpu].fd, KVM_GET_SREGS, &s))
+		return;
+	vmb_x86_walk(s.cr0, s.cr3, s.cr4, s.efer, va, read_pte, k->board, &w);
+	vmb_x86_walk_print(&w, what, va, out);
 }
 
 struct x86_xlate {
@@ -702,7 +766,8 @@ static int x86_read_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf
 
 const struct vmb_hv_ops vmb_hv_kvm_x86_64 = {
 	.name = "kvm",
-	.summary = "Linux KVM on x86_64 hosts: in-kernel PIC/IOAPIC/LAPIC and PIT, "
+	.host = "x86_64",
+	.summary = "Linux KVM, x86_64 guests: in-kernel PIC/IOAPIC/LAPIC and PIT, "
 		   "one thread per vCPU",
 	.probe = x86_probe,
 	.create = x86_create,
@@ -714,6 +779,7 @@ const struct vmb_hv_ops vmb_hv_kvm_x86_64 = {
 	.get_regs = vmb_kvm_x86_get_regs,
 	.set_regs = vmb_kvm_x86_set_regs,
 	.read_virt = x86_read_virt,
+	.print_walk = x86_print_walk,
 	.print_stats = vmb_kvm_print_stats,
 	.destroy = vmb_kvm_destroy,
 };
@@ -727,7 +793,8 @@ static int x86_probe_other(const struct vmb_board *b, struct vmb_err *err)
 
 const struct vmb_hv_ops vmb_hv_kvm_x86_64 = {
 	.name = "kvm",
-	.summary = "Linux KVM on x86_64 hosts (not this host)",
+	.host = "x86_64",
+	.summary = "Linux KVM, x86_64 guests (not this host)",
 	.probe = x86_probe_other,
 };
 

@@ -10,11 +10,15 @@ ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 expect_vmb version 0 out '^vmb [0-9]' -- --version
 expect_vmb help 0 out 'exit status' -- --help
 expect_vmb no-args 64 err 'usage: vmb' --
-for c in run dtb check devices help resolve pack unpack schema; do
+for c in run dtb acpi check devices help resolve pack unpack schema; do
 	expect_vmb "help-$c" 0 out "usage: vmb $c" -- "$c" --help
 	expect_vmb "help-cmd-$c" 0 out "usage: vmb $c" -- help "$c"
 done
 expect_vmb run-help-exit-codes 0 out '2 guest fault' -- run --help
+# The two KVM backends share the name "kvm": the list says which host each
+# runs on.
+expect_vmb run-help-kvm-x86_64 0 out '^  kvm \(x86_64 host\) +Linux KVM, x86_64 guests' -- run --help
+expect_vmb run-help-kvm-arm64 0 out '^  kvm \(arm64 host\) +Linux KVM, arm64 guests' -- run --help
 expect_vmb unknown-command 64 err "^vmb: unknown command 'frob'" -- frob
 expect_vmb unknown-option 64 err "^vmb: unknown option '--frob'" -- run --frob "$ROOT/machines/virt.yaml"
 expect_vmb missing-machine 64 err '^vmb: run: missing MACHINE.yaml' -- run

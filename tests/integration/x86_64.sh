@@ -64,13 +64,17 @@ stat_count() {
 	sed -n "s/^kvm: vCPU 0:   device $2 *$3 *\([0-9]*\)$/\1/p" "$1" | head -n 1
 }
 
-# hello: ELF boot, zero page, e820, CMOS clock, i8042 reset -> exit 0.
+# hello: ELF boot, zero page, e820, CMOS clock, the KVM CPUID leaves
+# (hypervisor bit, "KVMKVMKVM" at 0x40000000, kvm-clock offered at
+# 0x40000001), i8042 reset -> exit 0.
 year=$(date -u +%Y)
 if run hello 0 --kernel "$K/hello.elf" --append "vmb-test" -v &&
    has hello "$tmp/out" '^Hello from x86_64 on vmb!$' \
 	'^cmdline: vmb-test virtio_mmio.device=4096@0xd0000000:16 ' \
 	'^e820: 0x0-0x9ffff type 1$' '^e820: 0xc0000-0xfffff type 2$' \
-	'^e820: 0x100000000-0x13fffffff type 1$' "^rtc: $year-" '^bye$' &&
+	'^e820: 0x100000000-0x13fffffff type 1$' "^rtc: $year-" '^bye$' \
+	'^cpuid: apic-id 0 cx16 (yes|no) hypervisor yes$' \
+	'^cpuid: 0x40000000 KVMKVMKVM max 0x4000000[1-9a-f] features 0x[0-9a-f]+ kvmclock yes$' &&
    has hello "$tmp/err" 'i8042'; then
 	pass "hello (ELF)"
 fi
@@ -143,8 +147,12 @@ fi
 
 # CPUID filter from the machine file; an unknown feature name is an error.
 if run cpuid 0 --kernel "$K/hello.elf" --set 'cpus.cpuid-clear=[cx16]' &&
-   has cpuid "$tmp/out" '^cpuid: apic-id 0 cx16 no$'; then
+   has cpuid "$tmp/out" '^cpuid: apic-id 0 cx16 no '; then
 	pass "cpus.cpuid-clear hides CX16"
+fi
+if run cpuid-kvmclock 0 --kernel "$K/hello.elf" --set 'cpus.cpuid-clear=[kvmclock]' &&
+   has cpuid-kvmclock "$tmp/out" '^cpuid: 0x40000000 KVMKVMKVM .* kvmclock no$'; then
+	pass "cpus.cpuid-clear hides kvm-clock (CPUID 0x40000001 bits 0 and 3)"
 fi
 if run cpuid-bad 1 --kernel "$K/hello.elf" --set 'cpus.cpuid-clear=[cx17]' &&
    has cpuid-bad "$tmp/err" "unknown CPU feature 'cx17'"; then

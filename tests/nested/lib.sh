@@ -15,6 +15,8 @@
 #                           its status (124 after a timeout, then killed)
 #   now_ms                  milliseconds since L1 booted
 #   pass NAME [NOTE] / fail NAME REASON   the markers run.sh counts
+#   median / ratio A B      benchmarks: median of the numbers on stdin;
+#                           A / B with two decimals
 
 # CON_* variables are for the scripts that source this file.
 # shellcheck disable=SC2034
@@ -117,4 +119,12 @@ con_kill() {
 	kill -9 "$CON_PID" 2>/dev/null
 	wait "$CON_PID"
 	CON_STATUS=$?
+}
+
+median() {
+	sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
 }

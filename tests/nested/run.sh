@@ -1,101 +1,182 @@
 #!/bin/sh
-# Nested arm64 KVM tests and benchmarks, run from an x86_64 host:
-#   sh tests/nested/run.sh check|bench|shell
-#   sh tests/nested/run.sh script DIR   (DIR is copied to /opt in L1, and
-#                                        /opt/run.sh runs there; for
-#                                        debugging the backend by hand)
-# 1. host packages (setup-arm64.sh), guest images with apt-get download
-#    (Debian's arm64 kernel for both L1 and L2, busybox-static:arm64,
-#    u-boot-qemu, qemu-utils:arm64 for qemu-nbd; for bench,
-#    qemu-system-arm:arm64; and their libraries);
-# 2. a static aarch64 vmb (build-arm64.sh) and a dynamic one with libnbd
-#    (build-arm64-dyn.sh, vmb-nbd in L1), L2's virtio-blk disk image and
-#    its initramfs (mkroot-arm64.sh), the initramfs images (pack.sh);
-# 3. L1: qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
-#    -cpu max -accel tcg -m 2G -smp 2 (pauth-impdef=on: QEMU's cheap pointer
-#    authentication, the architected QARMA costs TCG dearly), whose /init
-#    (l1-init) runs tests.sh (check) or bench/kvm-arm64.sh (bench) against
-#    /dev/kvm;
+# Nested KVM tests and benchmarks, run from an x86_64 host without
+# /dev/kvm:
+#   sh tests/nested/run.sh [arm64|x86_64] check|bench|shell
+#   sh tests/nested/run.sh [arm64|x86_64] script DIR
+#                         (DIR is copied to /opt in L1, and /opt/run.sh
+#                         runs there; for debugging a backend by hand)
+# ARCH defaults to arm64.
+# 1. host packages, guest images with apt-get download:
+#    arm64: setup-arm64.sh; Debian's arm64 kernel for both L1 and L2,
+#      busybox-static:arm64, u-boot-qemu;
+#    x86_64: Debian's generic amd64 kernel for L1 (its kvm, kvm-amd, ccp
+#      and irqbypass modules) and for L2, the cloud kernel for L2,
+#      busybox-static (under build/images/amd64: the arm64 busybox-static
+#      lives in build/images);
+#    for bench, the guest arch's Debian QEMU and its libraries;
+# 2. a static vmb (build-ARCH.sh), the initramfs images (pack.sh);
+# 3. L1, whose /init (l1-init) runs the arch's check script or bench script
+#    against /dev/kvm:
+#    arm64: qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
+#      -cpu max -accel tcg -m 2G -smp 2 (pauth-impdef=on: QEMU's cheap
+#      pointer authentication, the architected QARMA costs TCG dearly);
+#    x86_64: qemu-system-x86_64 -accel tcg -M pc -cpu max,-xsave -smp 2
+#      -m 3G: TCG emulates AMD SVM with nested paging; XSAVE off because
+#      QEMU 7.2's TCG does not intercept XSETBV (L2 would see XCR0 revert);
+#      3 GiB so that QEMU itself fits beside its guest (bench);
 # 4. the verdict from the "VMBTEST:" lines L1 prints. Full console log:
-#    build/nested/l1-MODE.log.
-# Environment: NESTED_TIMEOUT (s, default 900), VMB_ARM64 (use this aarch64
-# vmb instead of building one), NESTED_OVERLAY (trees merged into L1's /).
+#    build/nested/ARCH/l1-MODE.log.
+# x86_64 check on a host WITH a usable /dev/kvm: the same check script
+# runs directly, with ./vmb and the packed images (no L1).
+# arm64 also builds L2's virtio-blk disk image and initramfs
+# (mkroot-arm64.sh), qemu-nbd (qemu-utils:arm64) and a dynamic vmb with
+# libnbd (build-arm64-dyn.sh) for the NBD check.
+# Environment: NESTED_TIMEOUT (s, default 900; x86_64 1800), VMB_ARM64 / VMB_X86_64
+# (use this static vmb instead of building one), NESTED_OVERLAY (a tree
+# merged into L1's /), NESTED_DIRECT=0 (x86_64: go nested even if the host
+# has /dev/kvm).
 set -eu
+arch=arm64
+case ${1:-} in arm64 | x86_64) arch=$1; shift ;; esac
 mode=${1:-check}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 IMAGES=build/images
-OUT=build/nested
+OUT=build/nested/$arch
 mkdir -p "$OUT"
 
-sh tests/nested/setup-arm64.sh
-# The kernel flavour that linux-image-arm64 currently points at, unsigned
-# (the same kernel serves as L1 host and L2 guest).
-kpkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
-	sed -n 's/.*Depends: \(linux-image-[0-9.-]*-arm64\)\(:arm64\)\{0,1\}$/\1/p' | head -n 1)
-[ -n "$kpkg" ] || { echo "nested: cannot resolve linux-image-arm64" >&2; exit 1; }
-kpkg=$kpkg-unsigned
-sh tests/fetch-images.sh "$IMAGES" "$kpkg:arm64" busybox-static:arm64 u-boot-qemu
-kernel=$(ls "$IMAGES/$kpkg"/boot/vmlinuz-* | head -n 1)
-busybox=$IMAGES/busybox-static/bin/busybox
-uboot=$IMAGES/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin
+# The versioned package behind a kernel meta-package, for an arch.
+kernel_pkg() { # META ARCH
+	apt-cache depends "$1:$2" 2>/dev/null |
+		sed -n 's/.*Depends: \(linux-image-[0-9][^ :]*\)\(:[a-z0-9]*\)\{0,1\}$/\1/p' |
+		head -n 1
+}
 
 opt="" overlay=${NESTED_OVERLAY:-}
-if [ "$mode" = script ]; then
-	opt=${2:?usage: run.sh script DIR}
-elif [ "$mode" = bench ]; then
-	sh tests/nested/fetch-qemu-arm64.sh "$IMAGES" "$OUT/qemu-root"
-	overlay="$overlay $OUT/qemu-root"
-fi
-# The virtio tests: L2's disk image and module-loading initramfs with the
-# static disk benchmark, a qcow2 copy for qemu-nbd, and qemu-nbd (Debian's
-# qemu-utils:arm64) in L1.
-mkdir -p "$OUT/l2-extra/bin"
-aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -o "$OUT/l2-extra/bin/diskio" \
-	bench/diskio.c
-sh tests/nested/mkroot-arm64.sh "$OUT" "$IMAGES/$kpkg" "$busybox" 32 "$OUT/l2-extra"
-qemu-img convert -f raw -O qcow2 "$OUT/root.ext4" "$OUT/root.qcow2"
-sh tests/nested/fetch-arm64.sh "$IMAGES/qemu-utils-arm64-debs" "$OUT/nbd-root" \
-	qemu-utils:arm64 usr/bin/qemu-nbd
-# NBD drives need libnbd, which only links dynamically: vmb-nbd in L1.
-sh tests/nested/build-arm64-dyn.sh
-overlay="$overlay $OUT/nbd-root build/arm64-dyn/root"
+[ "$mode" = script ] && opt=${2:?usage: run.sh [ARCH] script DIR}
+case $arch in
+arm64)
+	sh tests/nested/setup-arm64.sh
+	# Unsigned (the same kernel serves as L1 host and L2 guest).
+	kpkg=$(kernel_pkg linux-image-arm64 arm64)
+	[ -n "$kpkg" ] || { echo "nested: cannot resolve linux-image-arm64" >&2; exit 1; }
+	kpkg=$kpkg-unsigned
+	sh tests/fetch-images.sh "$IMAGES" "$kpkg:arm64" busybox-static:arm64 u-boot-qemu
+	kernel=$(ls "$IMAGES/$kpkg"/boot/vmlinuz-* | head -n 1)
+	busybox=$IMAGES/busybox-static/bin/busybox
+	NESTED_IMAGES="Image=$kernel u-boot.bin=$IMAGES/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin"
+	NESTED_MODULES="" NESTED_TREE="" NESTED_L2_FILES=""
+	if [ "$mode" = bench ]; then
+		sh tests/nested/fetch-qemu.sh "$IMAGES" "$OUT/qemu-root" \
+			qemu-system-arm:arm64 qemu-system-aarch64
+		overlay="$overlay $OUT/qemu-root"
+	fi
+	# The virtio tests: L2's disk image and module-loading initramfs with
+	# the static disk benchmark, a qcow2 copy for qemu-nbd, and qemu-nbd
+	# (Debian's qemu-utils:arm64) in L1.
+	mkdir -p "$OUT/l2-extra/bin"
+	aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -o "$OUT/l2-extra/bin/diskio" \
+		bench/diskio.c
+	sh tests/nested/mkroot-arm64.sh "$OUT" "$IMAGES/$kpkg" "$busybox" 32 "$OUT/l2-extra"
+	qemu-img convert -f raw -O qcow2 "$OUT/root.ext4" "$OUT/root.qcow2"
+	sh tests/nested/fetch-qemu.sh "$IMAGES" "$OUT/nbd-root" qemu-utils:arm64 qemu-nbd
+	# NBD drives need libnbd, which only links dynamically: vmb-nbd in L1.
+	sh tests/nested/build-arm64-dyn.sh
+	overlay="$overlay $OUT/nbd-root build/arm64-dyn/root"
+	vmb=${VMB_ARM64:-}
+	if [ -z "$vmb" ]; then
+		sh tests/nested/build-arm64.sh
+		vmb=build/arm64/vmb
+	fi
+	set -- qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
+		-cpu max,pauth-impdef=on -accel tcg -m 2G -smp 2 \
+		-kernel "$kernel" -initrd "$OUT/l1.cpio.gz" \
+		-append "console=ttyAMA0 rdinit=/init panic=-1 quiet vmbtest=$mode" \
+		-nodefaults -display none -serial stdio -monitor none -no-reboot
+	;;
+x86_64)
+	IMAGES=build/images/amd64
+	command -v qemu-system-x86_64 >/dev/null || sh tests/setup-deps.sh qemu-system-x86
+	gpkg=$(kernel_pkg linux-image-amd64 amd64)
+	cpkg=$(kernel_pkg linux-image-cloud-amd64 amd64)
+	[ -n "$gpkg" ] && [ -n "$cpkg" ] ||
+		{ echo "nested: cannot resolve linux-image-amd64 / linux-image-cloud-amd64" >&2; exit 1; }
+	sh tests/fetch-images.sh "$IMAGES" "$gpkg" "$cpkg" busybox-static
+	kernel=$(ls "$IMAGES/$gpkg"/boot/vmlinuz-* | head -n 1)
+	busybox=$IMAGES/busybox-static/bin/busybox
+	NESTED_IMAGES="bzImage=$kernel bzImage-cloud=$(ls "$IMAGES/$cpkg"/boot/vmlinuz-* | head -n 1)"
+	# Plain .ko files and no modules.dep in Debian's package: load them
+	# in dependency order (ccp: SEV support is built into kvm-amd).
+	NESTED_MODULES=""
+	for m in virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp \
+		arch/x86/kvm/kvm-amd; do
+		f=$(ls "$IMAGES/$gpkg"/lib/modules/*/kernel/$m.ko* | head -n 1)
+		NESTED_MODULES="$NESTED_MODULES $f"
+	done
+	make -s kernels
+	# The bench's exit loop runs in L2 on both VMMs (bench/kvm-x86_64.sh).
+	${CC:-cc} -O2 -static -o "$OUT/exitloop" bench/x86-exitloop.c
+	NESTED_L2_FILES="$OUT/exitloop=bin/exitloop"
+	# The integration test of the x86_64 programs runs in L1 as on a host
+	# with /dev/kvm, from a copy of the tree's paths it uses (ROOT=/vmb).
+	NESTED_TREE="tests/integration/x86_64.sh=vmb/tests/integration/x86_64.sh
+		tests/integration/lib.sh=vmb/tests/integration/lib.sh
+		machines=vmb/machines kernels/build/x86_64=vmb/kernels/build/x86_64"
+	if [ "$mode" = bench ]; then
+		QEMU_FIRMWARE="qemu-system-data bios-microvm.bin" \
+			sh tests/nested/fetch-qemu.sh "$IMAGES" "$OUT/qemu-root" \
+			qemu-system-x86 qemu-system-x86_64
+		overlay=$OUT/qemu-root
+	fi
+	vmb=${VMB_X86_64:-}
+	if [ -z "$vmb" ]; then
+		sh tests/nested/build-x86_64.sh
+		vmb=build/static/vmb
+	fi
+	set -- qemu-system-x86_64 -accel tcg -M pc -cpu max,-xsave -smp 2 -m 3G \
+		-nodefaults -kernel "$kernel" -initrd "$OUT/l1.cpio.gz" \
+		-append "console=ttyS0 rdinit=/init panic=-1 quiet vmbtest=$mode" \
+		-display none -serial stdio -monitor none -no-reboot
+	;;
+esac
+export NESTED_IMAGES NESTED_MODULES NESTED_TREE NESTED_L2_FILES
+sh tests/nested/pack.sh "$OUT" "$arch" "$vmb" "$busybox" "$opt" "$overlay"
 
-vmb=${VMB_ARM64:-}
-if [ -z "$vmb" ]; then
-	sh tests/nested/build-arm64.sh
-	vmb=build/arm64/vmb
-fi
-sh tests/nested/pack.sh "$OUT" "$vmb" "$kernel" "$busybox" "$uboot" "$opt" "$overlay"
-
-log=$OUT/l1-$mode.log
-set -- qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
-	-cpu max,pauth-impdef=on -accel tcg -m 2G -smp 2 \
-	-kernel "$kernel" -initrd "$OUT/l1.cpio.gz" \
-	-append "console=ttyAMA0 rdinit=/init panic=-1 quiet vmbtest=$mode" \
-	-nodefaults -display none -serial stdio -monitor none -no-reboot
-if [ "$mode" = shell ]; then
-	exec "$@"
-fi
-echo "nested: booting L1 ($mode), console log in $log"
-start=$(date +%s)
-status=0
-timeout -k 10 "${NESTED_TIMEOUT:-900}" "$@" </dev/null >"$log" 2>&1 &
-qpid=$!
-# Echo the markers as they come so a long run shows progress.
-tail -n +1 -f "$log" --pid=$qpid 2>/dev/null | grep --line-buffered -E '^(VMBTEST|BENCH|L1-INIT):' || true
-wait $qpid || status=$?
-tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"
-echo "nested: L1 ran $(( $(date +%s) - start )) s (qemu status $status)"
-[ $status = 124 ] && echo "nested: TIMEOUT after ${NESTED_TIMEOUT:-900} s"
-
-if [ "$mode" = script ]; then
-	cat "$log"
-	exit $status
-fi
-if [ "$mode" = bench ]; then
-	grep -q '^BENCH: done' "$log" || { tail -n 40 "$log"; exit 1; }
-	exit 0
+if [ "$arch" = x86_64 ] && [ "$mode" = check ] && [ "${NESTED_DIRECT:-1}" = 1 ] &&
+   [ "$(uname -m)" = x86_64 ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	echo "nested: /dev/kvm is usable here: running the x86_64 checks directly"
+	make -s vmb
+	log=$OUT/direct-check.log
+	R=$ROOT/$OUT/l1-root
+	PATH=$ROOT:$PATH M=$R/machines I=$R/images VMB_ROOT=$ROOT WORK=$ROOT/$OUT/work \
+		sh tests/nested/tests-x86_64.sh 2>&1 | tee "$log"
+else
+	log=$OUT/l1-$mode.log
+	if [ "$mode" = shell ]; then
+		exec "$@"
+	fi
+	# x86_64 check boots L2 Linux 5 times: allow for a loaded machine.
+	limit=${NESTED_TIMEOUT:-$([ "$arch" = x86_64 ] && echo 1800 || echo 900)}
+	echo "nested: booting L1 ($arch, $mode), console log in $log"
+	start=$(date +%s)
+	status=0
+	timeout -k 10 "$limit" "$@" </dev/null >"$log" 2>&1 &
+	qpid=$!
+	# Echo the markers as they come so a long run shows progress.
+	tail -n +1 -f "$log" --pid=$qpid 2>/dev/null |
+		grep -a --line-buffered -E '^(VMBTEST|BENCH|L1-INIT):' || true
+	wait $qpid || status=$?
+	tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"
+	echo "nested: L1 ran $(( $(date +%s) - start )) s (qemu status $status)"
+	[ $status = 124 ] && echo "nested: TIMEOUT after $limit s"
+	if [ "$mode" = script ]; then
+		cat "$log"
+		exit $status
+	fi
+	if [ "$mode" = bench ]; then
+		grep -q '^BENCH: done' "$log" || { tail -n 40 "$log"; exit 1; }
+		exit 0
+	fi
 fi
 pass=$(grep -c '^VMBTEST: PASS' "$log" || true)
 fail=$(grep -c '^VMBTEST: FAIL' "$log" || true)
@@ -107,5 +188,5 @@ elif [ "$fail" -gt 0 ]; then
 	echo "nested: failures; last console lines:"
 	tail -n 40 "$log"
 fi
-echo "kvm-arm64: $pass passed, $fail failed"
+echo "kvm-$arch: $pass passed, $fail failed"
 [ "$fail" = 0 ] && [ "$pass" -gt 0 ]

@@ -24,7 +24,7 @@
 #     synced survives SIGKILL of vmb and shows up in a second run; the same
 #     image converted to qcow2 and served by qemu-nbd (Debian's arm64
 #     qemu-utils) over a Unix socket boots through --drive nbd+unix://.
-. /nested/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 M=/machines
 I=/images

@@ -345,12 +345,13 @@ static void test_boot_bzimage(void **state)
 	assert_int_equal(vmb_get_le16(zp + HDR_XLOADFLAGS), 3);
 	assert_int_equal(zp[BP_SENTINEL], 0);
 
-	/* Command line with the virtio-mmio announcements. */
+	/* Command line with the virtio-mmio announcements, and pci=off: the
+	 * board has no PCI host bridge. */
 	assert_int_equal(vmb_get_le32(zp + HDR_CMD_LINE_PTR), VMB_X86_CMDLINE);
 	cl = (const char *)vmb_board_gpa_ptr(t.b, VMB_X86_CMDLINE, 1);
 	snprintf(want, sizeof(want), "console=ttyS0 "
 		 "virtio_mmio.device=512@0xd0000000:16 "
-		 "virtio_mmio.device=512@0xd0000200:17");
+		 "virtio_mmio.device=512@0xd0000200:17 pci=off");
 	assert_string_equal(cl, want);
 
 	/* initrd: top of the RAM below 4 GiB ("ram" ends at 64 MiB). */

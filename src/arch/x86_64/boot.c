@@ -41,8 +41,10 @@
  * Command line: boot.cmdline, then " virtio_mmio.device=SIZE@BASE:GSI" for
  * every virtio-mmio transport: the slots, and virtio devices given a base
  * and irq of their own (x86 kernels have no device tree; Linux
- * drivers/virtio/virtio_mmio.c parses these), at most cmdline_size bytes.
- * MP tables (mptable.c) end at 640 KiB.
+ * drivers/virtio/virtio_mmio.c parses these), then " pci=off" if the
+ * board has no PCI host bridge; at most cmdline_size bytes.
+ * MP tables (mptable.c) end at 640 KiB. ACPI tables (acpi.c): see
+ * write_acpi.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -51,6 +53,7 @@
 
 #include "arch/boot.h"
 #include "arch/elf.h"
+#include "arch/x86_64/acpi.h"
 #include "arch/x86_64/bzimage.h"
 #include "arch/x86_64/e820.h"
 #include "arch/x86_64/mptable.h"
@@ -278,11 +281,22 @@ static int place_initrd(struct vmb_board *b, uint64_t size, uint64_t max,
 			(unsigned long long)kspan->hi);
 }
 
-/* boot.cmdline plus the virtio-mmio announcements; malloc'd. */
+static bool has_pci(const struct vmb_board *b)
+{
+	for (unsigned i = 0; i < b->ndev; i++)
+		if (!strncmp(b->dev[i]->type->name, "pci", 3))
+			return true;
+	return false;
+}
+
+/* boot.cmdline plus the virtio-mmio announcements and, on a board without
+ * a PCI host bridge, "pci=off" (as Firecracker passes): otherwise Linux
+ * probes configuration mechanism #1 at ports 0xcf8/0xcfc for every bus,
+ * device and function, ~33,000 port exits per boot for nothing. malloc'd. */
 static char *build_cmdline(const struct vmb_board *b)
 {
 	const char *base = b->spec->boot.cmdline ? b->spec->boot.cmdline : "";
-	size_t cap = strlen(base) + 1, len;
+	size_t cap = strlen(base) + 1 + sizeof(" pci=off"), len;
 	char *s;
 
 	for (unsigned i = 0; i < b->ndev; i++)
@@ -304,6 +318,8 @@ static char *build_cmdline(const struct vmb_board *b)
 					len ? " " : "", (unsigned long long)tsize,
 					(unsigned long long)tbase, d->spec->irq[0]);
 	}
+	if (!has_pci(b))
+		snprintf(s + len, cap - len, "%spci=off", len ? " " : "");
 	return s;
 }
 
@@ -332,7 +348,8 @@ static int write_cpu_tables(struct vmb_board *b, struct vmb_err *err)
 	return 0;
 }
 
-static int write_mptable(struct vmb_board *b, struct vmb_err *err)
+/* The MP table ends at 640 KiB; *lo is set to where it starts. */
+static int write_mptable(struct vmb_board *b, uint64_t *lo, struct vmb_err *err)
 {
 	size_t size = vmb_mptable_size(b);
 	uint64_t gpa = VMB_X86_BASE_MEM_END - size;
@@ -341,7 +358,42 @@ static int write_mptable(struct vmb_board *b, struct vmb_err *err)
 	if (!p || gpa < VMB_X86_CMDLINE + VMB_X86_CMDLINE_MAX)
 		return p ? vmb_errf(err, NULL, "%u vCPUs: the MP table is too big",
 				    b->ncpus) : -1;
+	*lo = gpa;
 	return vmb_mptable_build(b, gpa, p, size, err) ? 0 : -1;
+}
+
+/* ACPI tables (acpi.c) at VMB_X86_ACPI, the start of the BIOS area's
+ * RSDP scan range, when the board has memory there (machines/
+ * microvm-x86_64.yaml's "bios" ROM); else in low RAM below the MP table
+ * (mp_lo). The zero page's acpi_rsdp_addr points at the RSDP either way. */
+static int write_acpi(struct vmb_board *b, uint8_t *zp, uint64_t mp_lo,
+		      struct vmb_err *err)
+{
+	struct vmb_acpi t;
+	uint64_t gpa = VMB_X86_ACPI;
+	uint8_t *p;
+
+	/* The size does not depend on the address: build once to learn it. */
+	if (vmb_acpi_build(b, gpa, &t, err))
+		return -1;
+	p = vmb_board_gpa_ptr(b, gpa, t.len);
+	if (!p) {
+		size_t len = t.len;
+
+		vmb_acpi_free(&t);
+		gpa = (mp_lo - len) & ~15ull;
+		p = ram_ptr(b, gpa, len);
+		if (mp_lo < len || gpa < VMB_X86_CMDLINE + VMB_X86_CMDLINE_MAX || !p)
+			return vmb_errf(err, NULL, "no room for the ACPI tables (%zu "
+					"bytes) at 0x%llx or in low RAM", len,
+					(unsigned long long)VMB_X86_ACPI);
+		if (vmb_acpi_build(b, gpa, &t, err))
+			return -1;
+	}
+	memcpy(p, t.buf, t.len);
+	vmb_put_le64(zp + BP_ACPI_RSDP_ADDR, gpa);
+	vmb_acpi_free(&t);
+	return 0;
 }
 
 int vmb_boot_prepare_x86_64(struct vmb_board *b, struct vmb_boot_state *st,
@@ -351,7 +403,7 @@ int vmb_boot_prepare_x86_64(struct vmb_board *b, struct vmb_boot_state *st,
 	struct vmb_e820_entry e820[BP_E820_MAX];
 	struct vmb_bzimage bz;
 	struct span kspan = { 0, 0 };
-	uint64_t entry = 0, initrd_max = DEFAULT_INITRD_MAX, cmdline_max;
+	uint64_t entry = 0, initrd_max = DEFAULT_INITRD_MAX, cmdline_max, mp_lo = 0;
 	uint8_t *img = NULL, *zp, *cl;
 	size_t len = 0;
 	bool is_bz = false;
@@ -453,7 +505,7 @@ int vmb_boot_prepare_x86_64(struct vmb_board *b, struct vmb_boot_state *st,
 		vmb_put_le64(e + 8, e820[i].size);
 		vmb_put_le32(e + 16, e820[i].type);
 	}
-	if (write_mptable(b, err))
+	if (write_mptable(b, &mp_lo, err) || write_acpi(b, zp, mp_lo, err))
 		goto out;
 
 	st->pc = entry;

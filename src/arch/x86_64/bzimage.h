@@ -19,6 +19,7 @@
 
 /* struct boot_params (zero-page.rst) */
 #define BP_SIZE               0x1000
+#define BP_ACPI_RSDP_ADDR     0x070  /* u64, protocol 2.14+ */
 #define BP_EXT_RAMDISK_IMAGE  0x0c0  /* u32: ramdisk_image >> 32 */
 #define BP_EXT_RAMDISK_SIZE   0x0c4  /* u32 */
 #define BP_EXT_CMD_LINE_PTR   0x0c8  /* u32: cmd_line_ptr >> 32 */

@@ -15,6 +15,8 @@
  *   0x20000  kernel command line (up to 64 KiB)
  *   below 0xa0000  MP floating pointer and configuration table (Intel MP
  *            spec 1.4 §4: Linux scans the last KiB of base memory)
+ *   0xe0000  ACPI tables (boot.c, acpi.c) if the board has memory there,
+ *            else in low RAM below the MP table
  */
 #ifndef VMB_ARCH_X86_64_X86_H
 #define VMB_ARCH_X86_64_X86_H
@@ -37,6 +39,9 @@
 #define VMB_X86_CMDLINE_MAX   0x10000ull  /* bytes, with the NUL */
 #define VMB_X86_BASE_MEM_END  0xa0000ull  /* 640 KiB */
 #define VMB_X86_HIGH_START    0x100000ull /* 1 MiB: lowest kernel address */
+/* ACPI tables, RSDP first: the start of the range an OS scans for the
+ * RSDP (0xe0000-0xfffff, ACPI 6.4 §5.2.5.1), in the BIOS area. */
+#define VMB_X86_ACPI          0xe0000ull
 
 /* Control registers for the 64-bit entry. */
 #define VMB_X86_CR0_PE  (1ull << 0)
