@@ -473,7 +473,7 @@ static void test_boot_virtio_devices(void **state)
 			    "console=ttyS0 "
 			    "virtio_mmio.device=512@0xd0000000:16 "
 			    "virtio_mmio.device=512@0xd0000200:17 "
-			    "virtio_mmio.device=512@0xd0100000:20");
+			    "virtio_mmio.device=512@0xd0100000:20 pci=off");
 	assert_int_equal(tb_rd(&t, 0xd0000200 + 8, 4), 3);  /* console: top slot */
 	assert_int_equal(tb_rd(&t, 0xd0000000 + 8, 4), 0);
 	assert_int_equal(tb_rd(&t, 0xd0100000 + 8, 4), 4);
