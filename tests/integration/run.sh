@@ -13,7 +13,7 @@ shift 2
 here=$ROOT/tests/integration
 cd "$ROOT"
 [ $# -gt 0 ] || set -- uboot.exp dtb-compare.sh hello-arm64.sh cli.sh errors.sh x86_64.sh \
-	serial.sh first-hour.sh docs-examples.sh install.sh
+	serial.sh first-hour.sh docs-examples.sh install.sh qemu-nodefaults.sh
 
 pass=0; fail=0; status=0
 for t in "$@"; do
