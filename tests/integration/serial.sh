@@ -108,4 +108,6 @@ expect_vmb serial-bad-option 1 err "^vmb: --serial unix:x,frob: unknown option '
 	run "$M" --kernel "$K" --serial unix:x,frob
 expect_vmb serial-no-server 1 err "^vmb: --serial unix:$tmp/none: cannot connect" -- \
 	run "$M" --kernel "$K" --serial "unix:$tmp/none"
+expect_vmb serial-stdio-twice 1 err "^vmb: --serial stdio: only one serial port can use the terminal" -- \
+	run "$M" --kernel "$K" --serial stdio --serial stdio
 exit $fails
