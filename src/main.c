@@ -138,8 +138,10 @@ static const char check_help[] =
 "options:\n"
 "  -a, --accel NAME      validate for this backend as 'vmb run --accel NAME'\n"
 "                        would (default auto: some backend must be able to\n"
-"                        run it); every backend is listed with whether it\n"
-"                        can run the machine here, and why not\n"
+"                        run it here; none: the machine alone, e.g. an\n"
+"                        x86_64 board on a host without KVM); every backend\n"
+"                        is listed with whether it can run the machine here,\n"
+"                        and why not\n"
 "  -h, --help            this text\n"
 "\n"
 MACHINE_OPTS_HELP;
