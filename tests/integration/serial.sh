@@ -41,7 +41,11 @@ fi
 # default: only the first UART on stdio (the second is unconnected)
 run </dev/null >"$tmp/out" 2>&1 &
 pid=$!
-sleep 2
+i=0
+while ! grep -q "hello on uart0" "$tmp/out" && [ $i -lt 200 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+sleep 0.5   # time for a wrongly routed uart1 line to show up too
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 has serial-default-uart0 "$tmp/out" "hello on uart0"
 grep -q "hello on uart1" "$tmp/out" && fail serial-default-only-first "uart1 reached stdio" ||
