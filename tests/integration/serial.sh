@@ -98,8 +98,12 @@ done
 pty=$(sed -n 's/^vmb: serial 1 is //p' "$tmp/pty.err")
 if [ -n "$pty" ]; then
 	pass serial-pty-name
-	(sleep 0.3; printf 'pty\n'; sleep 2) | timeout 10 socat -t 2 - "$pty,raw,echo=0" >"$tmp/pty.out" 2>&1
-	has serial-pty-echo "$tmp/pty.out" "^pty"
+	# a first client that only looks and hangs up: the port must keep
+	# its input for the next one (the master sees a hang-up meanwhile)
+	timeout 1 socat -u "$pty,raw,echo=0" - >"$tmp/pty.first" 2>&1
+	has serial-pty-output "$tmp/pty.first" "hello on uart1"
+	(sleep 0.5; printf 'pty\n'; sleep 5) | timeout 20 socat -t 5 - "$pty,raw,echo=0" >"$tmp/pty.out" 2>&1
+	has serial-pty-echo-after-reattach "$tmp/pty.out" "^pty"
 else
 	fail serial-pty-name "no pty name: $(cat "$tmp/pty.err")"
 fi
