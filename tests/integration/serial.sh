@@ -81,9 +81,14 @@ port=$((port + 1))
 (sleep 1; printf 'client\n'; sleep 2) |
 	timeout 15 socat -t 3 "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" - >"$tmp/cli.out" 2>&1 &
 spid=$!
-sleep 0.5
-run --serial null --serial "tcp:127.0.0.1:$port" </dev/null >/dev/null 2>"$tmp/cli.err"
-st=$?
+i=0
+while :; do   # until socat listens (slow to start on a loaded machine)
+	sleep 0.2
+	run --serial null --serial "tcp:127.0.0.1:$port" </dev/null >/dev/null 2>"$tmp/cli.err"
+	st=$?
+	grep -q "cannot connect" "$tmp/cli.err" && [ $i -lt 50 ] || break
+	i=$((i + 1))
+done
 wait "$spid"
 [ $st = 0 ] && pass serial-tcp-client-exit || fail serial-tcp-client-exit "status $st: $(cat "$tmp/cli.err")"
 has serial-tcp-client-echo "$tmp/cli.out" "^client"
