@@ -70,7 +70,8 @@ int vmb_vm_write_acpi(const struct vmb_spec *spec, const char *dir,
  * properties, overlaps, IRQ clashes, missing or oversized images. Then
  * lists each backend and whether it can run the machine, and validates it
  * for accel ("auto" or a backend name) exactly as vmb_vm_run would, so
- * that check refuses what run would refuse. Returns 0 or -1 with err set.
+ * that check refuses what run would refuse ("none": no backend needed, for
+ * machines meant for another host). Returns 0 or -1 with err set.
  */
 int vmb_vm_check(const struct vmb_spec *spec, const char *accel, FILE *out,
 		 struct vmb_err *err);

@@ -76,7 +76,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 cd "$ROOT"
 for tool in debootstrap git unshare chroot; do
-	command -v "$tool" >/dev/null || sh tests/setup-deps.sh debootstrap git
+	command -v "$tool" >/dev/null || { sh tests/setup-deps.sh debootstrap git; break; }
 done
 
 # The host's Debian entries for SUITE as one-line "deb URI SUITE COMPONENTS".

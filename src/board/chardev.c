@@ -130,8 +130,40 @@ static void write_pty(struct vmb_chardev *c, const void *buf, size_t n)
 	(void)vmb_chardev_write_fd(c->out_fd, buf, n);
 }
 
+/*
+ * Until a program opens the slave side, and after the last one closes it,
+ * the master reports a hang-up (POLLHUP, read() EIO). That is not the end
+ * of input: screen or socat may attach at any time, so look again every
+ * 100 ms, as QEMU's pty backend polls for a connected slave.
+ */
+static ssize_t read_pty(struct vmb_chardev *c, void *buf, size_t len, int wake_fd)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = c->in_fd, .events = POLLIN },
+			{ .fd = wake_fd, .events = POLLIN },
+		};
+		ssize_t n;
+
+		if (poll(pfd, 2, 100) < 0 && errno != EINTR)
+			return -1;
+		if (pfd[1].revents)
+			return 0;
+		if (!(pfd[0].revents & POLLIN)) {
+			if (pfd[0].revents & (POLLHUP | POLLERR))
+				poll(&pfd[1], 1, 100); /* no slave: wait, then retry */
+			continue;
+		}
+		n = read(c->in_fd, buf, len);
+		if (n > 0)
+			return n;
+		if (n < 0 && errno != EINTR && errno != EAGAIN && errno != EIO)
+			return -1;
+	}
+}
+
 static const struct vmb_chardev_ops pty_ops = {
-	"pty", read_in_fd, write_pty, close_fds,
+	"pty", read_pty, write_pty, close_fds,
 };
 
 static struct vmb_chardev *open_pty(const char *spec, unsigned index,

@@ -113,24 +113,35 @@ struct vmb_console *vmb_console_open(const char *const *specs, unsigned n,
 {
 	static const char *const dflt[] = { "stdio" };
 	struct vmb_console *first = NULL, **link = &first;
+	bool stdio = false;
 
 	if (!n) {
 		specs = dflt;
 		n = 1;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		struct vmb_chardev *cd = vmb_chardev_open(specs[i], i, err);
+		struct vmb_chardev *cd;
 
+		if (!strcmp(specs[i], "stdio") && stdio) {
+			vmb_errf(err, NULL, "--serial stdio: only one serial port "
+				 "can use the terminal");
+			vmb_console_destroy(first);
+			return NULL;
+		}
+		cd = vmb_chardev_open(specs[i], i, err);
 		if (!cd) {
 			vmb_console_destroy(first);
 			return NULL;
 		}
+		stdio |= cd->is_stdio;
 		*link = alloc_console(false);
 		(*link)->cd = cd;
-		if (cd->is_stdio && raw && !tty_raw)
-			set_raw();
 		link = &(*link)->next;
 	}
+	/* Raw only once every port is open: a socket server waiting for its
+	 * client can still be interrupted with C-c. */
+	if (stdio && raw)
+		set_raw();
 	return first;
 }
 

@@ -27,6 +27,8 @@ expect_vmb check-model-emu 1 err "^vmb: --set cpus.model=cortex-z99: the emu bac
 expect_vmb check-lists-backends 0 out "^  emu \(arm64\) +can run 'virt'" -- check "$V"
 expect_vmb check-lists-why-not 0 out "^  hvf \(arm64\) +cannot: .*not built" -- check "$V"
 expect_vmb check-accel-kvm 1 err "^vmb: cannot use backend 'kvm'" -- check "$V" --accel kvm
+expect_vmb check-accel-none 0 out "^  emu \(arm64\) +cannot: --set cpus.count=2" -- \
+	check "$V" --accel none --set cpus.count=2
 
 # 3. emu refuses a Linux arm64 Image up front (a valid Image header:
 # magic ARM\x64 at 0x38, image_size 4096, 4K pages)

@@ -15,7 +15,8 @@ cd "$ROOT"
 [ $# -gt 0 ] || set -- uboot.exp net-uboot.exp dtb-compare.sh hello-arm64.sh cli.sh errors.sh x86_64.sh \
 	serial.sh first-hour.sh docs-examples.sh install.sh \
 	virtio-blk.exp \
-	hostile-arm64.sh robust.sh determinism.exp acpi.sh
+	hostile-arm64.sh robust.sh determinism.exp acpi.sh \
+	qemu-nodefaults.sh
 
 pass=0; fail=0; status=0
 for t in "$@"; do

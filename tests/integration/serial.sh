@@ -41,7 +41,11 @@ fi
 # default: only the first UART on stdio (the second is unconnected)
 run </dev/null >"$tmp/out" 2>&1 &
 pid=$!
-sleep 2
+i=0
+while ! grep -q "hello on uart0" "$tmp/out" && [ $i -lt 200 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+sleep 0.5   # time for a wrongly routed uart1 line to show up too
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 has serial-default-uart0 "$tmp/out" "hello on uart0"
 grep -q "hello on uart1" "$tmp/out" && fail serial-default-only-first "uart1 reached stdio" ||
@@ -77,9 +81,14 @@ port=$((port + 1))
 (sleep 1; printf 'client\n'; sleep 2) |
 	timeout 15 socat -t 3 "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" - >"$tmp/cli.out" 2>&1 &
 spid=$!
-sleep 0.5
-run --serial null --serial "tcp:127.0.0.1:$port" </dev/null >/dev/null 2>"$tmp/cli.err"
-st=$?
+i=0
+while :; do   # until socat listens (slow to start on a loaded machine)
+	sleep 0.2
+	run --serial null --serial "tcp:127.0.0.1:$port" </dev/null >/dev/null 2>"$tmp/cli.err"
+	st=$?
+	grep -q "cannot connect" "$tmp/cli.err" && [ $i -lt 50 ] || break
+	i=$((i + 1))
+done
 wait "$spid"
 [ $st = 0 ] && pass serial-tcp-client-exit || fail serial-tcp-client-exit "status $st: $(cat "$tmp/cli.err")"
 has serial-tcp-client-echo "$tmp/cli.out" "^client"
@@ -94,8 +103,12 @@ done
 pty=$(sed -n 's/^vmb: serial 1 is //p' "$tmp/pty.err")
 if [ -n "$pty" ]; then
 	pass serial-pty-name
-	(sleep 0.3; printf 'pty\n'; sleep 2) | timeout 10 socat -t 2 - "$pty,raw,echo=0" >"$tmp/pty.out" 2>&1
-	has serial-pty-echo "$tmp/pty.out" "^pty"
+	# a first client that only looks and hangs up: the port must keep
+	# its input for the next one (the master sees a hang-up meanwhile)
+	timeout 1 socat -u "$pty,raw,echo=0" - >"$tmp/pty.first" 2>&1
+	has serial-pty-output "$tmp/pty.first" "hello on uart1"
+	(sleep 0.5; printf 'pty\n'; sleep 5) | timeout 20 socat -t 5 - "$pty,raw,echo=0" >"$tmp/pty.out" 2>&1
+	has serial-pty-echo-after-reattach "$tmp/pty.out" "^pty"
 else
 	fail serial-pty-name "no pty name: $(cat "$tmp/pty.err")"
 fi
@@ -108,4 +121,6 @@ expect_vmb serial-bad-option 1 err "^vmb: --serial unix:x,frob: unknown option '
 	run "$M" --kernel "$K" --serial unix:x,frob
 expect_vmb serial-no-server 1 err "^vmb: --serial unix:$tmp/none: cannot connect" -- \
 	run "$M" --kernel "$K" --serial "unix:$tmp/none"
+expect_vmb serial-stdio-twice 1 err "^vmb: --serial stdio: only one serial port can use the terminal" -- \
+	run "$M" --kernel "$K" --serial stdio --serial stdio
 exit $fails
