@@ -561,7 +561,7 @@ int vmb_emu_replay_store(struct vmb_emu *e)
 	return 0;
 }
 
-/* Bits of e->split.seen for [gpa, gpa+size). */
+/* Bits of e->split.seen for [gpa, gpa+size) (the part inside the span). */
 static uint16_t span_bits(uint64_t span, uint64_t gpa, unsigned size)
 {
 	return (uint16_t)(((1u << size) - 1) << (gpa - span));
@@ -619,8 +619,18 @@ bool vmb_emu_split_access(struct vmb_emu *e, bool write, uint64_t gpa,
 	sp->write = write;
 	sp->span = at & ~7ull;
 	vmb_put_le(sp->data + (at - sp->span), a.size, v);
+	/* Only the pieces still to come may be absorbed: a store's other
+	 * bytes, a load's two aligned blocks; the rest count as seen. */
+	if (write) {
+		sp->seen = (uint16_t)~span_bits(sp->span, at, a.size);
+	} else {
+		uint64_t blk = at & ~(uint64_t)(a.size - 1);
+
+		sp->seen = (uint16_t)~(span_bits(sp->span, blk, a.size) |
+				       span_bits(sp->span, blk + a.size, a.size));
+	}
 	if (gpa >= sp->span)
-		sp->seen = span_bits(sp->span, gpa, size);
+		sp->seen |= span_bits(sp->span, gpa, size);
 	if (!write)
 		*val = vmb_get_le(sp->data + (gpa - sp->span), size);
 	return true;

@@ -662,6 +662,39 @@ static void test_page_crossing_regions(void **state)
 	fx_free(f);
 }
 
+/* A 4-byte load across a page is read as its two 2-byte halves; the
+ * bytes of the aligned blocks Unicorn asks for that are not part of it
+ * are not taken for pieces: the next load of them reaches the device. */
+static void test_page_crossing_load(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd2a12200, /* movz x0, #0x0910, lsl #16 */
+		0x913ff804, /* add x4, x0, #0xffe */
+		0xb9400082, /* ldr w2, [x4] */
+		0x10000047, /* adr x7, 1f */
+		0xd61f00e0, /* br x7 */
+		0xb94ff803, /* 1: ldr w3, [x0, #0xff8] */
+		POWER_OFF,
+	};
+	struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+	struct wide_log l = { 0 };
+
+	assert_non_null(vmb_board_map_mmio(f->b, NULL, "wide", 0x09100000, 0x2000,
+					   &wide_ops, &l, NULL, &f->err));
+	LOAD(f, prog);
+	assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.off[0], 0xffe);
+	assert_int_equal(l.size[0], 2);
+	assert_int_equal(l.off[1], 0x1000);
+	assert_int_equal(l.size[1], 2);
+	assert_int_equal(l.off[2], 0xff8);
+	assert_int_equal(l.size[2], 4);
+	assert_int_equal(reg(f, "x2"), 0x10000ffe);
+	assert_int_equal(reg(f, "x3"), 0x0ff80ff8);
+	fx_free(f);
+}
+
 static void test_exception(void **state)
 {
 	static const uint32_t prog[] = {
@@ -847,6 +880,7 @@ int main(void)
 		cmocka_unit_test(test_replay_repeated),
 		cmocka_unit_test(test_page_crossing),
 		cmocka_unit_test(test_page_crossing_regions),
+		cmocka_unit_test(test_page_crossing_load),
 		cmocka_unit_test(test_exception),
 		cmocka_unit_test(test_kick_and_reset),
 		cmocka_unit_test(test_regs),
