@@ -54,6 +54,7 @@
 #include "arch/x86_64/e820.h"
 #include "arch/x86_64/mptable.h"
 #include "arch/x86_64/x86.h"
+#include "devices/virtio-mmio.h"
 #include "util/bytes.h"
 #include "util/file.h"
 
@@ -289,14 +290,18 @@ static char *build_cmdline(const struct vmb_board *b)
 	strcpy(s, base);
 	len = strlen(s);
 	for (unsigned i = 0; i < b->ndev; i++) {
-		const struct vmb_device *d = b->dev[i];
+		const struct vmb_device *d = b->dev[i], *owner;
+		uint64_t at, size;
 
-		if (strcmp(d->type->name, "virtio-mmio") || !d->spec->nirq)
+		/* every transport once: the slots, and devices with their own
+		 * base (a device in a slot is announced by its slot) */
+		if (vmb_virtio_mmio_where(d, &at, &size, &owner) || owner != d ||
+		    !d->spec->nirq)
 			continue;
 		len += (size_t)snprintf(s + len, cap - len,
 					"%svirtio_mmio.device=%llu@0x%llx:%u",
-					len ? " " : "", (unsigned long long)d->size,
-					(unsigned long long)d->base, d->spec->irq[0]);
+					len ? " " : "", (unsigned long long)size,
+					(unsigned long long)at, d->spec->irq[0]);
 	}
 	return s;
 }
