@@ -285,7 +285,7 @@ static const struct vmb_prop_desc blk_props[] = {
 	{ "serial", VMB_PROP_STR, "",
 	  "VIRTIO_BLK_T_GET_ID answer, up to 20 bytes", NULL },
 	{ "io-threads", VMB_PROP_U64, "4",
-	  "I/O worker threads; 0 runs requests on the notifying vCPU", NULL },
+	  "I/O worker threads; 0 runs requests on the event loop thread", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 

@@ -18,6 +18,15 @@
  * be refused). The disk is a 32 KiB memfd, zeroed for every input.
  * Every outcome is fine except a crash, a sanitizer report, a hang, or a
  * host access outside guest RAM (ASan: RAM is malloc'd to its exact size).
+ *
+ * Built and run by `make fuzz` (tests/fuzz/fuzz.mk, issue 12) with the
+ * seeds in tests/fuzz/corpus/virtqueue/. By hand:
+ *   clang -O1 -g -std=c11 -D_GNU_SOURCE -DVMB_NBD -Isrc \
+ *     -fsanitize=fuzzer,address,undefined -o fuzz_virtqueue \
+ *     tests/fuzz/fuzz_virtqueue.c src/board/gmem.c src/virtio/virtqueue.c \
+ *     src/virtio/virtio-blk.c src/block/{block,file,nbd}.c src/util/err.c -lnbd
+ *   ./fuzz_virtqueue -max_total_time=600 -max_len=70000 corpus \
+ *     tests/fuzz/corpus/virtqueue
  */
 #include <stdint.h>
 #include <stdio.h>
