@@ -153,9 +153,9 @@ int vmb_virtio_queue_set_ready(struct vmb_virtio_dev *vd, unsigned q, bool ready
 		return -1;
 	c = &vd->qcfg[q];
 	if (!ready) {
-		/* §4.2.2: writing 0 disables the queue (before DRIVER_OK). */
-		if (vd->status & VMB_VIRTIO_S_DRIVER_OK)
-			return -1;
+		/* Writing 0 disables the queue (§4.2.2.1), at any time: Linux
+		 * does it when tearing queues down and warns if QueueReady
+		 * still reads 1. Requests in flight finish into nothing. */
 		c->ready = false;
 		vmb_vq_reset(&vd->vq[q]);
 		return 0;
