@@ -41,6 +41,7 @@ void vmb_virtio_reset(struct vmb_virtio_dev *vd)
 	memset(vd->qcfg, 0, sizeof(vd->qcfg));
 	for (unsigned q = 0; q < VMB_VIRTIO_MAX_QUEUES; q++) {
 		vmb_vq_reset(&vd->vq[q]);
+		vd->qepoch[q]++;
 		/* QueueNum reads back as the maximum until the driver picks
 		 * a size, as QEMU does. */
 		vd->qcfg[q].num = q < vd->nqueues ? vd->queue_max : 0;
@@ -158,6 +159,7 @@ int vmb_virtio_queue_set_ready(struct vmb_virtio_dev *vd, unsigned q, bool ready
 		 * still reads 1. Requests in flight finish into nothing. */
 		c->ready = false;
 		vmb_vq_reset(&vd->vq[q]);
+		vd->qepoch[q]++;
 		return 0;
 	}
 	if (!cfg_queue(vd, q))
