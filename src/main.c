@@ -214,13 +214,18 @@ static int machine_opt(struct machine_args *m, int c, const char *arg)
 	}
 	if (c >= OPT_DEVOPT && c < OPT_DEVOPT + (int)vmb_devopt_count()) {
 		struct vmb_err err;
-		char *val = vmb_devopt_expand((unsigned)(c - OPT_DEVOPT), arg, &err);
+		char *val;
+
+		if (!arg)
+			arg = ""; /* a shorthand without a value (--rng) */
+		val = vmb_devopt_expand((unsigned)(c - OPT_DEVOPT), arg, &err);
 
 		if (!val)
 			return -usage_error(m->cmd, "%s", err.msg);
 		char *label = vmb_zalloc(strlen(arg) + 32);
 
-		sprintf(label, "--%s %s", vmb_devopt_get((unsigned)(c - OPT_DEVOPT))->name, arg);
+		sprintf(label, "--%s%s%s", vmb_devopt_get((unsigned)(c - OPT_DEVOPT))->name,
+			*arg ? " " : "", arg);
 		add_override(m, "devices.+", own(m, val));
 		m->label[m->nov - 1] = own(m, label);
 		return 1;
