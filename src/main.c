@@ -257,7 +257,6 @@ static void add_override(struct machine_args *m, const char *path, const char *v
 	m->typed = vmb_realloc(m->typed, (m->nov + 1) * sizeof(*m->typed));
 	m->ov[m->nov].path = path;
 	m->ov[m->nov].value = value;
-	m->ov[m->nov].label = NULL;
 	m->typed[m->nov] = typed;
 	m->nov++;
 }

@@ -677,8 +677,6 @@ struct vmb_spec *vmb_spec_load_typed(const char *path, const struct vmb_override
 		}
 		if (typed && typed[i]) {
 			name = vmb_spec_intern(s, typed[i]);
-		} else if (ov[i].label) {
-			name = vmb_spec_intern(s, ov[i].label);
 		} else {
 			set = vmb_zalloc(strlen(ov[i].path) +
 					 strlen(ov[i].value ? ov[i].value : "") + 8);

@@ -122,12 +122,11 @@ struct vmb_spec {
 
 /* One --set KEY=VALUE. "path" is dot-separated: map keys, sequence indexes,
  * or the "name" of a sequence entry (devices.uart0.base=0x9000000). A missing
- * final map key is created. */
+ * final map key is created; "LIST.+" appends a named entry
+ * (devices.+={name: d, type: ...}). */
 struct vmb_override {
 	const char *path;
 	const char *value;
-	const char *label;  /* messages' pseudo file name ("--drive 1"), or
-			       NULL for "<--set N>" */
 };
 
 /* Load, merge, override and validate. Returns NULL with err set. Messages

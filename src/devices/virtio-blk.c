@@ -70,6 +70,7 @@ struct blk_req {
 	struct vmb_work work;
 	struct blk *blk;
 	unsigned q;
+	uint32_t epoch;                 /* vd.qepoch[q] when popped */
 	struct vmb_vq_elem e;
 	struct vmb_virtio_blk_req r;
 	struct iovec iov[];
@@ -85,7 +86,8 @@ static void req_work(struct vmb_work *w)
 					       req->iov + req->e.cap, req->e.cap);
 
 	pthread_mutex_lock(&b->vd.lock);
-	vmb_virtio_push(&b->vd, req->q, req->e.head, used);
+	if (req->epoch == b->vd.qepoch[req->q])
+		vmb_virtio_push(&b->vd, req->q, req->e.head, used);
 	if (!--b->inflight)
 		pthread_cond_broadcast(&b->drained);
 	pthread_mutex_unlock(&b->vd.lock);
@@ -126,6 +128,7 @@ static void blk_queue_notify(struct vmb_virtio_dev *vd, unsigned q)
 			req->work.fn = req_work;
 			req->blk = b;
 			req->q = q;
+			req->epoch = vd->qepoch[q];
 			b->inflight++;
 			if (!b->wq.nthreads) {
 				/* inline: req_work takes the lock itself */
@@ -167,15 +170,9 @@ static uint64_t blk_config_read(struct vmb_virtio_dev *vd, uint32_t off, unsigne
 	return vmb_get_le(c + off, size);
 }
 
-static int blk_check_features(struct vmb_virtio_dev *vd, uint64_t f)
-{
-	return 0;
-}
-
 static const struct vmb_virtio_ops blk_ops = {
 	.reset = blk_reset,
 	.config_read = blk_config_read,
-	.check_features = blk_check_features,
 	.queue_notify = blk_queue_notify,
 };
 
@@ -202,7 +199,7 @@ static int blk_create(struct vmb_device *dev, struct vmb_err *err)
 	if (!file || !*file)
 		return vmb_errf(err, &dev->spec->loc, "virtio-blk '%s': needs 'file' "
 				"(a raw image, or an nbd:// URI)", dev->name);
-	if (!nq || nq > VMB_VIRTIO_MAX_QUEUES - 0)
+	if (!nq || nq > VMB_VIRTIO_MAX_QUEUES)
 		return vmb_errf(err, vmb_dev_prop_loc(dev, "num-queues"), "virtio-blk "
 				"'%s': num-queues must be 1..%d, got %llu", dev->name,
 				VMB_VIRTIO_MAX_QUEUES, (unsigned long long)nq);
@@ -285,7 +282,7 @@ static const struct vmb_prop_desc blk_props[] = {
 	{ "serial", VMB_PROP_STR, "",
 	  "VIRTIO_BLK_T_GET_ID answer, up to 20 bytes", NULL },
 	{ "io-threads", VMB_PROP_U64, "4",
-	  "I/O worker threads; 0 runs requests on the notifying vCPU", NULL },
+	  "I/O worker threads; 0 runs requests on the event loop thread", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 

@@ -41,6 +41,7 @@ void vmb_virtio_reset(struct vmb_virtio_dev *vd)
 	memset(vd->qcfg, 0, sizeof(vd->qcfg));
 	for (unsigned q = 0; q < VMB_VIRTIO_MAX_QUEUES; q++) {
 		vmb_vq_reset(&vd->vq[q]);
+		vd->qepoch[q]++;
 		/* QueueNum reads back as the maximum until the driver picks
 		 * a size, as QEMU does. */
 		vd->qcfg[q].num = q < vd->nqueues ? vd->queue_max : 0;
@@ -153,11 +154,12 @@ int vmb_virtio_queue_set_ready(struct vmb_virtio_dev *vd, unsigned q, bool ready
 		return -1;
 	c = &vd->qcfg[q];
 	if (!ready) {
-		/* §4.2.2: writing 0 disables the queue (before DRIVER_OK). */
-		if (vd->status & VMB_VIRTIO_S_DRIVER_OK)
-			return -1;
+		/* Writing 0 disables the queue (§4.2.2.1), at any time: Linux
+		 * does it when tearing queues down and warns if QueueReady
+		 * still reads 1. Requests in flight finish into nothing. */
 		c->ready = false;
 		vmb_vq_reset(&vd->vq[q]);
+		vd->qepoch[q]++;
 		return 0;
 	}
 	if (!cfg_queue(vd, q))

@@ -376,7 +376,7 @@ static uint8_t *gp(struct tb *t, uint64_t gpa)
 	return vmb_gmem_ptr(&t->b->gmem, gpa, 1, false);
 }
 
-static void mmio_driver_init(struct tb *t, uint64_t base)
+static void mmio_driver_init_q(struct tb *t, uint64_t base, unsigned q)
 {
 	tb_wr(t, base + 0x70, 4, 1);
 	tb_wr(t, base + 0x70, 4, 3);
@@ -384,7 +384,7 @@ static void mmio_driver_init(struct tb *t, uint64_t base)
 	tb_wr(t, base + 0x20, 4, 1);             /* VERSION_1 only */
 	tb_wr(t, base + 0x70, 4, 0xb);
 	assert_int_equal(tb_rd(t, base + 0x70, 4), 0xb);
-	tb_wr(t, base + 0x30, 4, 0);
+	tb_wr(t, base + 0x30, 4, q);
 	assert_int_equal(tb_rd(t, base + 0x34, 4), 256);
 	tb_wr(t, base + 0x38, 4, 8);
 	tb_wr(t, base + 0x80, 4, (uint32_t)Q_DESC);
@@ -394,6 +394,11 @@ static void mmio_driver_init(struct tb *t, uint64_t base)
 	tb_wr(t, base + 0x44, 4, 1);
 	assert_int_equal(tb_rd(t, base + 0x44, 4), 1);
 	tb_wr(t, base + 0x70, 4, 0xf);
+}
+
+static void mmio_driver_init(struct tb *t, uint64_t base)
+{
+	mmio_driver_init_q(t, base, 0);
 }
 
 static void put_desc(struct tb *t, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
@@ -408,8 +413,8 @@ static void put_desc(struct tb *t, unsigned i, uint64_t addr, uint32_t len, uint
 }
 
 /* Submit a 3-descriptor request and let the event loop run it. */
-static uint8_t request(struct tb *t, uint64_t base, uint32_t type, uint64_t sector,
-		       uint32_t len, bool data_in)
+static uint8_t request_q(struct tb *t, uint64_t base, unsigned q, uint32_t type,
+			 uint64_t sector, uint32_t len, bool data_in)
 {
 	static uint16_t idx;
 	uint16_t avail = vmb_get_le16(gp(t, Q_AVAIL + 2));
@@ -425,11 +430,17 @@ static uint8_t request(struct tb *t, uint64_t base, uint32_t type, uint64_t sect
 	put_desc(t, 2, STATUS, 1, 2, 0);
 	vmb_put_le16(gp(t, Q_AVAIL + 4 + 2 * (avail % 8)), 0);
 	vmb_put_le16(gp(t, Q_AVAIL + 2), (uint16_t)(avail + 1));
-	tb_wr(t, base + 0x50, 4, 0);
+	tb_wr(t, base + 0x50, 4, q);
 	while (vmb_get_le16(gp(t, Q_USED + 2)) != (uint16_t)(avail + 1))
 		assert_true(vmb_loop_run_once(t->b->loop, 1000) >= 0);
 	idx++;
 	return *gp(t, STATUS);
+}
+
+static uint8_t request(struct tb *t, uint64_t base, uint32_t type, uint64_t sector,
+		       uint32_t len, bool data_in)
+{
+	return request_q(t, base, 0, type, sector, len, data_in);
 }
 
 static void test_blk_requests_through_mmio(void **state)
@@ -506,6 +517,46 @@ static void test_blk_with_io_threads(void **state)
 	tb_free(&t);
 }
 
+/* num-queues: VIRTIO_BLK_F_MQ, num_queues in the configuration space,
+ * QueueNumMax per queue, and a request on the second queue. */
+static void test_blk_multiqueue(void **state)
+{
+	struct tb t;
+
+	tb_dir(&t);
+	make_image(&t, "a.img");
+	board_with(&t, "  - {name: d0, type: virtio-blk, file: a.img, io-threads: 0,\n"
+		       "     num-queues: 3, queue-size: 64}\n");
+	tb_wr(&t, SLOT(3) + 0x14, 4, 0);
+	assert_true(tb_rd(&t, SLOT(3) + 0x10, 4) & (1u << 12));
+	assert_int_equal(tb_rd(&t, SLOT(3) + 0x100 + 34, 2), 3);
+	assert_int_equal(tb_rd(&t, SLOT(3) + 0x100 + 12, 4), 62); /* seg_max */
+	tb_wr(&t, SLOT(3) + 0x30, 4, 2);
+	assert_int_equal(tb_rd(&t, SLOT(3) + 0x34, 4), 64);
+	tb_wr(&t, SLOT(3) + 0x30, 4, 3);
+	assert_int_equal(tb_rd(&t, SLOT(3) + 0x34, 4), 0);
+	tb_free(&t);
+
+	tb_dir(&t);
+	make_image(&t, "a.img");
+	board_with(&t, "  - {name: d0, type: virtio-blk, file: a.img, io-threads: 0,\n"
+		       "     num-queues: 2}\n");
+	mmio_driver_init_q(&t, SLOT(3), 1);
+	assert_int_equal(request_q(&t, SLOT(3), 1, 0, 9, 512, true), 0);
+	assert_int_equal(*gp(&t, DATA), 10);
+	tb_free(&t);
+
+	tb_dir(&t);
+	make_image(&t, "a.img");
+	assert_int_equal(tb_board(&t, "name: t\narch: arm64\n"
+		"memory: [{name: ram, type: ram, base: 0x40000000, size: 1M}]\n"
+		"devices:\n"
+		"  - {name: d0, type: virtio-blk, file: a.img, base: 0x0a000000, irq: 16,\n"
+		"     queue-size: 100}\n"), -1);
+	assert_contains(t.err.msg, "queue-size must be a power of 2");
+	tb_free(&t);
+}
+
 int main(void)
 {
 #define C(f) cmocka_unit_test_setup_teardown(f, core_setup, core_teardown)
@@ -522,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_blk_requests_through_mmio),
 		cmocka_unit_test(test_blk_read_only_refuses_writes),
 		cmocka_unit_test(test_blk_with_io_threads),
+		cmocka_unit_test(test_blk_multiqueue),
 	};
 
 	return cmocka_run_group_tests_name("virtio", tests, NULL, NULL);
