@@ -217,6 +217,10 @@ int vmb_vq_pop(struct vmb_vq *vq, struct vmb_vq_elem *e)
 		if (flags & VMB_VRING_DESC_F_INDIRECT) {
 			if (enter_indirect(vq, &w, head, addr, len, flags))
 				return -1;
+			/* The indirect descriptor is no buffer: a head pointing
+			 * to a table of num descriptors is a chain of num (what
+			 * Linux's virtio_blk sends with seg_max = num - 2). */
+			w.seen--;
 			i = 0;
 			continue;
 		}

@@ -241,6 +241,24 @@ static void test_chain_longer_than_queue(void **state)
 	expect_broken(t, "longer than the queue size");
 }
 
+/* An indirect head with a table of exactly the queue size: a chain of
+ * NUM buffers, accepted (Linux virtio_blk: header, seg_max = NUM - 2 data
+ * buffers, status). */
+static void test_indirect_full_table(void **state)
+{
+	struct vqt *t = *state;
+	uint64_t table = RAM + 0x4000;
+
+	enable(t, VMB_VIRTIO_F_INDIRECT_DESC);
+	for (unsigned i = 0; i < NUM; i++)
+		desc_at(g(t, table + 16 * i), BUF + i, 1,
+			i + 1 < NUM ? VMB_VRING_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+	desc(t, 0, table, 16 * NUM, VMB_VRING_DESC_F_INDIRECT, 0);
+	offer(t, 0);
+	assert_int_equal(vmb_vq_pop(&t->vq, &t->e), 1);
+	assert_int_equal(t->e.nout, NUM);
+}
+
 static void test_loop(void **state)
 {
 	struct vqt *t = *state;
@@ -481,6 +499,7 @@ int main(void)
 		T(test_indirect_with_next),
 		T(test_indirect_outside_ram),
 		T(test_indirect_table_too_long),
+		T(test_indirect_full_table),
 		T(test_chain_longer_than_queue),
 		T(test_loop),
 		T(test_self_loop_indirect),
