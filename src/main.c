@@ -166,6 +166,8 @@ struct machine_args {
 	char **owned;       /* "KEY" halves split off --set arguments */
 	unsigned nov, nowned;
 	int mem_idx;        /* index of the -m override (path filled later) */
+	const char **label; /* per override: the option as typed when it was a
+			       device shorthand (--drive ...), else NULL */
 };
 
 static void add_override(struct machine_args *m, const char *path, const char *value)
@@ -173,7 +175,8 @@ static void add_override(struct machine_args *m, const char *path, const char *v
 	m->ov = vmb_realloc(m->ov, (m->nov + 1) * sizeof(*m->ov));
 	m->ov[m->nov].path = path;
 	m->ov[m->nov].value = value;
-	m->ov[m->nov].label = NULL;
+	m->label = vmb_realloc(m->label, (m->nov + 1) * sizeof(*m->label));
+	m->label[m->nov] = NULL;
 	m->nov++;
 }
 
@@ -224,7 +227,7 @@ static int machine_opt(struct machine_args *m, int c, const char *arg)
 		sprintf(label, "--%s%s%s", vmb_devopt_get((unsigned)(c - OPT_DEVOPT))->name,
 			*arg ? " " : "", arg);
 		add_override(m, "devices.+", own(m, val));
-		m->ov[m->nov - 1].label = own(m, label);
+		m->label[m->nov - 1] = own(m, label);
 		return 1;
 	}
 	switch (c) {
@@ -257,6 +260,7 @@ static void machine_args_free(struct machine_args *m)
 		free(m->owned[i]);
 	free(m->owned);
 	free(m->ov);
+	free(m->label);
 }
 
 /*
@@ -271,14 +275,18 @@ static struct vmb_spec *load_machine(struct machine_args *m)
 	if (m->mem_idx >= 0) {
 		const struct vmb_mem_spec *low = NULL;
 		struct vmb_override *rest = vmb_zalloc((m->nov + 1) * sizeof(*rest));
+		const char **rest_label = vmb_zalloc((m->nov + 1) * sizeof(*rest_label));
 		unsigned n = 0;
 		char *path;
 
 		for (unsigned i = 0; i < m->nov; i++)
-			if ((int)i != m->mem_idx)
+			if ((int)i != m->mem_idx) {
+				rest_label[n] = m->label[i];
 				rest[n++] = m->ov[i];
-		s = vmb_spec_load(m->file, rest, n, &err);
+			}
+		s = vmb_spec_load_labeled(m->file, rest, rest_label, n, &err);
 		free(rest);
+		free(rest_label);
 		if (!s) {
 			vmb_warn("%s", err.msg);
 			return NULL;
@@ -298,7 +306,7 @@ static struct vmb_spec *load_machine(struct machine_args *m)
 		m->ov[m->mem_idx].path = own(m, path);
 		vmb_spec_free(s);
 	}
-	s = vmb_spec_load(m->file, m->ov, m->nov, &err);
+	s = vmb_spec_load_labeled(m->file, m->ov, m->label, m->nov, &err);
 	if (!s)
 		vmb_warn("%s", err.msg);
 	return s;

@@ -6,7 +6,8 @@ set -eu
 PKGS="make gcc pkg-config libc6-dev
 libyaml-dev libfdt-dev libcapstone-dev libcmocka-dev libunicorn-dev libnbd-dev
 device-tree-compiler gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-qemu-system-arm expect cpio xz-utils time"
+qemu-system-arm expect cpio xz-utils time
+fdisk mtools dosfstools e2fsprogs python3 qemu-utils"
 # Extra packages needed by optional targets are passed as arguments.
 PKGS="$PKGS $*"
 

@@ -8,12 +8,13 @@
  * and a reader never sees one being written. OFD locks belong to the open
  * file, not the process, so threads and the vCPU/I/O split do not matter,
  * and they conflict with QEMU's own byte-range locks on the same file. The
- * holder is found in /proc/locks (OFD locks record the pid that took them).
+ * holder is named from /proc/PID/fd + fdinfo "lock:" lines where readable.
  *
  * cache: none opens with O_DIRECT: guest buffers that are not 4 KiB aligned
  * (address and length) go through an aligned bounce buffer; offsets are
  * sector (512) multiples by virtio-blk's construction.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
@@ -212,39 +213,69 @@ static const struct vmb_bdev_ops file_ops = {
 	.close = file_close,
 };
 
-/* "pid 1234 (vmb)" for the OFD/POSIX lock on st's inode, from /proc/locks;
- * empty if not found. */
-static void lock_holder(const struct stat *st, char *buf, size_t len)
+/* Does /proc/PID/fdinfo/FD list a lock ("lock:" lines, proc(5))? */
+static bool fd_holds_lock(const char *pid, const char *fd)
 {
-	FILE *pl = fopen("/proc/locks", "r");
-	char line[256];
+	char path[600], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s", pid, fd);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "lock:", 5);
+	fclose(f);
+	return found;
+}
+
+/*
+ * " by pid 1234 (vmb)": the process with an open file holding a lock on
+ * st's inode, other than our own fd self_fd. OFD locks show pid -1 in
+ * /proc/locks, so look for the open file in /proc/PID/fd and its lock in
+ * fdinfo. Empty if not found (another user's process, no /proc).
+ */
+static void lock_holder(const struct stat *st, int self_fd, char *buf, size_t len)
+{
+	DIR *procs = opendir("/proc"), *fds;
+	struct dirent *p, *d;
+	char path[600], comm[64];
 
 	buf[0] = '\0';
-	if (!pl)
-		return;
-	while (fgets(line, sizeof(line), pl)) {
-		unsigned maj, min;
-		unsigned long long ino;
-		int pid;
-		char comm[64] = "", path[64];
-		FILE *c;
-
-		if (sscanf(line, "%*d: %*s %*s %*s %d %x:%x:%llu", &pid, &maj, &min,
-			   &ino) != 4 || ino != (unsigned long long)st->st_ino ||
-		    makedev(maj, min) != st->st_dev || pid <= 0)
+	while (procs && !buf[0] && (p = readdir(procs))) {
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		c = fopen(path, "r");
-		if (c) {
-			if (fgets(comm, sizeof(comm), c))
-				comm[strcspn(comm, "\n")] = '\0';
-			fclose(c);
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		while (fds && !buf[0] && (d = readdir(fds))) {
+			struct stat fst;
+			FILE *c;
+
+			if (d->d_name[0] == '.')
+				continue;
+			if (atoi(p->d_name) == getpid() && atoi(d->d_name) == self_fd)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s", p->d_name, d->d_name);
+			if (stat(path, &fst) || fst.st_ino != st->st_ino ||
+			    fst.st_dev != st->st_dev || !fd_holds_lock(p->d_name, d->d_name))
+				continue;
+			comm[0] = '\0';
+			snprintf(path, sizeof(path), "/proc/%s/comm", p->d_name);
+			c = fopen(path, "r");
+			if (c) {
+				if (fgets(comm, sizeof(comm), c))
+					comm[strcspn(comm, "\n")] = '\0';
+				fclose(c);
+			}
+			snprintf(buf, len, " by pid %.20s%s%s%s", p->d_name, *comm ? " (" : "",
+				 comm, *comm ? ")" : "");
 		}
-		snprintf(buf, len, " by pid %d%s%s%s", pid, *comm ? " (" : "", comm,
-			 *comm ? ")" : "");
-		break;
+		if (fds)
+			closedir(fds);
 	}
-	fclose(pl);
+	if (procs)
+		closedir(procs);
 }
 
 struct vmb_bdev *vmb_bdev_file_open(const struct vmb_bdev_opts *o, struct vmb_err *err)
@@ -279,7 +310,7 @@ struct vmb_bdev *vmb_bdev_file_open(const struct vmb_bdev_opts *o, struct vmb_er
 	if (fcntl(fd, F_OFD_SETLK, &fl)) {
 		int e = errno;
 
-		lock_holder(&st, who, sizeof(who));
+		lock_holder(&st, fd, who, sizeof(who));
 		vmb_errf(err, o->loc, "disk image '%s' is in use%s: cannot take its %s "
 			 "lock (%s)", o->path, who, o->read_only ? "shared" : "exclusive",
 			 strerror(e));

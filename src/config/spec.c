@@ -613,6 +613,13 @@ static int build(struct vmb_spec *s, struct vmb_err *err)
 struct vmb_spec *vmb_spec_load(const char *path, const struct vmb_override *ov,
 			       unsigned nov, struct vmb_err *err)
 {
+	return vmb_spec_load_labeled(path, ov, NULL, nov, err);
+}
+
+struct vmb_spec *vmb_spec_load_labeled(const char *path, const struct vmb_override *ov,
+				       const char *const *labels, unsigned nov,
+				       struct vmb_err *err)
+{
 	struct vmb_spec *s;
 
 	if (!path || !path[0]) {
@@ -625,14 +632,14 @@ struct vmb_spec *vmb_spec_load(const char *path, const struct vmb_override *ov,
 	if (!s->root || vmb_node_strip_removes(s->root, "", err))
 		goto fail;
 	for (unsigned i = 0; ov && i < nov; i++) {
-		char name[160];
+		char name[200];
 
 		if (!ov[i].path) {
 			vmb_errf(err, NULL, "--set: override %u has no path", i + 1);
 			goto fail;
 		}
-		if (ov[i].label)
-			snprintf(name, sizeof(name), "<%s>", ov[i].label);
+		if (labels && labels[i])
+			snprintf(name, sizeof(name), "<%s>", labels[i]);
 		else
 			snprintf(name, sizeof(name), "<--set %u>", i + 1);
 		if (vmb_override_apply(s->root, &ov[i], vmb_spec_intern(s, name), err))

@@ -100,17 +100,22 @@ struct vmb_spec {
 
 /* One --set KEY=VALUE. "path" is dot-separated: map keys, sequence indexes,
  * or the "name" of a sequence entry (devices.uart0.base=0x9000000). A missing
- * final map key is created. */
+ * final map key is created; "LIST.+" appends a named entry
+ * (devices.+={name: d, type: ...}). */
 struct vmb_override {
 	const char *path;
 	const char *value;
-	const char *label;  /* messages' pseudo file name ("--drive 1"), or
-			       NULL for "<--set N>" */
 };
 
 /* Load, merge, override and validate. Returns NULL with err set. */
 struct vmb_spec *vmb_spec_load(const char *path, const struct vmb_override *ov,
 			       unsigned nov, struct vmb_err *err);
+/* The same; labels (NULL, or nov entries each NULL or text) name the
+ * overrides in messages: "<--drive disk.img,ro>" instead of "<--set N>"
+ * for device shorthands (config/devopt.h). */
+struct vmb_spec *vmb_spec_load_labeled(const char *path, const struct vmb_override *ov,
+				       const char *const *labels, unsigned nov,
+				       struct vmb_err *err);
 void vmb_spec_free(struct vmb_spec *s);
 
 /* Lookup by name; NULL if absent. */

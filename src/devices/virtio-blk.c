@@ -70,168 +70,11 @@ struct blk_req {
 	struct vmb_work work;
 	struct blk *blk;
 	unsigned q;
+	uint32_t epoch;                 /* vd.qepoch[q] when popped */
 	struct vmb_vq_elem e;
 	struct vmb_virtio_blk_req r;
 	struct iovec iov[];
 };
-
-/* ---- request parsing and execution (also used by the fuzzer) ---------- */
-
-/* Trim the status byte off the end of e's writable part. */
-static uint8_t *take_status(const struct vmb_vq_elem *e, unsigned *nin)
-{
-	struct iovec *last;
-
-	if (!e->nin)
-		return NULL;
-	last = &e->iov[e->nout + e->nin - 1];
-	*nin = e->nin;
-	if (last->iov_len == 1)
-		--*nin;
-	return (uint8_t *)last->iov_base + last->iov_len - 1;
-}
-
-int vmb_virtio_blk_parse(const struct vmb_vq_elem *e, uint64_t capacity,
-			 struct vmb_virtio_blk_req *r)
-{
-	uint8_t hdr[16];
-	unsigned nin = 0;
-	uint64_t len;
-
-	memset(r, 0, sizeof(*r));
-	r->status_byte = take_status(e, &nin);
-	if (!r->status_byte)
-		return -1;
-	r->status = VMB_VIRTIO_BLK_S_IOERR;
-	if (vmb_vq_read_out(e, 0, hdr, sizeof(hdr)) != sizeof(hdr))
-		return 0; /* short header: IOERR */
-	r->type = vmb_get_le32(hdr);
-	r->sector = vmb_get_le64(hdr + 8);
-	/* Data iovecs: readable after the header (OUT, DISCARD, ...), or
-	 * writable before the status byte (IN, GET_ID). The status byte may
-	 * share the last writable iovec with data: that iovec is cut short. */
-	r->in = e->iov + e->nout;
-	r->nin = nin;
-	r->in_len = e->in_len - 1;
-	r->out_skip = sizeof(hdr);
-	r->out_len = e->out_len - sizeof(hdr);
-	switch (r->type) {
-	case VMB_VIRTIO_BLK_T_IN:
-	case VMB_VIRTIO_BLK_T_OUT:
-		len = r->type == VMB_VIRTIO_BLK_T_IN ? r->in_len : r->out_len;
-		if (len % 512 || r->sector > capacity || len / 512 > capacity - r->sector)
-			return 0;
-		r->len = len;
-		break;
-	case VMB_VIRTIO_BLK_T_DISCARD:
-	case VMB_VIRTIO_BLK_T_WRITE_ZEROES: {
-		uint8_t seg[16];
-		uint64_t n;
-
-		/* One segment (max_*_seg is 1 in the configuration space). */
-		if (r->out_len != sizeof(seg) ||
-		    vmb_vq_read_out(e, sizeof(hdr), seg, sizeof(seg)) != sizeof(seg))
-			return 0;
-		r->sector = vmb_get_le64(seg);
-		n = vmb_get_le32(seg + 8);
-		r->flags = vmb_get_le32(seg + 12);
-		if (r->flags & ~(uint32_t)VMB_VIRTIO_BLK_WZ_UNMAP ||
-		    (r->type == VMB_VIRTIO_BLK_T_DISCARD && r->flags)) {
-			r->status = VMB_VIRTIO_BLK_S_UNSUPP; /* §5.2.6.2 */
-			return 0;
-		}
-		if (r->sector > capacity || n > capacity - r->sector)
-			return 0;
-		r->len = n * 512;
-		break;
-	}
-	case VMB_VIRTIO_BLK_T_FLUSH:
-	case VMB_VIRTIO_BLK_T_GET_ID:
-		break;
-	default:
-		r->status = VMB_VIRTIO_BLK_S_UNSUPP;
-		return 0;
-	}
-	r->valid = true;
-	return 0;
-}
-
-/* The iovecs of the data part, cut to exactly r->len (or in_len) bytes. */
-static int data_iov(const struct vmb_vq_elem *e, const struct vmb_virtio_blk_req *r,
-		    bool in, struct iovec *out, unsigned cap)
-{
-	const struct iovec *src = in ? r->in : e->iov;
-	unsigned n = in ? r->nin : e->nout, k = 0;
-	size_t skip = in ? 0 : r->out_skip, want = r->len;
-
-	for (unsigned i = 0; i < n && want; i++) {
-		size_t l = src[i].iov_len;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		if (k == cap)
-			return -1;
-		l -= skip;
-		if (l > want)
-			l = want;
-		out[k++] = (struct iovec){ (uint8_t *)src[i].iov_base + skip, l };
-		want -= l;
-		skip = 0;
-	}
-	return want ? -1 : (int)k;
-}
-
-uint32_t vmb_virtio_blk_execute(struct vmb_bdev *bd, const char *serial,
-				const struct vmb_vq_elem *e, struct vmb_virtio_blk_req *r,
-				struct iovec *scratch, unsigned cap)
-{
-	int rc = 0, n;
-	bool write = r->type != VMB_VIRTIO_BLK_T_IN && r->type != VMB_VIRTIO_BLK_T_GET_ID &&
-		     r->type != VMB_VIRTIO_BLK_T_FLUSH;
-
-	if (!r->valid)
-		goto done;
-	if (write && bd->read_only) {
-		r->status = VMB_VIRTIO_BLK_S_IOERR;
-		goto done;
-	}
-	switch (r->type) {
-	case VMB_VIRTIO_BLK_T_IN:
-	case VMB_VIRTIO_BLK_T_OUT:
-		if (!r->len)
-			break;
-		n = data_iov(e, r, r->type == VMB_VIRTIO_BLK_T_IN, scratch, cap);
-		if (n < 0)
-			rc = -EINVAL;
-		else if (r->type == VMB_VIRTIO_BLK_T_IN)
-			rc = bd->ops->preadv(bd, scratch, n, r->sector * 512);
-		else
-			rc = bd->ops->pwritev(bd, scratch, n, r->sector * 512);
-		if (!rc && r->type == VMB_VIRTIO_BLK_T_IN)
-			r->written = (uint32_t)r->len;
-		break;
-	case VMB_VIRTIO_BLK_T_FLUSH:
-		rc = bd->ops->flush(bd);
-		break;
-	case VMB_VIRTIO_BLK_T_GET_ID:
-		r->written = (uint32_t)vmb_vq_write_in(e, 0, serial,
-			r->in_len < VMB_VIRTIO_BLK_ID_BYTES ? r->in_len : VMB_VIRTIO_BLK_ID_BYTES);
-		break;
-	case VMB_VIRTIO_BLK_T_DISCARD:
-		rc = r->len ? bd->ops->discard(bd, r->sector * 512, r->len) : 0;
-		break;
-	case VMB_VIRTIO_BLK_T_WRITE_ZEROES:
-		rc = r->len ? bd->ops->write_zeroes(bd, r->sector * 512, r->len,
-						    r->flags & VMB_VIRTIO_BLK_WZ_UNMAP) : 0;
-		break;
-	}
-	r->status = rc ? VMB_VIRTIO_BLK_S_IOERR : VMB_VIRTIO_BLK_S_OK;
-done:
-	*r->status_byte = r->status;
-	return r->written + 1;
-}
 
 /* ---- the device --------------------------------------------------------- */
 
@@ -243,7 +86,8 @@ static void req_work(struct vmb_work *w)
 					       req->iov + req->e.cap, req->e.cap);
 
 	pthread_mutex_lock(&b->vd.lock);
-	vmb_virtio_push(&b->vd, req->q, req->e.head, used);
+	if (req->epoch == b->vd.qepoch[req->q])
+		vmb_virtio_push(&b->vd, req->q, req->e.head, used);
 	if (!--b->inflight)
 		pthread_cond_broadcast(&b->drained);
 	pthread_mutex_unlock(&b->vd.lock);
@@ -284,6 +128,7 @@ static void blk_queue_notify(struct vmb_virtio_dev *vd, unsigned q)
 			req->work.fn = req_work;
 			req->blk = b;
 			req->q = q;
+			req->epoch = vd->qepoch[q];
 			b->inflight++;
 			if (!b->wq.nthreads) {
 				/* inline: req_work takes the lock itself */
@@ -325,15 +170,9 @@ static uint64_t blk_config_read(struct vmb_virtio_dev *vd, uint32_t off, unsigne
 	return vmb_get_le(c + off, size);
 }
 
-static int blk_check_features(struct vmb_virtio_dev *vd, uint64_t f)
-{
-	return 0;
-}
-
 static const struct vmb_virtio_ops blk_ops = {
 	.reset = blk_reset,
 	.config_read = blk_config_read,
-	.check_features = blk_check_features,
 	.queue_notify = blk_queue_notify,
 };
 
@@ -360,7 +199,7 @@ static int blk_create(struct vmb_device *dev, struct vmb_err *err)
 	if (!file || !*file)
 		return vmb_errf(err, &dev->spec->loc, "virtio-blk '%s': needs 'file' "
 				"(a raw image, or an nbd:// URI)", dev->name);
-	if (!nq || nq > VMB_VIRTIO_MAX_QUEUES - 0)
+	if (!nq || nq > VMB_VIRTIO_MAX_QUEUES)
 		return vmb_errf(err, vmb_dev_prop_loc(dev, "num-queues"), "virtio-blk "
 				"'%s': num-queues must be 1..%d, got %llu", dev->name,
 				VMB_VIRTIO_MAX_QUEUES, (unsigned long long)nq);
@@ -443,7 +282,7 @@ static const struct vmb_prop_desc blk_props[] = {
 	{ "serial", VMB_PROP_STR, "",
 	  "VIRTIO_BLK_T_GET_ID answer, up to 20 bytes", NULL },
 	{ "io-threads", VMB_PROP_U64, "4",
-	  "I/O worker threads; 0 runs requests on the notifying vCPU", NULL },
+	  "I/O worker threads; 0 runs requests on the event loop thread", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 

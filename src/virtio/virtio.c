@@ -41,6 +41,7 @@ void vmb_virtio_reset(struct vmb_virtio_dev *vd)
 	memset(vd->qcfg, 0, sizeof(vd->qcfg));
 	for (unsigned q = 0; q < VMB_VIRTIO_MAX_QUEUES; q++) {
 		vmb_vq_reset(&vd->vq[q]);
+		vd->qepoch[q]++;
 		/* QueueNum reads back as the maximum until the driver picks
 		 * a size, as QEMU does. */
 		vd->qcfg[q].num = q < vd->nqueues ? vd->queue_max : 0;
@@ -81,6 +82,7 @@ static bool step_allowed(uint8_t old, uint8_t new_status)
 int vmb_virtio_set_status(struct vmb_virtio_dev *vd, uint8_t val)
 {
 	uint8_t old = vd->status, want;
+	bool refused = false;
 
 	if (!val) {
 		vmb_virtio_reset(vd);
@@ -96,15 +98,16 @@ int vmb_virtio_set_status(struct vmb_virtio_dev *vd, uint8_t val)
 		    (vd->ops->check_features &&
 		     vd->ops->check_features(vd, vd->driver_features))) {
 			/* Refuse FEATURES_OK only; the driver sees it clear. */
-			want &= (uint8_t)~VMB_VIRTIO_S_FEATURES_OK;
 			if (want & VMB_VIRTIO_S_DRIVER_OK)
 				return -1;
+			want &= (uint8_t)~VMB_VIRTIO_S_FEATURES_OK;
+			refused = true;
 		}
 	}
 	vd->status = want;
 	if ((want & ~old) & VMB_VIRTIO_S_DRIVER_OK && vd->ops->driver_ok)
 		vd->ops->driver_ok(vd);
-	return want == (uint8_t)(val | (old & VMB_VIRTIO_S_NEEDS_RESET)) ? 0 : -1;
+	return refused ? -1 : 0;
 }
 
 /* Queues are set up after FEATURES_OK and before DRIVER_OK (§3.1.1 step 7),
@@ -151,11 +154,12 @@ int vmb_virtio_queue_set_ready(struct vmb_virtio_dev *vd, unsigned q, bool ready
 		return -1;
 	c = &vd->qcfg[q];
 	if (!ready) {
-		/* §4.2.2: writing 0 disables the queue (before DRIVER_OK). */
-		if (vd->status & VMB_VIRTIO_S_DRIVER_OK)
-			return -1;
+		/* Writing 0 disables the queue (§4.2.2.1), at any time: Linux
+		 * does it when tearing queues down and warns if QueueReady
+		 * still reads 1. Requests in flight finish into nothing. */
 		c->ready = false;
 		vmb_vq_reset(&vd->vq[q]);
+		vd->qepoch[q]++;
 		return 0;
 	}
 	if (!cfg_queue(vd, q))

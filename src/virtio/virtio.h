@@ -112,6 +112,10 @@ struct vmb_virtio_dev {
 	bool warned;                 /* NEEDS_RESET reported once */
 	struct vmb_virtio_qcfg qcfg[VMB_VIRTIO_MAX_QUEUES];
 	struct vmb_vq vq[VMB_VIRTIO_MAX_QUEUES];
+	/* Bumped whenever a queue is reset or disabled: a device completing
+	 * a chain popped under an older epoch drops it (its head means
+	 * nothing to the queue now). */
+	uint32_t qepoch[VMB_VIRTIO_MAX_QUEUES];
 };
 
 /* Prepare vd (device fields set) for a transport. */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Compare the device tree vmb generates for machines/virt.yaml with the one
-# QEMU 7.2 builds for -M virt, with 1 and with 2 CPUs.
+# QEMU 7.2 builds for -M virt, with 1 and with 2 CPUs, and with 1 CPU and a
+# virtio-blk disk (QEMU -device virtio-blk-device, vmb --drive).
 #
 #   sh tests/integration/dtb-compare.sh VMB [UBOOT] [--smp N] [--keep DIR]
 #
@@ -78,18 +79,28 @@ expected_lines() {
 	grep -v -e '^#' -e '^[[:space:]]*$' "$1" | LC_ALL=C sort
 }
 
-for n in $smps; do
-	t=smp$n
+# "disk": 1 CPU plus a virtio-blk disk (QEMU -device virtio-blk-device,
+# vmb --drive): the device sits in a slot, so the tree must not change.
+for n in $smps disk; do
+	t=smp$n qdisk="" vdisk=""
+	if [ "$n" = disk ]; then
+		t=smp1-disk n=1
+		truncate -s 1M "$work/disk.img"
+		qdisk="-drive if=none,id=d0,format=raw,file=$work/disk.img -device virtio-blk-device,drive=d0"
+		vdisk="--drive $work/disk.img"
+	fi
 	q=$work/qemu-$t v=$work/vmb-$t
 
+	# shellcheck disable=SC2086
 	if ! qemu-system-aarch64 -M virt,dumpdtb="$q.dtb" -cpu cortex-a57 -m 1G \
-	     -smp "$n" -bios "$uboot" -nographic </dev/null >"$q.log" 2>&1 ||
+	     -smp "$n" -bios "$uboot" -nographic $qdisk </dev/null >"$q.log" 2>&1 ||
 	   [ ! -s "$q.dtb" ]; then
 		fail "$t" "QEMU did not dump its tree: $(tail -n 3 "$q.log")"
 		continue
 	fi
+	# shellcheck disable=SC2086
 	if ! (cd "$root" && "$vmb" dtb machines/virt.yaml --set memory.ram.size=1G \
-	      --set cpus.count="$n" -o "$v.dtb") >"$v.log" 2>&1 </dev/null ||
+	      --set cpus.count="$n" $vdisk -o "$v.dtb") >"$v.log" 2>&1 </dev/null ||
 	   [ ! -s "$v.dtb" ]; then
 		fail "$t" "vmb dtb failed: $(tail -n 3 "$v.log")"
 		continue

@@ -12,7 +12,8 @@ export VMB IMAGES ROOT UBOOT
 shift 2
 here=$ROOT/tests/integration
 cd "$ROOT"
-[ $# -gt 0 ] || set -- uboot.exp dtb-compare.sh hello-arm64.sh cli.sh errors.sh x86_64.sh
+[ $# -gt 0 ] || set -- uboot.exp dtb-compare.sh hello-arm64.sh cli.sh errors.sh x86_64.sh \
+	virtio-blk.exp
 
 pass=0; fail=0; status=0
 for t in "$@"; do

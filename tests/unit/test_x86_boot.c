@@ -313,7 +313,8 @@ static void test_boot_bzimage(void **state)
 	size_t len;
 	uint8_t *img = make_bzimage(&len), initrd[5000];
 	const char *kpath, *ipath;
-	struct vmb_override ov[2];
+	struct vmb_override ov[4];
+	char d0[600], d1[600];
 	uint8_t *zp, *k, *mp;
 	const char *cl;
 	uint64_t rd;
@@ -325,7 +326,15 @@ static void test_boot_bzimage(void **state)
 	ipath = tb_file(&t, "initrd", initrd, sizeof(initrd));
 	ov[0] = (struct vmb_override){ "boot.kernel", kpath };
 	ov[1] = (struct vmb_override){ "boot.initrd", ipath };
-	tb_board_ok(&t, board_yaml, ov, 2);
+	/* virtio-blk in a slot (announced by the slot) and one at its own
+	 * base (announced itself) */
+	snprintf(d0, sizeof(d0), "{name: d0, type: virtio-blk, read-only: true, file: %s}",
+		 ipath);
+	snprintf(d1, sizeof(d1), "{name: d1, type: virtio-blk, read-only: true, file: %s,"
+		 " base: 0xd0001000, irq: 20}", ipath);
+	ov[2] = (struct vmb_override){ "devices.+", d0 };
+	ov[3] = (struct vmb_override){ "devices.+", d1 };
+	tb_board_ok(&t, board_yaml, ov, 4);
 	if (vmb_boot_prepare(t.b, &st, &err))
 		fail_msg("%s", err.msg);
 
@@ -350,7 +359,8 @@ static void test_boot_bzimage(void **state)
 	cl = (const char *)vmb_board_gpa_ptr(t.b, VMB_X86_CMDLINE, 1);
 	snprintf(want, sizeof(want), "console=ttyS0 "
 		 "virtio_mmio.device=512@0xd0000000:16 "
-		 "virtio_mmio.device=512@0xd0000200:17");
+		 "virtio_mmio.device=512@0xd0000200:17 "
+		 "virtio_mmio.device=512@0xd0001000:20");
 	assert_string_equal(cl, want);
 
 	/* initrd: top of the RAM below 4 GiB ("ram" ends at 64 MiB). */

@@ -39,8 +39,7 @@
  * highest RAM below the kernel's initrd_addr_max (0x7fffffff for ELF/raw),
  * below the kernel if it would overlap it.
  * Command line: boot.cmdline, then " virtio_mmio.device=SIZE@BASE:GSI" for
- * every virtio-mmio transport: the slots, and virtio devices given a base
- * and irq of their own (x86 kernels have no device tree; Linux
+ * every virtio-mmio device (x86 kernels have no device tree; Linux
  * drivers/virtio/virtio_mmio.c parses these), at most cmdline_size bytes.
  * MP tables (mptable.c) end at 640 KiB.
  */
@@ -291,18 +290,18 @@ static char *build_cmdline(const struct vmb_board *b)
 	strcpy(s, base);
 	len = strlen(s);
 	for (unsigned i = 0; i < b->ndev; i++) {
-		const struct vmb_device *d = b->dev[i], *irq_dev;
-		uint64_t tbase, tsize;
+		const struct vmb_device *d = b->dev[i], *owner;
+		uint64_t at, size;
 
-		/* Slots (type virtio-mmio), and virtio devices with a transport
-		 * of their own (base and irq given: they raise their own line). */
-		if (vmb_virtio_mmio_where(d, &tbase, &tsize, &irq_dev) || irq_dev != d ||
+		/* every transport once: the slots, and devices with their own
+		 * base (a device in a slot is announced by its slot) */
+		if (vmb_virtio_mmio_where(d, &at, &size, &owner) || owner != d ||
 		    !d->spec->nirq)
 			continue;
 		len += (size_t)snprintf(s + len, cap - len,
 					"%svirtio_mmio.device=%llu@0x%llx:%u",
-					len ? " " : "", (unsigned long long)tsize,
-					(unsigned long long)tbase, d->spec->irq[0]);
+					len ? " " : "", (unsigned long long)size,
+					(unsigned long long)at, d->spec->irq[0]);
 	}
 	return s;
 }
