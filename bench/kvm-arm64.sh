@@ -17,6 +17,7 @@
 #     queue depth 1, DISK_SECS s each, default 5) measures sequential read
 #     and write with 1 MiB requests (MB/s) and random read and write with
 #     4 KiB requests (IOPS) on /dev/vda. vmb and QEMU runs alternate.
+# BENCH_PARTS (default "uboot linux disk") picks the measurements.
 # RUNS (default 3) runs each, medians and ratios vmb/QEMU printed as
 # "BENCH:" lines (time: target <= 1.0; disk throughput and IOPS: target
 # >= 1.0).
@@ -135,21 +136,27 @@ disk_bench() {
 }
 
 echo "BENCH: $(vmb --version 2>&1 | head -n 1); $(qemu-system-aarch64 --version | head -n 1)"
-uv=$(measure ub-vmb "U-Boot vmb" uboot vmb run $M/virt-gicv3.yaml --accel kvm \
-	--firmware $I/u-boot.bin)
-# $QEMU is a command line: split on purpose.
-# shellcheck disable=SC2086
-uq=$(measure ub-qemu "U-Boot qemu" uboot $QEMU -m 128M -bios $I/u-boot.bin)
-lv=$(measure lx-vmb "Linux vmb" linux vmb run $M/virt-gicv3.yaml --accel kvm \
-	--kernel $I/Image --initrd $I/l2.cpio.gz --append console=ttyAMA0 \
-	--smp 2 -m 512M)
-# shellcheck disable=SC2086
-lq=$(measure lx-qemu "Linux qemu" linux $QEMU -smp 2 -m 512M -kernel $I/Image \
-	-initrd $I/l2.cpio.gz -append console=ttyAMA0)
+parts=" ${BENCH_PARTS:-uboot linux disk} "
+want() { case $parts in *" $1 "*) return 0 ;; esac; return 1; }
+if want uboot; then
+	uv=$(measure ub-vmb "U-Boot vmb" uboot vmb run $M/virt-gicv3.yaml --accel kvm \
+		--firmware $I/u-boot.bin)
+	# $QEMU is a command line: split on purpose.
+	# shellcheck disable=SC2086
+	uq=$(measure ub-qemu "U-Boot qemu" uboot $QEMU -m 128M -bios $I/u-boot.bin)
+fi
+if want linux; then
+	lv=$(measure lx-vmb "Linux vmb" linux vmb run $M/virt-gicv3.yaml --accel kvm \
+		--kernel $I/Image --initrd $I/l2.cpio.gz --append console=ttyAMA0 \
+		--smp 2 -m 512M)
+	# shellcheck disable=SC2086
+	lq=$(measure lx-qemu "Linux qemu" linux $QEMU -smp 2 -m 512M -kernel $I/Image \
+		-initrd $I/l2.cpio.gz -append console=ttyAMA0)
+fi
 echo "BENCH: == nested arm64 KVM, medians of $RUNS runs"
-printf 'BENCH: U-Boot time-to-prompt  vmb %6s ms  qemu %6s ms  ratio %s\n' \
+want uboot && printf 'BENCH: U-Boot time-to-prompt  vmb %6s ms  qemu %6s ms  ratio %s\n' \
 	"${uv:-?}" "${uq:-?}" "$( [ -n "$uv" ] && [ -n "$uq" ] && ratio "$uv" "$uq")"
-printf 'BENCH: Linux time-to-shell    vmb %6s ms  qemu %6s ms  ratio %s\n' \
+want linux && printf 'BENCH: Linux time-to-shell    vmb %6s ms  qemu %6s ms  ratio %s\n' \
 	"${lv:-?}" "${lq:-?}" "$( [ -n "$lv" ] && [ -n "$lq" ] && ratio "$lv" "$lq")"
-disk_bench
+want disk && disk_bench
 echo "BENCH: done"

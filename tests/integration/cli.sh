@@ -87,5 +87,16 @@ for j in "check --json $ROOT/machines/virt.yaml" "check --json $ROOT/machines/mi
 done
 expect_vmb check-json-backends 0 out '"why-not": ' -- check --json "$ROOT/machines/virt.yaml"
 expect_vmb devices-json-unknown 1 err "unknown device type 'frob'" -- devices --json frob
+# Device shorthands for the console and entropy devices.
+expect_vmb console-virtio 0 out '^  console0 +virtio-console' -- check "$ROOT/machines/virt.yaml" --console virtio
+expect_vmb rng-shorthand 0 out '^  rng1 +virtio-rng' -- check "$ROOT/machines/virt.yaml" --rng --rng
+expect_vmb console-bad 64 err "^vmb: --console uart: unknown console, expected --console virtio" -- check "$ROOT/machines/virt.yaml" --console uart
+# With a virtio-console the PL011 is not the console: no stdout-path.
+if "$VMB" dtb "$ROOT/machines/virt.yaml" --console virtio -o "$tmp/hvc.dtb" &&
+   ! grep -q stdout-path "$tmp/hvc.dtb" && grep -q stdout-path "$tmp/virt.dtb"; then
+	pass console-virtio-dtb
+else
+	fail console-virtio-dtb "stdout-path still set with --console virtio"
+fi
 
 [ "$fails" -eq 0 ]
