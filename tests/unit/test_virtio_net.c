@@ -509,6 +509,43 @@ static void test_hostfwd(void **state)
 	tb_free(&t);
 }
 
+/* restrict: true: the same SYN to the gateway connects to nothing. */
+static void test_restrict(void **state)
+{
+	struct tb t = { 0 };
+	struct vdrv d;
+	struct vd_buf rx = { RXBUF, 1526, 1 }, tx = { TXBUF, 0, 0 };
+	char yaml[sizeof(net_yaml) + 64], *end;
+	uint32_t id, len;
+	int port, lfd = listener(&port);
+
+	(void)state;
+	strcpy(yaml, net_yaml);
+	end = strrchr(yaml, '}');
+	strcpy(end, ", restrict: true}\n");
+	tb_dir(&t);
+	tb_board_ok(&t, yaml, NULL, 0);
+	vd_init(&d, &t, NET, RINGS, 2, F_MAC);
+	vd_add(&d, RXQ, &rx, 1);
+	vd_kick(&d, RXQ);
+	send_arp(&d);
+	assert_int_equal(vd_used(&d, RXQ, &id, &len), 1);
+	vd_add(&d, RXQ, &rx, 1);
+	vd_kick(&d, RXQ);
+	tx.len = (uint32_t)tcp_syn(vd_host(&d, TXBUF, 128), port);
+	vd_add(&d, TXQ, &tx, 1);
+	vd_kick(&d, TXQ);
+	for (int i = 0; i < 3; i++)
+		vmb_loop_run_once(t.b->loop, 100);
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
+	/* Unrestricted, loopback's connect() would have queued it by now. */
+	assert_true(accept(lfd, NULL, NULL) < 0);
+	if (vd_used(&d, RXQ, &id, &len))
+		assert_int_not_equal(vd_host(&d, RXBUF, 64)[VMB_NET_HDR_LEN + 47] & 0x12, 0x12);
+	close(lfd);
+	tb_free(&t);
+}
+
 static void test_bad_config(void **state)
 {
 	(void)state;
@@ -594,6 +631,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rx_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_to_host, setup, teardown),
 		cmocka_unit_test(test_hostfwd),
+		cmocka_unit_test(test_restrict),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_hostfwd_syntax),
 		cmocka_unit_test(test_default_mac),
