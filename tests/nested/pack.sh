@@ -38,7 +38,8 @@ mkdir -p "$l1/bin" "$l1/dev" "$l1/nested" "$l1/bench" "$l1/machines" "$l1/images
 cp "$busybox" "$l1/bin/busybox"
 cp "$vmb" "$l1/bin/vmb"
 cp "$ROOT/tests/nested/l1-init" "$l1/init"
-cp "$ROOT/tests/nested/tests.sh" "$ROOT/tests/nested/lib.sh" "$l1/nested/"
+cp "$ROOT/tests/nested/tests.sh" "$ROOT/tests/nested/lib.sh" \
+	"$ROOT/tests/nested/net-tests.sh" "$l1/nested/"
 cp "$ROOT/bench/kvm-arm64.sh" "$l1/bench/"
 cp "$ROOT"/machines/*.yaml "$l1/machines/"
 cp "$uboot" "$l1/images/u-boot.bin"

@@ -57,6 +57,9 @@ qemu-img convert -f raw -O qcow2 "$OUT/root.ext4" "$OUT/root.qcow2"
 sh tests/nested/fetch-arm64.sh "$IMAGES/qemu-utils-arm64-debs" "$OUT/nbd-root" \
 	qemu-utils:arm64 usr/bin/qemu-nbd
 overlay="$overlay $OUT/nbd-root"
+# The networking tests (net-tests.sh): L1's tun and bridge modules.
+sh tests/nested/net-modules.sh "$IMAGES/$kpkg" "$OUT/net-root"
+overlay="$overlay $OUT/net-root"
 
 vmb=${VMB_ARM64:-}
 if [ -z "$vmb" ]; then

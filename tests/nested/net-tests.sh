@@ -1,0 +1,86 @@
+#!/bin/sh
+# Nested arm64 KVM networking tests, run in L1 (busybox sh) by tests.sh
+# (or alone: sh /nested/net-tests.sh after sourcing nothing) with the static
+# aarch64 vmb on /dev/kvm: two L2 guests (Debian's arm64 kernel with its
+# virtio_net module, initramfs l2-boot.cpio.gz) on tap devices vmb creates
+# (--nic tap,ifname=...), bridged in L1 to br0 (10.0.3.1). Guest A pings
+# guest B, fetches a file from B's busybox httpd and compares its md5sum
+# with B's; L1 also fetches it. Prints "VMBTEST:" lines like tests.sh.
+# Needs in /lib/modules/net: llc, stp, bridge, tun (L1's kernel modules,
+# put there by tests/nested/net-modules.sh).
+# "net: user" is not tested here: the static cross build has no libslirp
+# (Debian ships only a shared libslirp), see the issue-9 report.
+. /nested/lib.sh
+
+M=/machines
+I=/images
+T_LINUX=${T_LINUX:-600}
+L2_PROMPT='l2# (\[6n)?$'
+
+for m in llc stp bridge tun; do
+	insmod /lib/modules/net/$m.ko 2>/dev/null || true
+done
+brctl addbr br0 && ifconfig br0 10.0.3.1 netmask 255.255.255.0 up ||
+	fail net-bridge "cannot set up br0"
+
+# Start a guest on tap NAME with MAC; wait for its shell and attach the tap.
+guest() { # CONNAME TAP MAC
+	con_start "$1" vmb run $M/virt-gicv3.yaml --accel kvm -m 256M \
+		--kernel $I/Image --initrd $I/l2-boot.cpio.gz --append "console=ttyAMA0" \
+		--nic "tap,ifname=$2,mac=$3"
+	i=0
+	while ! brctl addif br0 "$2" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	ifconfig "$2" up
+	if ! con_wait "$L2_PROMPT" "$T_LINUX"; then
+		fail "net-$1-boot" "no L2 shell within $T_LINUX s"
+		return 1
+	fi
+	pass "net-$1-boot" "$(( $(now_ms) - CON_T0 )) ms"
+}
+
+# --- guest B: 10.0.3.3, serves a random file ---------------------------------
+if guest b tap1 52:54:00:00:03:03; then
+	con_mark
+	con_send "ifconfig eth0 10.0.3.3 netmask 255.255.255.0 up; mkdir -p /www; dd if=/dev/urandom of=/www/f bs=1024 count=768 2>/dev/null; md5sum /www/f; httpd -h /www -p 80"
+	con_wait "$L2_PROMPT" 60
+	md5b=$(con_since_mark | sed -n 's,^\([0-9a-f]\{32\}\)  /www/f,\1,p')
+	B_PID=$CON_PID B_OUT=$CON_OUT
+	exec 4>&3 # keep B's console open while A runs
+	l1=$(wget -q -O - http://10.0.3.3/f 2>/dev/null | md5sum | cut -d' ' -f1)
+	if [ -n "$md5b" ] && [ "$l1" = "$md5b" ]; then
+		pass net-l1-fetch-from-guest "md5 $l1"
+	else
+		fail net-l1-fetch-from-guest "L1 got md5 '$l1', guest has '$md5b'"
+	fi
+
+	# --- guest A: 10.0.3.2, pings B and fetches the file ------------------
+	if guest a tap0 52:54:00:00:03:02; then
+		con_mark
+		con_send "ifconfig eth0 10.0.3.2 netmask 255.255.255.0 up; ping -c 3 10.0.3.3"
+		if con_wait ' 0% packet loss' 60; then
+			pass net-guest-ping-guest
+		else
+			fail net-guest-ping-guest "no reply from 10.0.3.3"
+		fi
+		con_wait "$L2_PROMPT" 30
+		con_mark
+		con_send "wget -q -O /f http://10.0.3.3/f && md5sum /f"
+		con_wait "$L2_PROMPT" 120
+		md5a=$(con_since_mark | sed -n 's,^\([0-9a-f]\{32\}\)  /f,\1,p')
+		if [ -n "$md5a" ] && [ "$md5a" = "$md5b" ]; then
+			pass net-guest-file-transfer "768 KiB, md5 $md5a"
+		else
+			fail net-guest-file-transfer "guest A got md5 '$md5a', B has '$md5b'"
+		fi
+		con_send "poweroff -f"
+		con_end 60
+		[ "$CON_STATUS" = 0 ] && pass net-a-poweroff || fail net-a-poweroff "status $CON_STATUS"
+	fi
+	CON_PID=$B_PID CON_OUT=$B_OUT CON_NAME=b
+	exec 3>&4 4>&-
+	con_send "poweroff -f"
+	con_end 60
+	[ "$CON_STATUS" = 0 ] && pass net-b-poweroff || fail net-b-poweroff "status $CON_STATUS"
+fi
