@@ -8,8 +8,11 @@
 # with B's; L1 also fetches it. Prints "VMBTEST:" lines like tests.sh.
 # Needs in /lib/modules/net: llc, stp, bridge, tun (L1's kernel modules,
 # put there by tests/nested/net-modules.sh).
-# "net: user" is not tested here: the static cross build has no libslirp
-# (Debian ships only a shared libslirp), see the issue-9 report.
+# "net: user" (libslirp) runs with /bin/vmb-net, a vmb that links Debian's
+# shared libslirp (tests/nested/build-arm64-net.sh): a third L2 guest gets
+# 10.0.2.15 with udhcpc; wget in L1 through hostfwd 127.0.0.1:8080 reaches
+# busybox httpd in the guest; the guest's wget of 10.0.2.2:8081 reaches an
+# httpd in L1 on 127.0.0.1.
 . /nested/lib.sh
 
 M=/machines
@@ -83,4 +86,51 @@ if guest b tap1 52:54:00:00:03:03; then
 	con_send "poweroff -f"
 	con_end 60
 	[ "$CON_STATUS" = 0 ] && pass net-b-poweroff || fail net-b-poweroff "status $CON_STATUS"
+fi
+
+# --- net: user ----------------------------------------------------------------
+if [ -x /bin/vmb-net ]; then
+	mkdir -p /tmp/l1www
+	echo hello-from-l1 >/tmp/l1www/index.html
+	httpd -h /tmp/l1www -p 127.0.0.1:8081
+	con_start user vmb-net run $M/virt-gicv3.yaml --accel kvm -m 256M \
+		--kernel $I/Image --initrd $I/l2-boot.cpio.gz --append "console=ttyAMA0" \
+		--nic user,hostfwd=tcp:127.0.0.1:8080-:80
+	if con_wait "$L2_PROMPT" "$T_LINUX"; then
+		pass net-user-boot "$(( $(now_ms) - CON_T0 )) ms"
+		con_mark
+		# busybox udhcpc has no default script in this initramfs: a small one.
+		con_send "printf '#!/bin/sh\n[ \"\$1\" = bound ] && ifconfig \$interface \$ip netmask \$subnet && route add default gw \$router\nexit 0\n' >/dhcp; chmod +x /dhcp; udhcpc -i eth0 -s /dhcp -n -q; ifconfig eth0"
+		if con_wait 'inet addr:10\.0\.2\.15' 60; then
+			pass net-user-udhcpc "10.0.2.15"
+		else
+			fail net-user-udhcpc "no 10.0.2.15 lease"
+		fi
+		con_wait "$L2_PROMPT" 30
+		con_mark
+		con_send "mkdir -p /www; echo hello-from-l2 >/www/index.html; httpd -h /www -p 80; echo httpd-up"
+		con_wait '^httpd-up' 30
+		got=$(wget -q -T 20 -O - http://127.0.0.1:8080/ 2>&1)
+		if [ "$got" = hello-from-l2 ]; then
+			pass net-user-hostfwd "L1 wget 127.0.0.1:8080 -> guest httpd"
+		else
+			fail net-user-hostfwd "L1 got '$got'"
+		fi
+		con_mark
+		con_send "wget -q -T 20 -O - http://10.0.2.2:8081/"
+		if con_wait '^hello-from-l1' 60; then
+			pass net-user-guest-to-host "guest wget 10.0.2.2:8081 -> L1 httpd"
+		else
+			fail net-user-guest-to-host "no answer from 10.0.2.2:8081"
+		fi
+		con_wait "$L2_PROMPT" 30
+		con_send "poweroff -f"
+		con_end 60
+		[ "$CON_STATUS" = 0 ] && pass net-user-poweroff || fail net-user-poweroff "status $CON_STATUS"
+	else
+		fail net-user-boot "no L2 shell within $T_LINUX s"
+		con_end 5
+	fi
+else
+	fail net-user "no /bin/vmb-net (tests/nested/build-arm64-net.sh)"
 fi
