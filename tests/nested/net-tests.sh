@@ -23,6 +23,7 @@ L2_PROMPT='l2# (\[6n)?$'
 for m in llc stp bridge tun; do
 	insmod /lib/modules/net/$m.ko 2>/dev/null || true
 done
+ifconfig lo 127.0.0.1 up # L1's /init leaves loopback down
 brctl addbr br0 && ifconfig br0 10.0.3.1 netmask 255.255.255.0 up ||
 	fail net-bridge "cannot set up br0"
 
