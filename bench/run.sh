@@ -28,6 +28,23 @@ uboot_bench() { # MODE TITLE
 uboot_bench wait "with the 2 s autoboot countdown"
 uboot_bench key "countdown stopped by a key"
 
+echo "== U-Boot over user networking: tftpboot 8 MiB, ping the gateway (emu vs QEMU TCG, $RUNS runs alternating, median)"
+mkdir -p "$tmp/tftp"
+head -c 8388608 /dev/urandom >"$tmp/tftp/big"
+expect "$ROOT/bench/net-tftp.exp" "$RUNS" "$VMB" "$ROOT/machines/virt.yaml" "$UBOOT" \
+	"$tmp/tftp" big >"$tmp/net"
+for who in vmb qemu; do
+	awk -v w=$who '$1 == w { print $2 }' "$tmp/net" | median >"$tmp/net-t-$who"
+	awk -v w=$who '$1 == w { print $3 }' "$tmp/net" | median >"$tmp/net-p-$who"
+done
+printf '  tftpboot 8 MiB      vmb %6d ms  qemu %6d ms  ratio %s (throughput qemu/vmb: %s)\n' \
+	"$(cat "$tmp/net-t-vmb")" "$(cat "$tmp/net-t-qemu")" \
+	"$(ratio "$(cat "$tmp/net-t-vmb")" "$(cat "$tmp/net-t-qemu")")" \
+	"$(ratio "$(cat "$tmp/net-t-qemu")" "$(cat "$tmp/net-t-vmb")")"
+printf '  ping 10.0.2.2       vmb %6d ms  qemu %6d ms  ratio %s\n' \
+	"$(cat "$tmp/net-p-vmb")" "$(cat "$tmp/net-p-qemu")" \
+	"$(ratio "$(cat "$tmp/net-p-vmb")" "$(cat "$tmp/net-p-qemu")")"
+
 echo "== vmb start-up: exec to guest power-off for a 2-instruction guest ($RUNS runs, median)"
 # movz w0, #0x8400, lsl #16; add w0, w0, #8 (PSCI SYSTEM_OFF); hvc #0
 printf '\000\200\260\122\000\040\000\021\002\000\000\324' >"$tmp/off.bin"

@@ -19,7 +19,7 @@ struct nic_ctx {
 	struct vmb_devopt_entry *e;
 	struct vmb_err *err;
 	const char *arg;
-	const char **fwd;
+	char **fwd;		/* copies: split's strings last one call */
 	unsigned nfwd;
 	bool named, tap;
 };
@@ -55,7 +55,7 @@ static int nic_item(const char *key, const char *value, void *opaque)
 	}
 	if (value && !strcmp(key, "hostfwd") && !c->tap) {
 		c->fwd = vmb_realloc(c->fwd, (c->nfwd + 1) * sizeof(*c->fwd));
-		c->fwd[c->nfwd++] = value;
+		c->fwd[c->nfwd++] = strdup(value);
 		return 0;
 	}
 	if (value && !strcmp(key, "id") && *value) {
@@ -96,7 +96,9 @@ static int nic_expand(const char *arg, unsigned n, struct vmb_devopt_entry *e,
 	int r = vmb_devopt_split(arg, true, nic_item, &c);
 
 	if (!r && c.nfwd)
-		vmb_devopt_put_list(e, "hostfwd", c.fwd, c.nfwd);
+		vmb_devopt_put_list(e, "hostfwd", (const char *const *)c.fwd, c.nfwd);
+	for (unsigned i = 0; i < c.nfwd; i++)
+		free(c.fwd[i]);
 	free(c.fwd);
 	if (r)
 		return -1;

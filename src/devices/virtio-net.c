@@ -31,9 +31,10 @@
  *
  * Threads: all frame work runs on the board's event loop (QueueNotify is
  * an ioevent delivered there; driver_ok and reset on a vCPU thread only
- * queue work), never on a vCPU thread. Frames are copied with vd->lock
- * held and handed to the backend after it is dropped, so a backend that
- * answers at once (slirp's ARP or ICMP replies) can re-enter receive().
+ * queue work), never on a vCPU thread. The TX drain runs inside the
+ * QueueNotify ioevent with vd->lock held and hands frames to the backend
+ * there; a backend that answers at once (slirp's ARP, ICMP, TFTP replies)
+ * re-enters receive(), which knows the loop already holds the lock.
  * TX is drained at most TX_BUDGET chains per turn of the loop, then
  * requeued, so a guest flooding the queue cannot starve other devices.
  * RX stalls when the receive queue is empty (receive() returns 0, the
@@ -72,6 +73,7 @@ struct vnet {
 	 * and removed synchronously at destroy, unlike queued calls). */
 	struct vmb_loop_timer *tx_kick, *rx_kick;
 	bool rx_waiting;	/* a receive() found no buffers (vd.lock) */
+	bool loop_holds_lock;	/* the loop thread holds vd.lock (its own flag) */
 	/* Loop thread only: */
 	uint8_t *txbuf;		/* header + largest frame */
 	struct iovec tx_iov[QUEUE_MAX];
@@ -179,12 +181,16 @@ retry:
 	return 1;
 }
 
-/* net.h receive(): loop thread, no lock held. */
+/* net.h receive(): loop thread. The lock is already ours when a frame
+ * sent from inside the loop's own TX drain comes straight back (slirp
+ * answers ARP, ICMP and TFTP synchronously). */
 static int vnet_receive(void *opaque, const uint8_t *hdr, const void *frame, size_t len)
 {
 	struct vnet *s = opaque;
 	int r;
 
+	if (s->loop_holds_lock)
+		return rx_locked(s, hdr, frame, len);
 	pthread_mutex_lock(&s->vd.lock);
 	r = rx_locked(s, hdr, frame, len);
 	pthread_mutex_unlock(&s->vd.lock);
@@ -223,15 +229,14 @@ static long tx_take(struct vnet *s, const struct vmb_vq_elem *e)
 	return (long)vmb_vq_read_out(e, 0, s->txbuf, e->out_len);
 }
 
-/* Drain the transmit queue (loop thread). */
-static void tx_run(void *opaque)
+/* Drain the transmit queue: loop thread, vd.lock held. */
+static void tx_drain(struct vnet *s)
 {
-	struct vnet *s = opaque;
 	struct vmb_virtio_dev *vd = &s->vd;
 	struct vmb_vq_elem e = { .iov = s->tx_iov, .cap = QUEUE_MAX };
 	unsigned done = 0;
 
-	pthread_mutex_lock(&vd->lock);
+	s->loop_holds_lock = true;
 	vmb_vq_disable_notify(&vd->vq[TXQ]);
 	while (vmb_virtio_live(vd)) {
 		struct iovec iov;
@@ -255,21 +260,38 @@ static void tx_run(void *opaque)
 		if (!len)
 			continue;
 		s->tx_frames++;
-		pthread_mutex_unlock(&vd->lock);
 		iov = (struct iovec){ s->txbuf, (size_t)len };
 		s->be->ops->send(s->be, &iov, 1);
-		pthread_mutex_lock(&vd->lock);
 	}
-	pthread_mutex_unlock(&vd->lock);
+	s->loop_holds_lock = false;
 }
 
+static void tx_run(void *opaque)
+{
+	struct vnet *s = opaque;
+
+	pthread_mutex_lock(&s->vd.lock);
+	tx_drain(s);
+	pthread_mutex_unlock(&s->vd.lock);
+}
+
+/* QueueNotify: an ioevent, so normally on the loop thread already (then
+ * the work is done right here, without another wake-up of the loop). */
 static void vnet_queue_notify(struct vmb_virtio_dev *vd, unsigned q)
 {
 	struct vnet *s = vd->priv;
+	bool here = vmb_loop_on_thread(s->dev->board->loop);
 
-	if (q == TXQ)
+	if (q == TXQ && here) {
+		tx_drain(s);
+	} else if (q == TXQ) {
 		vmb_loop_timer_arm(s->tx_kick, 1, 0);
-	else if (q == RXQ && s->rx_waiting) {
+	} else if (q == RXQ && s->rx_waiting && here) {
+		s->rx_waiting = false;
+		s->loop_holds_lock = true;
+		s->be->ops->rx_resume(s->be);
+		s->loop_holds_lock = false;
+	} else if (q == RXQ && s->rx_waiting) {
 		queue_rx_resume(s);
 	}
 }

@@ -52,7 +52,7 @@ rm -rf "$boot"
 mkdir -p "$boot/bin" "$boot/lib/modules"
 cp "$busybox" "$boot/bin/busybox"
 cp "$ROOT/tests/nested/l2-boot-init" "$boot/init"
-for m in virtio_mmio virtio_blk virtio_console virtio-rng ext4; do
+for m in virtio_mmio virtio_blk virtio_console virtio-rng virtio_net ext4; do
 	add_module "$m"
 done
 echo $order >"$boot/lib/modules/load.list"

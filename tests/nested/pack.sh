@@ -57,6 +57,8 @@ cp "$ROOT/tests/nested/l1-init" "$l1/init"
 cp "$ROOT/tests/nested/$check" "$l1/nested/check.sh"
 cp "$ROOT/tests/nested/lib.sh" "$l1/nested/"
 [ ! -f "$ROOT/bench/kvm-$arch.sh" ] || cp "$ROOT/bench/kvm-$arch.sh" "$l1/bench/bench.sh"
+# arm64: the networking checks tests.sh runs
+[ "$arch" != arm64 ] || cp "$ROOT/tests/nested/net-tests.sh" "$l1/nested/"
 cp "$ROOT"/machines/*.yaml "$l1/machines/"
 for spec in ${NESTED_IMAGES:-}; do
 	name=${spec%%=*} path=${spec#*=}

@@ -83,6 +83,12 @@ arm64)
 	# NBD drives need libnbd, which only links dynamically: vmb-nbd in L1.
 	sh tests/nested/build-arm64-dyn.sh
 	overlay="$overlay $OUT/nbd-root build/arm64-dyn/root"
+	# The networking tests (net-tests.sh): L1's tun and bridge modules.
+	sh tests/nested/net-modules.sh "$IMAGES/$kpkg" "$OUT/net-root"
+	overlay="$overlay $OUT/net-root"
+	# ... and a vmb with libslirp for "net: user" (/bin/vmb-net), see there.
+	sh tests/nested/build-arm64-net.sh "$OUT"
+	overlay="$overlay $OUT/slirp-root"
 	vmb=${VMB_ARM64:-}
 	if [ -z "$vmb" ]; then
 		sh tests/nested/build-arm64.sh

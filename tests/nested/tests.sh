@@ -24,6 +24,8 @@
 #     synced survives SIGKILL of vmb and shows up in a second run; the same
 #     image converted to qcow2 and served by qemu-nbd (Debian's arm64
 #     qemu-utils) over a Unix socket boots through --drive nbd+unix://.
+#  6. Networking (net-tests.sh): two L2 guests with virtio-net on taps
+#     bridged in L1 ping each other and move a file (md5 compared).
 . "$(dirname "$0")/lib.sh"
 
 M=/machines
@@ -351,4 +353,5 @@ test_fault
 test_linux_fault
 test_virtio
 test_virtio_nbd
+. /nested/net-tests.sh
 echo "VMBTEST: end after $(( ($(now_ms) - t0) / 1000 )) s"

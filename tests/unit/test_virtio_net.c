@@ -8,12 +8,18 @@
  * 64K zero-length descriptors, a receive queue left without buffers while
  * frames keep coming, receive chains too small or without writable
  * buffers. The VMM must keep running, with bounded memory, and the event
- * loop must go idle while receive is stalled (no busy loop).
+ * loop must go idle while receive is stalled (no busy loop). Two tests
+ * use real sockets on 127.0.0.1: a hostfwd connection from the host
+ * reaches the guest as a TCP SYN, and a guest SYN to the gateway
+ * connects to a host listener.
  */
 #include "unit.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -342,6 +348,204 @@ static void test_rx_hostile(void **state)
 	assert_true(vd_status(&d) & 64);
 }
 
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	put_be16(p, (uint16_t)(v >> 16));
+	put_be16(p + 2, (uint16_t)v);
+}
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* A listening TCP socket on 127.0.0.1 with a kernel-chosen port. */
+static int listener(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Turn the board's loop until queue q has a used element (5 s at most). */
+static int wait_used(struct tb *t, struct vdrv *d, unsigned q, uint32_t *id, uint32_t *len)
+{
+	for (int i = 0; i < 50; i++) {
+		if (vd_used(d, q, id, len))
+			return 1;
+		vmb_loop_run_once(t->b->loop, 100);
+	}
+	return 0;
+}
+
+static uint16_t csum(const uint8_t *p, size_t n, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Header + Ethernet + IPv4 + TCP SYN from 10.0.2.15:40000 to 10.0.2.2:port. */
+static size_t tcp_syn(uint8_t *p, int port)
+{
+	static const uint8_t gw_mac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
+	uint8_t *ip = p + VMB_NET_HDR_LEN + 14, *tcp = ip + 20, ph[12];
+
+	memset(p, 0, VMB_NET_HDR_LEN + 14 + 40);
+	memcpy(p + VMB_NET_HDR_LEN, gw_mac, 6); /* slirp's MAC for its addresses */
+	memcpy(p + VMB_NET_HDR_LEN + 6, mac, 6);
+	p[VMB_NET_HDR_LEN + 12] = 0x08;
+	ip[0] = 0x45;
+	ip[3] = 40;
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, "\x0a\x00\x02\x0f\x0a\x00\x02\x02", 8);
+	put_be16(ip + 10, csum(ip, 20, 0));
+	put_be16(tcp, 40000);
+	put_be16(tcp + 2, (uint16_t)port);
+	put_be32(tcp + 4, 1000);
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x02; /* SYN */
+	put_be16(tcp + 14, 65535);
+	memcpy(ph, ip + 12, 8);
+	ph[8] = 0;
+	ph[9] = 6;
+	put_be16(ph + 10, 20);
+	put_be16(tcp + 16, csum(tcp, 20, 0xffff & ~csum(ph, 12, 0)));
+	return VMB_NET_HDR_LEN + 14 + 40;
+}
+
+/* Guest -> host: a SYN to the gateway's address connects to a server on
+ * the host's 127.0.0.1, and the guest gets the SYN-ACK. */
+static void test_guest_to_host(void **state)
+{
+	struct tb *t = *state;
+	struct vdrv d;
+	struct vd_buf rx = { RXBUF, 1526, 1 }, tx = { TXBUF, 0, 0 };
+	uint32_t id, len;
+	int port, lfd = listener(&port), cfd = -1;
+	uint8_t *p;
+
+	vd_init(&d, t, NET, RINGS, 2, F_MAC);
+	vd_add(&d, RXQ, &rx, 1);
+	vd_kick(&d, RXQ);
+	send_arp(&d);
+	assert_int_equal(vd_used(&d, RXQ, &id, &len), 1); /* the ARP reply */
+	vd_add(&d, RXQ, &rx, 1);
+	vd_kick(&d, RXQ);
+	tx.len = (uint32_t)tcp_syn(vd_host(&d, TXBUF, 128), port);
+	vd_add(&d, TXQ, &tx, 1);
+	vd_kick(&d, TXQ);
+	assert_int_equal(wait_used(t, &d, RXQ, &id, &len), 1);
+	p = vd_host(&d, RXBUF, 1526) + VMB_NET_HDR_LEN;
+	assert_int_equal(p[23], 6);                       /* TCP */
+	assert_int_equal(get_be16(p + 34), port);     /* from the port */
+	assert_int_equal(p[47] & 0x12, 0x12);             /* SYN + ACK */
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	close(cfd);
+	close(lfd);
+}
+
+/* Host -> guest: a connection to a hostfwd port reaches the guest as a
+ * SYN to 10.0.2.15:22. */
+static void test_hostfwd(void **state)
+{
+	struct tb t = { 0 };
+	struct vdrv d;
+	struct vd_buf rx = { RXBUF, 1526, 1 };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char yaml[sizeof(net_yaml) + 128], *end;
+	uint32_t id, len;
+	int port, fd = listener(&port), cfd;
+	uint8_t *p;
+
+	(void)state;
+	close(fd); /* free the port for slirp */
+	strcpy(yaml, net_yaml);
+	end = strrchr(yaml, '}');
+	sprintf(end, ",\n     hostfwd: ['tcp:127.0.0.1:%d-:22']}\n", port);
+	tb_dir(&t);
+	tb_board_ok(&t, yaml, NULL, 0);
+	vd_init(&d, &t, NET, RINGS, 2, F_MAC);
+	vd_add(&d, RXQ, &rx, 1);
+	vd_kick(&d, RXQ);
+	send_arp(&d); /* slirp learns the guest's MAC */
+	assert_int_equal(vd_used(&d, RXQ, &id, &len), 1);
+	vd_add(&d, RXQ, &rx, 1);
+	vd_kick(&d, RXQ);
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	a.sin_port = htons((uint16_t)port);
+	connect(cfd, (struct sockaddr *)&a, sizeof(a));
+	assert_int_equal(wait_used(&t, &d, RXQ, &id, &len), 1);
+	p = vd_host(&d, RXBUF, 1526) + VMB_NET_HDR_LEN;
+	assert_int_equal(get_be16(p + 12), 0x0800);
+	assert_int_equal(p[23], 6);
+	assert_memory_equal(p + 30, "\x0a\x00\x02\x0f", 4); /* to 10.0.2.15 */
+	assert_int_equal(get_be16(p + 36), 22);
+	assert_int_equal(p[47] & 0x12, 0x02);                 /* SYN */
+	close(cfd);
+	tb_free(&t);
+}
+
+/* restrict: true: the same SYN to the gateway connects to nothing. */
+static void test_restrict(void **state)
+{
+	struct tb t = { 0 };
+	struct vdrv d;
+	struct vd_buf rx = { RXBUF, 1526, 1 }, tx = { TXBUF, 0, 0 };
+	char yaml[sizeof(net_yaml) + 64], *end;
+	uint32_t id, len;
+	int port, lfd = listener(&port);
+
+	(void)state;
+	strcpy(yaml, net_yaml);
+	end = strrchr(yaml, '}');
+	strcpy(end, ", restrict: true}\n");
+	tb_dir(&t);
+	tb_board_ok(&t, yaml, NULL, 0);
+	vd_init(&d, &t, NET, RINGS, 2, F_MAC);
+	vd_add(&d, RXQ, &rx, 1);
+	vd_kick(&d, RXQ);
+	send_arp(&d);
+	assert_int_equal(vd_used(&d, RXQ, &id, &len), 1);
+	vd_add(&d, RXQ, &rx, 1);
+	vd_kick(&d, RXQ);
+	tx.len = (uint32_t)tcp_syn(vd_host(&d, TXBUF, 128), port);
+	vd_add(&d, TXQ, &tx, 1);
+	vd_kick(&d, TXQ);
+	for (int i = 0; i < 3; i++)
+		vmb_loop_run_once(t.b->loop, 100);
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
+	/* Unrestricted, loopback's connect() would have queued it by now. */
+	assert_true(accept(lfd, NULL, NULL) < 0);
+	if (vd_used(&d, RXQ, &id, &len))
+		assert_int_not_equal(vd_host(&d, RXBUF, 64)[VMB_NET_HDR_LEN + 47] & 0x12, 0x12);
+	close(lfd);
+	tb_free(&t);
+}
+
 static void test_bad_config(void **state)
 {
 	(void)state;
@@ -425,6 +629,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_zero_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_stall, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_hostile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_to_host, setup, teardown),
+		cmocka_unit_test(test_hostfwd),
+		cmocka_unit_test(test_restrict),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_hostfwd_syntax),
 		cmocka_unit_test(test_default_mac),
