@@ -239,11 +239,16 @@ int vmb_vm_run(const struct vmb_spec *spec, const struct vmb_run_opts *o)
 	if (o->verbose) {
 		vmb_warn("machine '%s' on the %s backend, %u vCPU%s", spec->name,
 			 vm.ops->name, vm.board->ncpus, vm.board->ncpus == 1 ? "" : "s");
-		vmb_warn("entry 0x%llx, x0 0x%llx, device tree at 0x%llx (%llu bytes)",
-			 (unsigned long long)vm.boot.pc,
-			 (unsigned long long)vm.boot.x[0],
-			 (unsigned long long)vm.boot.dtb,
-			 (unsigned long long)vm.boot.dtb_size);
+		if (spec->arch == VMB_ARCH_X86_64)
+			vmb_warn("entry 0x%llx in 64-bit mode, zero page (RSI) 0x%llx",
+				 (unsigned long long)vm.boot.pc,
+				 (unsigned long long)vm.boot.rsi);
+		else
+			vmb_warn("entry 0x%llx, x0 0x%llx, device tree at 0x%llx "
+				 "(%llu bytes)", (unsigned long long)vm.boot.pc,
+				 (unsigned long long)vm.boot.x[0],
+				 (unsigned long long)vm.boot.dtb,
+				 (unsigned long long)vm.boot.dtb_size);
 	}
 	{
 		enum vmb_stop_reason r = run_loop(&vm, &resets, &err);

@@ -30,8 +30,8 @@ if ! "$VMB" acpi "$M" --smp 3 -o "$d" 2>"$tmp/err"; then
 	fail acpi "vmb acpi failed: $(cat "$tmp/err")"
 	exit 1
 fi
-(cd "$d" && iasl -d APIC.dat DSDT.dat FACP.dat XSDT.dat) >"$tmp/iasl" 2>&1
-if [ $? -ne 0 ] || grep -Eiq '(^| )(error|warning)' "$tmp/iasl"; then
+if ! (cd "$d" && iasl -d APIC.dat DSDT.dat FACP.dat XSDT.dat) >"$tmp/iasl" 2>&1 ||
+   grep -Eiq '(^| )(error|warning)' "$tmp/iasl"; then
 	fail "acpi iasl -d" "$(grep -Ei 'error|warning' "$tmp/iasl" | head -n 5)"
 else
 	pass "acpi: iasl -d decodes XSDT, FACP, DSDT, APIC without errors"

@@ -273,6 +273,8 @@ linux_fault() {
 	   echo "$out" | grep -qE '^page walk of rip' &&
 	   echo "$out" | grep -qE 'PML4E'; then
 		pass linux-crash-report
+		echo "$out" | sed -n '/^---\[ vmb: guest fault/,/end of crash report/p' |
+			sed 's/^/VMBTEST: note report: /'
 	else
 		fail linux-crash-report "status $CON_STATUS (expected 2), or the report lacks the code at RIP or the page walk"
 	fi
