@@ -53,7 +53,8 @@ static void *dtb_of(const char *path, const struct vmb_override *extra,
 		{ "determinism.enabled", "true" }, { "determinism.seed", "5" },
 	};
 
-	memcpy(ov + 2, extra, nextra * sizeof(*extra));
+	if (nextra)
+		memcpy(ov + 2, extra, nextra * sizeof(*extra));
 	return fx_dtb(path, ov, 2 + nextra);
 }
 

@@ -240,7 +240,8 @@ static bool resolve_twice(const char *dir, const char *path,
 	if (s->arch == VMB_ARCH_ARM64 && !s->boot.dtb) {
 		void *d0, *d1;
 
-		memcpy(all, ov, nov * sizeof(*ov));
+		if (nov)
+			memcpy(all, ov, nov * sizeof(*ov));
 		all[nov].path = "determinism.enabled";
 		all[nov].value = "true";
 		all[nov + 1].path = "determinism.seed";
