@@ -266,6 +266,32 @@ static void put_determinism(struct out *o, const struct vmb_spec *s)
 		s->det.seed, t);
 }
 
+/* One item of a path list: the file, or a mapping with the file at key
+ * and its other keys as written. */
+static void put_path_item(struct out *o, struct vmb_node *item, const char *key,
+			  bool writes)
+{
+	struct vmb_node *file = vmb_path_list_file(item, key);
+	char *path = file ? vmb_node_path(file) : NULL;
+
+	if (!key || item->kind != VMB_NODE_MAP) {
+		put_file(o, path, writes);
+	} else {
+		fputc('{', o->f);
+		for (size_t i = 0; i < item->n; i++) {
+			fputs(i ? ", " : " ", o->f);
+			put_str(o->f, item->keys[i]);
+			fputs(": ", o->f);
+			if (item->items[i] == file)
+				put_file(o, path, writes);
+			else
+				put_node(o->f, item->items[i]);
+		}
+		fputs(item->n ? " }" : "}", o->f);
+	}
+	free(path);
+}
+
 /* One type-specific property: the value given, else the default. */
 static void put_prop(struct out *o, const struct vmb_device *d,
 		     const struct vmb_prop_desc *p)
@@ -273,6 +299,7 @@ static void put_prop(struct out *o, const struct vmb_device *d,
 	const struct vmb_device_type *t = d->type;
 	const struct vmb_node *n = vmb_node_get(d->spec->props, p->name);
 	bool writes = vmb_prop_listed(t->writes, p->name);
+	const char *key;
 
 	fprintf(o->f, "    %s: ", p->name);
 	if (!n || vmb_node_is_null(n)) {
@@ -286,15 +313,11 @@ static void put_prop(struct out *o, const struct vmb_device *d,
 	} else if (p->kind == VMB_PROP_PATH) {
 		/* The board resolved it in place (board.c check_prop). */
 		put_file(o, n->scalar, writes);
-	} else if (n->kind == VMB_NODE_SEQ && vmb_prop_listed(t->path_lists, p->name)) {
+	} else if (n->kind == VMB_NODE_SEQ && vmb_prop_path_list(t, p->name, &key)) {
 		fputc('[', o->f);
 		for (size_t i = 0; i < n->n; i++) {
-			char *path = vmb_node_is_null(n->items[i]) ? NULL :
-				     vmb_node_path(n->items[i]);
-
 			fputs(i ? ", " : "", o->f);
-			put_file(o, path, writes);
-			free(path);
+			put_path_item(o, n->items[i], key, writes);
 		}
 		fputc(']', o->f);
 	} else {

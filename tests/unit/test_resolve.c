@@ -98,6 +98,15 @@ static void test_pin_mismatch_text(void **state)
 	assert_contains(t.err.msg, "m.yaml:11:37: sha256 mismatch for 'files' of "
 			"device 'flash' 'fw.bin'");
 	assert_contains(t.err.msg, hello_sha);
+	tb_close(&t);
+
+	/* A file inside a list of mappings (fw-cfg-mmio files[].file). */
+	snprintf(yaml, sizeof(yaml), "%sdevices:\n  - name: fw\n    type: "
+		 "fw-cfg-mmio\n    base: 0x9020000\n    files:\n      - { name: "
+		 "opt/x, file: { path: fw.bin, sha256: %s } }\n", arm_head, zeros);
+	assert_int_equal(tb_board(&t, yaml), -1);
+	assert_contains(t.err.msg, "m.yaml:9:54: sha256 mismatch for 'files' of "
+			"device 'fw' 'fw.bin'");
 	tb_free(&t);
 }
 
