@@ -34,6 +34,7 @@
 #define MACHINE_MEMBER "machine.yaml"
 #define CHUNK (1u << 20)
 #define MAX_DISKS 4096
+#define MAX_MEMBERS (2 * MAX_DISKS) /* a machine names far fewer files */
 
 /* ---- pack ------------------------------------------------------------------ */
 
@@ -425,6 +426,11 @@ static int unpack_into(struct archive *a, const char *bundle, const char *dir,
 
 		if (check_entry(e, bundle, &digest, &total, room, err))
 			goto out;
+		if (nseen >= MAX_MEMBERS) {
+			vmb_errf(err, NULL, "bundle '%s': more than %d members",
+				 bundle, MAX_MEMBERS);
+			goto out;
+		}
 		for (unsigned i = 0; i < nseen; i++)
 			if (!strcmp(seen[i], name)) {
 				vmb_errf(err, NULL, "bundle '%s': member '%s' appears "

@@ -42,7 +42,7 @@
 struct pl031 {
 	struct vmb_device *dev;
 	const char *clock;
-	int64_t offset;      /* RTCDR = host seconds + offset (mod 2^32) */
+	int64_t offset;      /* RTCDR = guest seconds + offset (mod 2^32) */
 	uint32_t mr, lr, imsc, ris;
 	int level;
 
@@ -51,7 +51,7 @@ struct pl031 {
 	pthread_cond_t cond;
 	bool thread_started;
 	bool armed;
-	int64_t alarm_at;    /* host seconds at which RTCDR == RTCMR */
+	int64_t alarm_at;    /* guest seconds at which RTCDR == RTCMR */
 	bool quit;
 };
 
@@ -59,14 +59,14 @@ static const uint8_t pl031_id[8] = { 0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0
 
 /* Guest wall-clock seconds: host time, or the deterministic clock
  * (board/clock.h). */
-static int64_t host_seconds(const struct pl031 *s)
+static int64_t guest_seconds(const struct pl031 *s)
 {
 	return vmb_board_time(s->dev->board);
 }
 
 static uint32_t counter(const struct pl031 *s)
 {
-	return (uint32_t)(host_seconds(s) + s->offset);
+	return (uint32_t)(guest_seconds(s) + s->offset);
 }
 
 static void update_irq(struct pl031 *s)
@@ -92,7 +92,7 @@ static void arm(struct pl031 *s)
 		return;
 	}
 	s->armed = true;
-	s->alarm_at = host_seconds(s) + ticks;
+	s->alarm_at = guest_seconds(s) + ticks;
 	pthread_cond_signal(&s->cond);
 }
 
@@ -103,7 +103,7 @@ static void *alarm_thread(void *arg)
 
 	pthread_mutex_lock(lock);
 	while (!s->quit) {
-		if (s->armed && host_seconds(s) >= s->alarm_at) {
+		if (s->armed && guest_seconds(s) >= s->alarm_at) {
 			s->armed = false;
 			s->ris |= 1;
 			update_irq(s);
@@ -114,7 +114,7 @@ static void *alarm_thread(void *arg)
 			 * host's (virtual clock): look again at least once a
 			 * host second. */
 			struct timespec until;
-			int64_t wait = s->alarm_at - host_seconds(s);
+			int64_t wait = s->alarm_at - guest_seconds(s);
 
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += wait < 1 ? 1 : wait > 60 ? 60 : wait;
@@ -177,7 +177,7 @@ static void pl031_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 		break;
 	case RTC_LR:
 		s->lr = v;
-		s->offset = (int64_t)v - host_seconds(s);
+		s->offset = (int64_t)v - guest_seconds(s);
 		arm(s);
 		break;
 	case RTC_IMSC:
