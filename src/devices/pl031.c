@@ -5,7 +5,8 @@
  *
  * Registers (4 KiB page, TRM §3.2; any access width; unlisted or unaligned
  * offsets read as zero and ignore writes):
- *   0x000 RTCDR   counter: host UTC time in seconds since the epoch plus
+ *   0x000 RTCDR   counter: host UTC time in seconds since the epoch (a
+ *                 deterministic machine's clock, board/clock.h) plus
  *                 the offset set through RTCLR (32 bits, wraps)
  *   0x004 RTCMR   match value
  *   0x008 RTCLR   load: RTCDR becomes this value from now on; reads back
