@@ -63,6 +63,7 @@ saved_tmpdir=${TMPDIR-}
 export TMPDIR="$tmp/t"
 expect_vmb check-bundle 0 out 'uart0' -- check "$tmp/v.vmb"
 TMPDIR=$saved_tmpdir
+expect_vmb resolve-bundle 1 err "is a bundle, whose machine.yaml is resolved" -- resolve "$tmp/v.vmb"
 expect_vmb unpack 0 out "$tmp/v/machine.yaml" -- unpack "$tmp/v.vmb"
 expect_vmb unpack-exists 1 err "cannot create .*File exists" -- unpack "$tmp/v.vmb" -C "$tmp/v"
 expect_vmb unpack-missing 1 err "cannot read it" -- unpack "$tmp/nope.vmb"
