@@ -56,6 +56,13 @@ LDLIBS   += -lslirp
 else
 SRCS     := $(filter-out src/net/slirp.c,$(SRCS))
 endif
+# VMB_BUNDLE=0 leaves out bundles (vmb pack/unpack, libarchive): the
+# static aarch64 vmb has no static libarchive. Default: bundle.c.
+ifeq ($(VMB_BUNDLE),0)
+SRCS     := $(filter-out src/cli/bundle.c,$(SRCS))
+else
+SRCS     := $(filter-out src/cli/bundle-none.c,$(SRCS))
+endif
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -64,6 +71,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 ifeq ($(VMB_EMU),0)
 # calls into emu-replay.c directly
 UNIT_SRCS := $(filter-out tests/unit/test_emu_replay.c,$(UNIT_SRCS))
+endif
+ifeq ($(VMB_BUNDLE),0)
+UNIT_SRCS := $(filter-out tests/unit/test_bundle.c,$(UNIT_SRCS))
 endif
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 

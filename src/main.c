@@ -486,7 +486,13 @@ static bool machine_cmd_parse(const struct machine_cmd *cmd, struct machine_args
 	}
 	free(longopts);
 	*rc = take_machine_file(m, argc, argv);
-	if (!*rc && vmb_is_bundle(m->file)) {
+	if (!*rc && vmb_is_bundle(m->file) && !strcmp(cmd->name, "resolve")) {
+		/* Its files would be named in a directory removed at exit. */
+		vmb_warn("resolve: '%s' is a bundle, whose machine.yaml is resolved "
+			 "already: 'vmb unpack' it to get the file and its images",
+			 m->file);
+		*rc = VMB_EXIT_ERROR;
+	} else if (!*rc && vmb_is_bundle(m->file)) {
 		/* NAME.vmb: a private extracted copy (cli/bundle.h), removed
 		 * by machine_args_free. */
 		struct vmb_err err = { "" };

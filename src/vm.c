@@ -236,6 +236,11 @@ int vmb_vm_run(const struct vmb_spec *spec, const struct vmb_run_opts *o)
 	    (o->dtb_out && write_guest_dtb(&vm, o->dtb_out, &err)) ||
 	    vm.ops->reset(&vm, &err))
 		goto out;
+	/* Only emu has a virtual clock (docs/backends.md). */
+	if (spec->det.enabled && vm.board->hv.clock_ns == NULL)
+		vmb_warn("deterministic machine on the %s backend: device tree "
+			 "seeds, entropy and RTC start are fixed, guest timing is "
+			 "not (use --accel emu for identical runs)", vm.ops->name);
 	if (o->verbose) {
 		vmb_warn("machine '%s' on the %s backend, %u vCPU%s", spec->name,
 			 vm.ops->name, vm.board->ncpus, vm.board->ncpus == 1 ? "" : "s");

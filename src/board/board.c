@@ -131,7 +131,7 @@ static int check_prop(const struct vmb_device_type *t, const struct vmb_prop_des
 {
 	uint64_t v;
 	bool bv;
-	const char *s;
+	const char *s, *key;
 
 	if (vmb_node_is_null(n))
 		return 0; /* explicit null: use the default */
@@ -170,9 +170,11 @@ static int check_prop(const struct vmb_device_type *t, const struct vmb_prop_des
 		if (n->kind != VMB_NODE_SEQ)
 			return vmb_errf(err, &n->loc, "wrong type for '%s': expected "
 					"a list", p->name);
-		for (size_t i = 0; vmb_prop_listed(t->path_lists, p->name) &&
-				   i < n->n; i++)
-			if (check_pinned(p, n->items[i], devname, err))
+		if (!vmb_prop_path_list(t, p->name, &key))
+			return 0;
+		for (size_t i = 0; i < n->n; i++)
+			if (check_pinned(p, vmb_path_list_file(n->items[i], key),
+					 devname, err))
 				return -1;
 		return 0;
 	}

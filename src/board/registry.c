@@ -207,3 +207,24 @@ bool vmb_prop_listed(const char *const *list, const char *name)
 			return true;
 	return false;
 }
+
+bool vmb_prop_path_list(const struct vmb_device_type *t, const char *prop,
+			const char **item_key)
+{
+	size_t n = strlen(prop);
+
+	for (const char *const *l = t->path_lists; l && *l; l++) {
+		if (strncmp(*l, prop, n) || ((*l)[n] && (*l)[n] != '.'))
+			continue;
+		*item_key = (*l)[n] ? *l + n + 1 : NULL;
+		return true;
+	}
+	return false;
+}
+
+struct vmb_node *vmb_path_list_file(struct vmb_node *item, const char *item_key)
+{
+	struct vmb_node *n = item_key ? vmb_node_get(item, item_key) : item;
+
+	return n && !vmb_node_is_null(n) ? n : NULL;
+}

@@ -34,6 +34,7 @@
 #define MACHINE_MEMBER "machine.yaml"
 #define CHUNK (1u << 20)
 #define MAX_DISKS 4096
+#define MAX_MEMBERS (2 * MAX_DISKS) /* a machine names far fewer files */
 
 /* ---- pack ------------------------------------------------------------------ */
 
@@ -276,6 +277,33 @@ void vmb_unpack_remove(const char *dir)
 	remove_dir_files(dir);
 }
 
+/* Write a block at the file offset, or skip it when it is all zeros, so
+ * disk images with empty space come out sparse (ftruncate sets the
+ * length at the end). 0, or -1 with errno. */
+static int write_block(int fd, const char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && !p[i])
+		i++;
+	if (i == len)
+		return lseek(fd, (off_t)len, SEEK_CUR) < 0 ? -1 : 0;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!n)
+				errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* Copy the current member's data to a new file, hashing it. */
 static int extract(struct archive *a, const char *bundle, const char *name,
 		   const char *dir, int64_t size, const char *digest,
@@ -313,24 +341,22 @@ static int extract(struct archive *a, const char *bundle, const char *name,
 			goto out;
 		}
 		sha256_update(&h, len, buf);
-		for (const char *p = buf; len;) {
-			ssize_t n = write(fd, p, len);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				vmb_errf(err, NULL, "bundle '%s': cannot write '%s': %s",
-					 bundle, path, n ? strerror(errno) : "short write");
-				goto out;
-			}
-			p += n;
-			len -= (size_t)n;
-			got += n;
+		if (write_block(fd, buf, len)) {
+			vmb_errf(err, NULL, "bundle '%s': cannot write '%s': %s",
+				 bundle, path, strerror(errno));
+			goto out;
 		}
+		got += (int64_t)len;
 	}
 	if (got != size) {
 		vmb_errf(err, NULL, "bundle '%s' is truncated: member %s has %" PRId64
 			 " of %" PRId64 " bytes", bundle, name, got, size);
+		goto out;
+	}
+	/* Zero blocks were skipped: give the file its length. */
+	if (ftruncate(fd, size)) {
+		vmb_errf(err, NULL, "bundle '%s': cannot write '%s': %s", bundle,
+			 path, strerror(errno));
 		goto out;
 	}
 	sha256_digest(&h, sizeof(d), d);
@@ -400,6 +426,11 @@ static int unpack_into(struct archive *a, const char *bundle, const char *dir,
 
 		if (check_entry(e, bundle, &digest, &total, room, err))
 			goto out;
+		if (nseen >= MAX_MEMBERS) {
+			vmb_errf(err, NULL, "bundle '%s': more than %d members",
+				 bundle, MAX_MEMBERS);
+			goto out;
+		}
 		for (unsigned i = 0; i < nseen; i++)
 			if (!strcmp(seen[i], name)) {
 				vmb_errf(err, NULL, "bundle '%s': member '%s' appears "

@@ -17,6 +17,7 @@
  * no name twice, each image's content equal to its name's digest, and
  * the sizes must fit the target file system. A truncated or damaged
  * archive is an error naming the bundle; nothing is left behind.
+ * Extracted files are written sparse: all-zero blocks become holes.
  */
 #ifndef VMB_CLI_BUNDLE_H
 #define VMB_CLI_BUNDLE_H

@@ -31,6 +31,8 @@ static const char *kind_name(enum vmb_prop_kind k)
 
 static void type_json(struct vmb_json *j, const struct vmb_device_type *t)
 {
+	const char *key;
+
 	vmb_json_open(j, NULL, '{');
 	vmb_json_str(j, "name", t->name);
 	vmb_json_str(j, "summary", t->summary);
@@ -52,7 +54,7 @@ static void type_json(struct vmb_json *j, const struct vmb_device_type *t)
 			vmb_json_close(j);
 		}
 		vmb_json_bool(j, "files", p->kind == VMB_PROP_PATH ||
-			      vmb_prop_listed(t->path_lists, p->name));
+			      vmb_prop_path_list(t, p->name, &key));
 		vmb_json_bool(j, "written", vmb_prop_listed(t->writes, p->name));
 		vmb_json_close(j);
 	}

@@ -266,6 +266,32 @@ static void put_determinism(struct out *o, const struct vmb_spec *s)
 		s->det.seed, t);
 }
 
+/* One item of a path list: the file, or a mapping with the file at key
+ * and its other keys as written. */
+static void put_path_item(struct out *o, struct vmb_node *item, const char *key,
+			  bool writes)
+{
+	struct vmb_node *file = vmb_path_list_file(item, key);
+	char *path = file ? vmb_node_path(file) : NULL;
+
+	if (!key || item->kind != VMB_NODE_MAP) {
+		put_file(o, path, writes);
+	} else {
+		fputc('{', o->f);
+		for (size_t i = 0; i < item->n; i++) {
+			fputs(i ? ", " : " ", o->f);
+			put_str(o->f, item->keys[i]);
+			fputs(": ", o->f);
+			if (item->items[i] == file)
+				put_file(o, path, writes);
+			else
+				put_node(o->f, item->items[i]);
+		}
+		fputs(item->n ? " }" : "}", o->f);
+	}
+	free(path);
+}
+
 /* One type-specific property: the value given, else the default. */
 static void put_prop(struct out *o, const struct vmb_device *d,
 		     const struct vmb_prop_desc *p)
@@ -273,6 +299,7 @@ static void put_prop(struct out *o, const struct vmb_device *d,
 	const struct vmb_device_type *t = d->type;
 	const struct vmb_node *n = vmb_node_get(d->spec->props, p->name);
 	bool writes = vmb_prop_listed(t->writes, p->name);
+	const char *key;
 
 	fprintf(o->f, "    %s: ", p->name);
 	if (!n || vmb_node_is_null(n)) {
@@ -286,15 +313,11 @@ static void put_prop(struct out *o, const struct vmb_device *d,
 	} else if (p->kind == VMB_PROP_PATH) {
 		/* The board resolved it in place (board.c check_prop). */
 		put_file(o, n->scalar, writes);
-	} else if (n->kind == VMB_NODE_SEQ && vmb_prop_listed(t->path_lists, p->name)) {
+	} else if (n->kind == VMB_NODE_SEQ && vmb_prop_path_list(t, p->name, &key)) {
 		fputc('[', o->f);
 		for (size_t i = 0; i < n->n; i++) {
-			char *path = vmb_node_is_null(n->items[i]) ? NULL :
-				     vmb_node_path(n->items[i]);
-
 			fputs(i ? ", " : "", o->f);
-			put_file(o, path, writes);
-			free(path);
+			put_path_item(o, n->items[i], key, writes);
 		}
 		fputc(']', o->f);
 	} else {
@@ -353,52 +376,33 @@ int vmb_resolve_write(const struct vmb_board *b, FILE *f,
 
 /* ---- the command ----------------------------------------------------------- */
 
-void vmb_relative_path(const char *dir, const char *target, char *out, size_t len)
-{
-	size_t common = 0, i = 0, off = 0;
-
-	/* Longest common prefix ending at a component boundary. */
-	while (dir[i] && target[i] && dir[i] == target[i]) {
-		i++;
-		if ((dir[i] == '/' || !dir[i]) && (target[i] == '/' || !target[i]))
-			common = i;
-	}
-	if (!strcmp(dir, "/")) {
-		snprintf(out, len, "%s", target + 1);
-		return;
-	}
-	out[0] = '\0';
-	for (const char *p = dir + common; *p; p++)
-		if (*p == '/' && off < len)
-			off += (size_t)snprintf(out + off, len - off, "../");
-	snprintf(out + off, len > off ? len - off : 0, "%s",
-		 target + common + (target[common] == '/'));
-}
-
-/* Relative to the output's directory, from the canonical path. */
-static int file_relative(void *ctx, const char *path, const uint8_t *sha,
+/*
+ * Canonical absolute path (the directory's, for a file not created yet):
+ * the output may be read from anywhere (stdout redirected, -o elsewhere),
+ * so only an absolute path means the same file wherever it lands, and
+ * resolving the output again from any directory gives the same bytes. A
+ * machine moves to another host as a bundle (vmb pack), not as paths.
+ */
+static int file_absolute(void *ctx, const char *path, const uint8_t *sha,
 			 bool writes, char *out, size_t len, struct vmb_err *err)
 {
-	const char *dir = ctx;
-	char real[PATH_MAX], tmp[PATH_MAX];
+	char real[PATH_MAX], dir[PATH_MAX];
+	const char *slash;
 
-	if (!realpath(path, real)) {
-		/* Not there yet: canonicalise its directory. */
-		const char *slash = strrchr(path, '/');
-
-		snprintf(tmp, sizeof(tmp), "%.*s", slash ? (int)(slash - path) : 1,
-			 slash ? path : ".");
-		if (slash == path)
-			snprintf(tmp, sizeof(tmp), "/");
-		if (!realpath(tmp, real))
-			return vmb_errf(err, NULL, "resolve: cannot find the directory "
-					"of '%s': %s", path, strerror(errno));
-		if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", real,
-				     slash ? slash + 1 : path) >= sizeof(tmp))
-			return vmb_errf(err, NULL, "resolve: path too long: '%s'", path);
-		memcpy(real, tmp, sizeof(real));
+	if (realpath(path, real)) {
+		if ((size_t)snprintf(out, len, "%s", real) >= len)
+			return vmb_errf(err, NULL, "resolve: path too long: '%s'", real);
+		return 0;
 	}
-	vmb_relative_path(dir, real, out, len);
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
+		 slash ? (slash == path ? "/" : path) : ".");
+	if (!realpath(dir, real))
+		return vmb_errf(err, NULL, "resolve: cannot find the directory of "
+				"'%s': %s", path, strerror(errno));
+	if ((size_t)snprintf(out, len, "%s/%s", strcmp(real, "/") ? real : "",
+			     slash ? slash + 1 : path) >= len)
+		return vmb_errf(err, NULL, "resolve: path too long: '%s'", path);
 	return 0;
 }
 
@@ -406,8 +410,7 @@ int vmb_resolve_to_file(const struct vmb_spec *spec, const char *out_path,
 			struct vmb_err *err)
 {
 	struct vmb_board *b = vmb_board_create(spec, NULL, err);
-	char dir[PATH_MAX], tmp[PATH_MAX];
-	struct vmb_resolve_files files = { file_relative, dir };
+	struct vmb_resolve_files files = { file_absolute, NULL };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -415,19 +418,6 @@ int vmb_resolve_to_file(const struct vmb_spec *spec, const char *out_path,
 
 	if (!b)
 		return -1;
-	if (!strcmp(out_path, "-")) {
-		snprintf(tmp, sizeof(tmp), ".");
-	} else {
-		const char *slash = strrchr(out_path, '/');
-
-		snprintf(tmp, sizeof(tmp), "%.*s", slash ? (int)(slash - out_path) : 1,
-			 slash ? (slash == out_path ? "/" : out_path) : ".");
-	}
-	if (!realpath(tmp, dir)) {
-		vmb_board_destroy(b);
-		return vmb_errf(err, NULL, "resolve: cannot open the directory of "
-				"'%s': %s", out_path, strerror(errno));
-	}
 	f = open_memstream(&text, &len);
 	rc = vmb_resolve_write(b, f, &files, err);
 	fclose(f);
@@ -444,8 +434,9 @@ const char vmb_resolve_help[] =
 "Write the machine as one self-contained file: includes merged, --set and\n"
 "the other machine options applied, devices with 'count' expanded, every\n"
 "default written out, every input image pinned as { path, sha256 }, and a\n"
-"comment with the vmb version and this host. Paths are written relative to\n"
-"OUT's directory. Resolving the result again gives the same file, and it\n"
+"comment with the vmb version and this host. Paths are written absolute\n"
+"and canonical (to move a machine and its images, use 'vmb pack').\n"
+"Resolving the result again gives the same file, and it\n"
 "builds the same board and device tree. Files a device writes (flash\n"
 "backing files, disks) are written as plain paths, not pinned.\n"
 "\n"

@@ -38,12 +38,8 @@ int vmb_resolve_write(const struct vmb_board *b, FILE *f,
 		      const struct vmb_resolve_files *files, struct vmb_err *err);
 
 /* The whole command: load-time work is done (spec); build the board, write
- * to out_path ("-" = stdout) with paths relative to out_path's directory
- * (the current directory for stdout). */
+ * to out_path ("-" = stdout) with absolute, canonical paths. */
 int vmb_resolve_to_file(const struct vmb_spec *spec, const char *out_path,
 			struct vmb_err *err);
-
-/* Path of target relative to directory dir, both absolute and canonical. */
-void vmb_relative_path(const char *dir, const char *target, char *out, size_t len);
 
 #endif

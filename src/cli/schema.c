@@ -214,6 +214,7 @@ static void prop_schema(struct vmb_json *j, const struct vmb_device_type *t,
 			const struct vmb_prop_desc *p)
 {
 	char desc[512];
+	const char *key;
 
 	snprintf(desc, sizeof(desc), "%s%s%s%s", p->help ? p->help : "",
 		 p->def ? " (default: " : "", p->def ? p->def : "", p->def ? ")" : "");
@@ -244,8 +245,18 @@ static void prop_schema(struct vmb_json *j, const struct vmb_device_type *t,
 		break;
 	case VMB_PROP_LIST:
 		vmb_json_raw(j, "type", "[\"array\", \"null\"]");
-		if (vmb_prop_listed(t->path_lists, p->name))
+		if (!vmb_prop_path_list(t, p->name, &key)) {
+			break;
+		} else if (!key) {
 			vmb_json_raw(j, "items", "{\"$ref\": \"#/$defs/optImage\"}");
+		} else {
+			char items[160];
+
+			snprintf(items, sizeof(items), "{\"type\": \"object\", "
+				 "\"properties\": {\"%s\": {\"$ref\": "
+				 "\"#/$defs/optImage\"}}}", key);
+			vmb_json_raw(j, "items", items);
+		}
 		break;
 	}
 	vmb_json_close(j);

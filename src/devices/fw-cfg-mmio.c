@@ -410,8 +410,11 @@ static const struct vmb_prop_desc fw_cfg_props[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
+static const char *const fw_cfg_files[] = { "files.file", NULL };
+
 static const struct vmb_device_type fw_cfg_type = {
 	.name = "fw-cfg-mmio",
+	.path_lists = fw_cfg_files,
 	.summary = "QEMU fw_cfg, MMIO with DMA (QEMU docs/specs/fw_cfg.rst): "
 		   "signature, CPU count, RAM size, file directory, user files",
 	.props = fw_cfg_props,

@@ -5,7 +5,8 @@
  *
  * Registers (4 KiB page, TRM §3.2; any access width; unlisted or unaligned
  * offsets read as zero and ignore writes):
- *   0x000 RTCDR   counter: host UTC time in seconds since the epoch plus
+ *   0x000 RTCDR   counter: host UTC time in seconds since the epoch (a
+ *                 deterministic machine's clock, board/clock.h) plus
  *                 the offset set through RTCLR (32 bits, wraps)
  *   0x004 RTCMR   match value
  *   0x008 RTCLR   load: RTCDR becomes this value from now on; reads back
@@ -44,10 +45,10 @@
 struct pl031 {
 	struct vmb_device *dev;
 	const char *clock;
-	int64_t offset;      /* RTCDR = host seconds + offset (mod 2^32) */
+	int64_t offset;      /* RTCDR = guest seconds + offset (mod 2^32) */
 	uint32_t mr, lr, imsc, ris;
 	bool armed;
-	int64_t alarm_at;    /* host seconds at which RTCDR == RTCMR */
+	int64_t alarm_at;    /* guest seconds at which RTCDR == RTCMR */
 	struct vmb_loop_timer *alarm; /* on the board's event loop */
 };
 
@@ -55,14 +56,14 @@ static const uint8_t pl031_id[8] = { 0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0
 
 /* Guest wall-clock seconds: host time, or the deterministic clock
  * (board/clock.h). */
-static int64_t host_seconds(const struct pl031 *s)
+static int64_t guest_seconds(const struct pl031 *s)
 {
 	return vmb_board_time(s->dev->board);
 }
 
 static uint32_t counter(const struct pl031 *s)
 {
-	return (uint32_t)(host_seconds(s) + s->offset);
+	return (uint32_t)(guest_seconds(s) + s->offset);
 }
 
 static void update_irq(struct pl031 *s)
@@ -77,7 +78,7 @@ static void update_irq(struct pl031 *s)
  * host second. */
 static void start_timer(struct pl031 *s)
 {
-	int64_t ns = (s->alarm_at - host_seconds(s)) * 1000000000;
+	int64_t ns = (s->alarm_at - guest_seconds(s)) * 1000000000;
 
 	if (ns > 1000000000)
 		ns = 1000000000;
@@ -98,7 +99,7 @@ static void arm(struct pl031 *s)
 		return;
 	}
 	s->armed = true;
-	s->alarm_at = host_seconds(s) + ticks;
+	s->alarm_at = guest_seconds(s) + ticks;
 	start_timer(s);
 }
 
@@ -108,7 +109,7 @@ static void alarm_fired(void *opaque)
 	struct pl031 *s = opaque;
 
 	vmb_dev_lock(s->dev);
-	if (s->armed && host_seconds(s) >= s->alarm_at) {
+	if (s->armed && guest_seconds(s) >= s->alarm_at) {
 		s->armed = false;
 		s->ris |= 1;
 		update_irq(s);
@@ -167,7 +168,7 @@ static void pl031_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 		break;
 	case RTC_LR:
 		s->lr = v;
-		s->offset = (int64_t)v - host_seconds(s);
+		s->offset = (int64_t)v - guest_seconds(s);
 		arm(s);
 		break;
 	case RTC_IMSC:

@@ -69,6 +69,7 @@ saved_tmpdir=${TMPDIR-}
 export TMPDIR="$tmp/t"
 expect_vmb check-bundle 0 out 'uart0' -- check "$tmp/v.vmb"
 TMPDIR=$saved_tmpdir
+expect_vmb resolve-bundle 1 err "is a bundle, whose machine.yaml is resolved" -- resolve "$tmp/v.vmb"
 expect_vmb unpack 0 out "$tmp/v/machine.yaml" -- unpack "$tmp/v.vmb"
 expect_vmb unpack-exists 1 err "cannot create .*File exists" -- unpack "$tmp/v.vmb" -C "$tmp/v"
 expect_vmb unpack-missing 1 err "cannot read it" -- unpack "$tmp/nope.vmb"
@@ -86,6 +87,22 @@ for j in "check --json $ROOT/machines/virt.yaml" "check --json $ROOT/machines/mi
 	if "$VMB" $j | python3 -m json.tool >/dev/null; then pass "json-$j"; else fail "json-$j" "not JSON"; fi
 done
 expect_vmb check-json-backends 0 out '"why-not": ' -- check --json "$ROOT/machines/virt.yaml"
+if "$VMB" check --json "$ROOT/machines/virt.yaml" --deterministic | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+dev = {x["name"]: x for x in d["devices"]}
+ram = [r for r in d["memory-map"] if r["name"] == "ram"][0]
+emu = [b for b in d["backends"] if b["name"] == "emu"][0]
+assert dev["uart0"]["properties"]["clock"] == "apb-pclk", dev["uart0"]
+assert dev["rtc"]["base"] == 0x09010000 and dev["rtc"]["irq"] == [2]
+assert dev["virtio31"]["irq"] == [47] and dev["virtio31"]["trigger"] == "edge"
+assert dev["flash"]["properties"]["files"] == [None, None]
+assert ram["base"] == 0x40000000 and ram["size"] == 128 << 20 and ram["kind"] == "ram"
+assert {"controller": "SPI", "number": 1, "trigger": "level", "device": "uart0"} in d["interrupts"]
+assert emu["can-run"] is True and emu["why-not"] is None
+assert d["determinism"] == {"enabled": True, "seed": 0, "rtc-start": "2000-01-01T00:00:00Z"}
+assert d["machine"]["arch"] == "arm64" and d["machine"]["cpus"] == 1
+'; then pass check-json-content; else fail check-json-content "see the assertion above"; fi
 expect_vmb devices-json-unknown 1 err "unknown device type 'frob'" -- devices --json frob
 # Device shorthands for the console and entropy devices.
 expect_vmb console-virtio 0 out '^  console0 +virtio-console' -- check "$ROOT/machines/virt.yaml" --console virtio

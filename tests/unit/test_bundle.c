@@ -53,7 +53,8 @@ static void *dtb_of(const char *path, const struct vmb_override *extra,
 		{ "determinism.enabled", "true" }, { "determinism.seed", "5" },
 	};
 
-	memcpy(ov + 2, extra, nextra * sizeof(*extra));
+	if (nextra)
+		memcpy(ov + 2, extra, nextra * sizeof(*extra));
 	return fx_dtb(path, ov, 2 + nextra);
 }
 
@@ -120,6 +121,11 @@ static void test_round_trip(void **state)
 	a = slurp(path, &n);
 	assert_non_null(strstr((char *)a, "files: [~, disks/0-"));
 	assert_non_null(strstr((char *)a, "firmware: { path: images/dee1df7f"));
+	/* A path inside a list of mappings (fw-cfg-mmio "files.file"). */
+	assert_non_null(strstr((char *)a, "files: [{ name: opt/vmb/blob, file: "
+			       "{ path: images/dee1df7f"));
+	assert_non_null(strstr((char *)a, "{ name: opt/vmb/text, string: "
+			       "\"hello, fw_cfg\" }]"));
 	free(a);
 
 	/* Same DTB as the original with the same seed. */

@@ -16,6 +16,7 @@
 #include "unit.h"
 
 #include "board/board.h"
+#include "board/clock.h"
 #include "hv/hv.h"
 
 #include "fixture.h"
@@ -866,6 +867,59 @@ static void test_regs(void **state)
 	fx_free(f);
 }
 
+/* Deterministic machines: the counter reads come from the virtual clock
+ * (src/hv/emu-clock.c), 1 us per read, the same on every run, and the
+ * board's clock (RTCs) follows it. */
+static void test_virtual_clock(void **state)
+{
+	static const uint32_t prog[] = {
+		0xd53be041, /* mrs x1, cntvct_el0 */
+		0xd53be042, /* mrs x2, cntvct_el0 */
+		0xd53be023, /* mrs x3, cntpct_el0 */
+		0xd53be004, /* mrs x4, cntfrq_el0 */
+		POWER_OFF,
+	};
+	uint64_t first[4];
+
+	for (int run = 0; run < 2; run++) {
+		struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+		uint64_t frq;
+
+		f->spec.det.enabled = true;
+		f->spec.det.rtc_start = 1700000000;
+		LOAD(f, prog);
+		assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+		frq = reg(f, "x4");
+		assert_true(frq > 0);
+		assert_int_equal(reg(f, "x1"), 1000 * frq / 1000000000);
+		assert_int_equal(reg(f, "x2"), 2000 * frq / 1000000000);
+		assert_int_equal(reg(f, "x3"), 3000 * frq / 1000000000);
+		assert_int_equal(vmb_board_elapsed_ns(f->b), 3000);
+		assert_int_equal(vmb_board_time(f->b), 1700000000);
+		if (!run) {
+			first[0] = reg(f, "x1"), first[1] = reg(f, "x2");
+			first[2] = reg(f, "x3"), first[3] = frq;
+		} else {
+			assert_int_equal(first[0], reg(f, "x1"));
+			assert_int_equal(first[1], reg(f, "x2"));
+			assert_int_equal(first[2], reg(f, "x3"));
+			assert_int_equal(first[3], frq);
+		}
+		fx_free(f);
+	}
+
+	/* Off: Unicorn's own counter, and no virtual clock for the board. */
+	{
+		struct fx *f = fx_new(VMB_ARCH_ARM64, 1);
+
+		LOAD(f, prog);
+		assert_int_equal(f->vm.ops->run(&f->vm), VMB_STOP_POWEROFF);
+		assert_null(f->b->hv.clock_ns);
+		assert_true(reg(f, "x2") >= reg(f, "x1"));
+		fx_free(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -885,6 +939,7 @@ int main(void)
 		cmocka_unit_test(test_kick_and_reset),
 		cmocka_unit_test(test_regs),
 		cmocka_unit_test(test_pause_resume),
+		cmocka_unit_test(test_virtual_clock),
 	};
 
 	if (!vmb_hv_emu.create) {
