@@ -9,7 +9,7 @@
 # Needs in /lib/modules/net: llc, stp, bridge, tun (L1's kernel modules,
 # put there by tests/nested/net-modules.sh).
 # "net: user" (libslirp) runs with /bin/vmb-net, a vmb that links Debian's
-# shared libslirp (tests/nested/build-arm64-net.sh): a third L2 guest gets
+# shared libslirp (tests/nested/build-arm64-dyn.sh): a third L2 guest gets
 # 10.0.2.15 with udhcpc; wget in L1 through hostfwd 127.0.0.1:8080 reaches
 # busybox httpd in the guest; the guest's wget of 10.0.2.2:8081 reaches an
 # httpd in L1 on 127.0.0.1.
@@ -133,5 +133,5 @@ if [ -x /bin/vmb-net ]; then
 		con_end 5
 	fi
 else
-	fail net-user "no /bin/vmb-net (tests/nested/build-arm64-net.sh)"
+	fail net-user "no /bin/vmb-net (tests/nested/build-arm64-dyn.sh)"
 fi

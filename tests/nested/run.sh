@@ -80,15 +80,13 @@ arm64)
 	sh tests/nested/mkroot-arm64.sh "$OUT" "$IMAGES/$kpkg" "$busybox" 32 "$OUT/l2-extra"
 	qemu-img convert -f raw -O qcow2 "$OUT/root.ext4" "$OUT/root.qcow2"
 	sh tests/nested/fetch-qemu.sh "$IMAGES" "$OUT/nbd-root" qemu-utils:arm64 qemu-nbd
-	# NBD drives need libnbd, which only links dynamically: vmb-nbd in L1.
+	# NBD drives need libnbd and "net: user" libslirp, which only link
+	# dynamically: vmb-nbd (= vmb-net) in L1.
 	sh tests/nested/build-arm64-dyn.sh
 	overlay="$overlay $OUT/nbd-root build/arm64-dyn/root"
 	# The networking tests (net-tests.sh): L1's tun and bridge modules.
 	sh tests/nested/net-modules.sh "$IMAGES/$kpkg" "$OUT/net-root"
 	overlay="$overlay $OUT/net-root"
-	# ... and a vmb with libslirp for "net: user" (/bin/vmb-net), see there.
-	sh tests/nested/build-arm64-net.sh "$OUT"
-	overlay="$overlay $OUT/slirp-root"
 	vmb=${VMB_ARM64:-}
 	if [ -z "$vmb" ]; then
 		sh tests/nested/build-arm64.sh
