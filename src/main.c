@@ -124,6 +124,7 @@ MACHINE_OPTS_HELP
 "\n"
 "examples:\n"
 "  vmb run machines/virt.yaml --firmware u-boot.bin\n"
+"  vmb run machines/virt.yaml --firmware u-boot.bin --drive disk.img,ro\n"
 "  vmb run machines/virt.yaml --kernel Image --initrd initrd.img \\\n"
 "      --append 'console=ttyAMA0' -m 1G --smp 2 --accel kvm\n";
 

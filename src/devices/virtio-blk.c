@@ -219,6 +219,9 @@ static int blk_create(struct vmb_device *dev, struct vmb_err *err)
 	free(path);
 	if (!b->bd)
 		return -1;
+	if (vmb_workq_init(&b->wq, (unsigned)nt, "vmb-blk"))
+		return vmb_errf(err, &dev->spec->loc, "virtio-blk '%s': cannot start "
+				"I/O threads", dev->name);
 	snprintf(b->serial, sizeof(b->serial), "%s", serial ? serial : "");
 	pthread_cond_init(&b->drained, NULL);
 	b->vd.ops = &blk_ops;
@@ -233,9 +236,6 @@ static int blk_create(struct vmb_device *dev, struct vmb_err *err)
 			 VMB_VIRTIO_F_EVENT_IDX | (o.read_only ? BLK_F_RO : 0) |
 			 (nq > 1 ? BLK_F_MQ : 0);
 	vmb_virtio_init(&b->vd, &dev->board->gmem);
-	if (vmb_workq_init(&b->wq, (unsigned)nt, "vmb-blk"))
-		return vmb_errf(err, &dev->spec->loc, "virtio-blk '%s': cannot start "
-				"I/O threads", dev->name);
 	return vmb_virtio_mmio_place(dev, &b->vd, err);
 }
 

@@ -328,6 +328,28 @@ static void test_no_free_slot(void **state)
 	assert_contains(t.err.msg, "no free virtio-mmio slot");
 	assert_contains(t.err.msg, "'d4'");
 	tb_free(&t);
+
+	/* errors name the entry and the file */
+	tb_dir(&t);
+	snprintf(yaml, sizeof(yaml), "%s  - {name: d0, type: virtio-blk, file: nope.img}\n",
+		 board_yaml);
+	assert_int_equal(tb_board(&t, yaml), -1);
+	assert_contains(t.err.msg, "m.yaml:9:40: ");
+	assert_contains(t.err.msg, "cannot open disk image");
+	assert_contains(t.err.msg, "nope.img' read-write: No such file or directory");
+	tb_free(&t);
+	tb_dir(&t);
+	snprintf(yaml, sizeof(yaml), "%s  - {name: d0, type: virtio-blk}\n", board_yaml);
+	assert_int_equal(tb_board(&t, yaml), -1);
+	assert_contains(t.err.msg, "needs 'file'");
+	tb_free(&t);
+	tb_dir(&t);
+	make_image(&t, "a.img");
+	snprintf(yaml, sizeof(yaml), "%s  - {name: d0, type: virtio-blk, file: a.img,"
+		 " base: 0x0b000000}\n", board_yaml);
+	assert_int_equal(tb_board(&t, yaml), -1);
+	assert_contains(t.err.msg, "with 'base' it needs one 'irq'");
+	tb_free(&t);
 }
 
 /* A second VMM (here: a second open) on the same image is refused while
