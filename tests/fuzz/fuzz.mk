@@ -5,6 +5,7 @@
 #                                 (and optionally LLVMFuzzerInitialize);
 #                                 found by this wildcard, nothing to register
 #   tests/fuzz/corpus/<name>/     committed seed inputs (optional)
+#   tests/fuzz/<name>.dict        libFuzzer dictionary (optional)
 #   tests/fuzz/regressions/<name>/ every crash or hang found, one file each;
 #                                 replayed by `make test` (check-unit)
 #   FUZZ_SEEDS_<name> := DIRS     extra seed directories (shipped machines...)

@@ -4,6 +4,7 @@
 #
 #   run.sh BUILD_DIR SECONDS NAME:SEEDDIR,SEEDDIR ...
 #
+# tests/fuzz/NAME.dict, when present, is passed as the libFuzzer dictionary.
 # The working corpus is BUILD_DIR/corpus/NAME (kept between runs, seeded
 # from tests/fuzz/corpus/NAME, tests/fuzz/regressions/NAME and the extra
 # seed directories); crash, leak and timeout inputs go to
@@ -24,10 +25,12 @@ for spec in "$@"; do
 	for d in tests/fuzz/corpus/$name tests/fuzz/regressions/$name $seeds; do
 		[ -d "$d" ] && dirs="$dirs $d"
 	done
+	dict=""
+	[ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
 	before=$(ls "$crashes" | wc -l)
 	# shellcheck disable=SC2086
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$crashes/" \
+		-print_final_stats=1 -artifact_prefix="$crashes/" $dict \
 		"$corpus" $dirs >"$log" 2>&1
 	rc=$?
 	found=$(( $(ls "$crashes" | wc -l) - before ))
