@@ -82,6 +82,13 @@ disk_once() { # LABEL CMD...
 	shift
 	con_start "$label" "$@"
 	if con_wait 'l2# (\[6n)?$' 900; then
+		# busybox's line editor asks for the cursor position (ESC [6n)
+		# at each prompt; a line typed while it waits for an answer can
+		# be swallowed on a slow guest: settle on a second prompt first.
+		sleep 2
+		con_mark
+		con_send ""
+		con_wait 'l2# (\[6n)?$' 60
 		con_mark
 		con_send "diskio /dev/vda write 1048576 $DISK_SECS; diskio /dev/vda read 1048576 $DISK_SECS; diskio /dev/vda randwrite 4096 $DISK_SECS; diskio /dev/vda randread 4096 $DISK_SECS; echo disk-done"
 		if con_wait '^disk-done' $((DISK_SECS * 4 + 300)); then
