@@ -101,7 +101,7 @@ if [ -x /bin/vmb-net ]; then
 		pass net-user-boot "$(( $(now_ms) - CON_T0 )) ms"
 		con_mark
 		# busybox udhcpc has no default script in this initramfs: a small one.
-		con_send "printf '#!/bin/sh\n[ \"\$1\" = bound ] && ifconfig \$interface \$ip netmask \$subnet && route add default gw \$router\nexit 0\n' >/dhcp; chmod +x /dhcp; udhcpc -i eth0 -s /dhcp -n -q; ifconfig eth0"
+		con_send "printf '#!/bin/sh\n[ \"\$1\" = bound ] && ifconfig \$interface \$ip netmask \$subnet && route add default gw \$router\nexit 0\n' >/dhcp; chmod +x /dhcp; ifconfig eth0 up; udhcpc -i eth0 -s /dhcp -t 5 -T 3 -n -q; ifconfig eth0"
 		if con_wait 'inet addr:10\.0\.2\.15' 60; then
 			pass net-user-udhcpc "10.0.2.15"
 		else
