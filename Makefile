@@ -73,7 +73,7 @@ ifeq ($(VMB_EMU),0)
 UNIT_SRCS := $(filter-out tests/unit/test_emu_replay.c,$(UNIT_SRCS))
 endif
 ifeq ($(VMB_BUNDLE),0)
-UNIT_SRCS := $(filter-out tests/unit/test_bundle.c,$(UNIT_SRCS))
+UNIT_SRCS := $(filter-out tests/unit/test_bundle.c tests/unit/test_path_props.c,$(UNIT_SRCS))
 endif
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 

@@ -256,10 +256,17 @@ static void put_boot(struct out *o, const struct vmb_spec *s)
 	fputc('\n', o->f);
 }
 
+/* Off is written as null, not "enabled: false": then "--set
+ * determinism.seed=N" turns it on for the resolved file exactly as for
+ * the original. */
 static void put_determinism(struct out *o, const struct vmb_spec *s)
 {
 	char t[32];
 
+	if (!s->det.enabled) {
+		fputs("determinism: ~\n", o->f);
+		return;
+	}
 	vmb_format_utc(s->det.rtc_start, t, sizeof(t));
 	fprintf(o->f, "determinism:\n  enabled: %s\n  seed: %" PRIu64
 		"\n  rtc-start: %s\n", s->det.enabled ? "true" : "false",

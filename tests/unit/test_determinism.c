@@ -149,6 +149,32 @@ static void test_rtc_start(void **state)
 	tb_free(&t);
 }
 
+/* cmos-rtc (x86): the time registers start at rtc-start too (BCD). */
+static void test_cmos_rtc_start(void **state)
+{
+	static const struct vmb_override ov[] = {
+		{ "determinism.rtc-start", "2024-02-29T12:34:56Z" },
+	};
+	static const struct { uint8_t reg, want; } regs[] = {
+		{ 0x09, 0x24 }, { 0x08, 0x02 }, { 0x07, 0x29 }, { 0x04, 0x12 },
+		{ 0x02, 0x34 }, { 0x32, 0x20 },
+	};
+	struct tb t;
+	uint64_t v;
+
+	tb_dir(&t);
+	tb_board_ok(&t, "arch: x86_64\n"
+		    "memory:\n  - { name: ram, type: ram, base: 0, size: 1M }\n"
+		    "devices:\n  - { name: rtc, type: cmos-rtc, base: 0x70, size: 2 }\n",
+		    ov, 1);
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		assert_int_equal(vmb_board_pio_write(t.b, 0x70, 1, regs[i].reg), 0);
+		assert_int_equal(vmb_board_pio_read(t.b, 0x71, 1, &v), 0);
+		assert_int_equal(v, regs[i].want);
+	}
+	tb_free(&t);
+}
+
 static void test_section_errors(void **state)
 {
 	static const struct { const char *yaml, *msg; } bad[] = {
@@ -199,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_board_stream),
 		cmocka_unit_test(test_dtb_seeds),
 		cmocka_unit_test(test_rtc_start),
+		cmocka_unit_test(test_cmos_rtc_start),
 		cmocka_unit_test(test_section_errors),
 		cmocka_unit_test(test_section_defaults),
 	};
