@@ -24,9 +24,10 @@ for l in yaml:libyaml-0.so.2 fdt:libfdt.so.1 capstone:libcapstone.so.4 \
 	nettle:libnettle.so.8 nbd:libnbd.so.0 slirp:libslirp.so.0; do
 	ln -sf "$ROOT/$OUT/root/$LIBDIR/${l#*:}" "$OUT/lib/lib${l%%:*}.so"
 done
+# PKG_CFLAGS given here replaces the Makefile's, -D flags included.
 make -s BUILD="$OUT" CC=aarch64-linux-gnu-gcc VMB_EMU=0 VMB_NBD=1 VMB_SLIRP=1 \
 	VMB_BUNDLE=0 \
-	PKG_CFLAGS="-idirafter /usr/include -I/usr/include/capstone -DVMB_NBD" \
+	PKG_CFLAGS="-idirafter /usr/include -I/usr/include/capstone -DVMB_NBD -DVMB_SLIRP" \
 	PKG_LIBS="-L$ROOT/$OUT/lib -lyaml -lfdt -lcapstone -lnettle" \
 	LDFLAGS="-Wl,-rpath-link,$ROOT/$OUT/root/$LIBDIR -Wl,-rpath-link,$ROOT/$OUT/root/lib/aarch64-linux-gnu" \
 	"$OUT/vmb"
