@@ -373,11 +373,16 @@ int vmb_resolve_write(const struct vmb_board *b, FILE *f,
 		      const struct vmb_resolve_files *files, struct vmb_err *err)
 {
 	const struct vmb_spec *s = b->spec;
+	const struct vmb_node *desc;
 	struct out o = { f, files, err, 0 };
 
 	put_header(f);
 	fputs("name: ", f);
 	put_str(f, s->name);
+	if ((desc = vmb_node_get(s->root, "description")) && !vmb_node_is_null(desc)) {
+		fputs("\ndescription: ", f);
+		put_node(f, desc);
+	}
 	fputs("\nmodel: ", f);
 	put_str(f, s->model);
 	fprintf(f, "\narch: %s\n", vmb_arch_name(s->arch));
