@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device properties of kind PATH, handled generically (no PATH property
- * exists on a shipped device yet; disks will have them): a test device
+ * Device properties of kind PATH, handled generically: a test device
  * type registered here names one input file (pinned by resolve, stored in
  * images/ by pack) and one file it writes (plain path, stored in disks/).
  * Pins on PATH properties are checked by the board with the usual text.
