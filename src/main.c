@@ -468,6 +468,7 @@ static bool machine_cmd_parse(const struct machine_cmd *cmd, struct machine_args
 		taken = machine_opt(m, c, optarg, argv);
 		if (taken < 0) {
 			*rc = -taken;
+			free(longopts);
 			return false;
 		}
 		if (taken || (cmd->opt && cmd->opt(ctx, c, optarg)))

@@ -139,7 +139,9 @@ def main():
     for name in ACCEPT:
         check(FIX + name, True)
         r = subprocess.run([vmb, "check", FIX + name], capture_output=True)
-        if r.returncode != 0 and name not in LOADER_ONLY:
+        # "no backend can run" is about this host (no /dev/kvm), not the file.
+        if (r.returncode != 0 and b"no backend can run" not in r.stderr
+                and name not in LOADER_ONLY):
             failed += 1
             print(f"FAIL {name}: vmb rejects it and no reason is listed "
                   f"why the schema cannot")

@@ -145,6 +145,11 @@ static int check_prop(const struct vmb_device_type *t, const struct vmb_prop_des
 	case VMB_PROP_STR:
 		return vmb_node_str(n, &s, err);
 	case VMB_PROP_PATH:
+		/* A URI (nbd://...) where the type takes one is no file: not
+		 * pinned, not rebased (device.h "uris"). */
+		if (n->kind == VMB_NODE_SCALAR && vmb_prop_listed(t->uris, p->name) &&
+		    vmb_path_is_uri(n->scalar))
+			return 0;
 		/* A pinned image ({ path, sha256 }) becomes its path once its
 		 * digest matches (config/pin.h). */
 		if (check_pinned(p, n, devname, err))

@@ -84,6 +84,18 @@ struct vmb_device_type {
 	 */
 	const char *const *path_lists;
 	const char *const *writes;
+	/*
+	 * read_only: a BOOL property that, when true, means the device only
+	 * reads its "writes" files (a read-only disk): they are then pinned
+	 * and bundled as inputs. uris: PATH properties that also take a URI
+	 * (vmb_path_is_uri: nbd://...), which is no file: left as written,
+	 * never rebased, pinned nor bundled. dirs: PATH properties naming a
+	 * directory (a TFTP root): resolve writes its absolute path unpinned;
+	 * pack refuses it (a bundle holds files). NULL, or NULL-terminated.
+	 */
+	const char *read_only;
+	const char *const *uris;
+	const char *const *dirs;
 
 	/* Map regions, allocate state. Return -1 with err set (use the spec's
 	 * locations) on bad properties or missing files. */
@@ -143,6 +155,14 @@ int vmb_dev_load(struct vmb_device *dev, struct vmb_state_reader *in,
 
 /* name is in the NULL-terminated list (writes; may be NULL). */
 bool vmb_prop_listed(const char *const *list, const char *name);
+
+/* Whether the device writes the files property "prop" names: listed in
+ * its type's "writes" and not made read-only by its "read_only" property. */
+bool vmb_dev_prop_writes(const struct vmb_device *dev, const char *prop);
+
+/* "SCHEME://...", SCHEME = a letter then letters, digits, + - . (RFC 3986
+ * §3.1): a URI, not a file name (for a type's "uris" properties). */
+bool vmb_path_is_uri(const char *s);
 
 /* Whether LIST property "prop" of t names files (path_lists): false if
  * not; else true with *item_key NULL (items are paths) or the key of each

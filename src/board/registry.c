@@ -6,6 +6,7 @@
  * Types register themselves from constructors (VMB_DEVICE_TYPE), so the
  * registry is filled before main() runs and is read-only afterwards.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,6 +207,25 @@ bool vmb_prop_listed(const char *const *list, const char *name)
 		if (!strcmp(*list, name))
 			return true;
 	return false;
+}
+
+bool vmb_dev_prop_writes(const struct vmb_device *dev, const char *prop)
+{
+	const struct vmb_device_type *t = dev->type;
+
+	return vmb_prop_listed(t->writes, prop) &&
+	       !(t->read_only && vmb_dev_prop_bool(dev, t->read_only));
+}
+
+bool vmb_path_is_uri(const char *s)
+{
+	size_t n;
+
+	if (!s || !isalpha((unsigned char)s[0]))
+		return false;
+	n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789+-.");
+	return !strncmp(s + n, "://", 3);
 }
 
 bool vmb_prop_path_list(const struct vmb_device_type *t, const char *prop,

@@ -48,12 +48,20 @@ struct packing {
 	unsigned n, disks;
 };
 
-static int pack_file(void *ctx, const char *path, const uint8_t *sha, bool writes,
-		     char *out, size_t len, struct vmb_err *err)
+static int pack_file(void *ctx, const char *path, const uint8_t *sha,
+		     enum vmb_file_use use, const char *what, char *out,
+		     size_t len, struct vmb_err *err)
 {
 	struct packing *p = ctx;
 	char hex[VMB_SHA256_HEX_LEN + 1], name[96];
+	bool writes = use == VMB_FILE_WRITTEN;
 
+	/* Refused rather than dropped: the machine would run without it. */
+	if (use == VMB_FILE_DIR)
+		return vmb_errf(err, NULL, "pack: %s is a directory ('%s'): a "
+				"bundle holds files only; pack with --set %s=~ and "
+				"give the directory when running the bundle (--set "
+				"%s=DIR)", what, path, what, what);
 	if (!sha) {
 		/* A flash file not created yet: the device starts erased. */
 		if (writes) {

@@ -137,8 +137,9 @@ static void put_size(FILE *f, uint64_t v)
 /* ---- files --------------------------------------------------------------- */
 
 /* A file the machine names: "{ path: P, sha256: D }", or "P" when it is
- * written by the device or does not exist, or "~". */
-static void put_file(struct out *o, const char *path, bool writes)
+ * written by the device, is a directory or does not exist, or "~". */
+static void put_file(struct out *o, const char *path, enum vmb_file_use use,
+		     const char *what)
 {
 	uint8_t sha[VMB_SHA256_LEN];
 	char text[PATH_MAX + 64], hex[VMB_SHA256_HEX_LEN + 1];
@@ -150,12 +151,12 @@ static void put_file(struct out *o, const char *path, bool writes)
 	}
 	if (o->rc)
 		return;
-	have = !access(path, F_OK);
+	have = use != VMB_FILE_DIR && !access(path, F_OK);
 	if (have && vmb_sha256_file(path, sha, NULL, o->err)) {
 		o->rc = -1;
 		return;
 	}
-	if (o->files->file(o->files->ctx, path, have ? sha : NULL, writes, text,
+	if (o->files->file(o->files->ctx, path, have ? sha : NULL, use, what, text,
 			   sizeof(text), o->err)) {
 		o->rc = -1;
 		return;
@@ -164,7 +165,7 @@ static void put_file(struct out *o, const char *path, bool writes)
 		fputs("~", o->f); /* the mapper leaves it out */
 		return;
 	}
-	if (!have || writes) {
+	if (!have || use != VMB_FILE_INPUT) {
 		put_str(o->f, text);
 		return;
 	}
@@ -216,7 +217,7 @@ static void put_memory(struct out *o, const struct vmb_spec *s)
 			m->kind == VMB_MEM_RAM ? "ram" : "rom", m->base);
 		put_size(o->f, m->size);
 		fputs("\n    image: ", o->f);
-		put_file(o, m->image, false);
+		put_file(o, m->image, VMB_FILE_INPUT, "memory image");
 		fputs("\n    image-offset: ", o->f);
 		put_size(o->f, m->image_offset);
 		fputc('\n', o->f);
@@ -241,7 +242,7 @@ static void put_boot(struct out *o, const struct vmb_spec *s)
 	fputs("boot:\n", o->f);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		fprintf(o->f, "  %s: ", files[i].key);
-		put_file(o, files[i].file, false);
+		put_file(o, files[i].file, VMB_FILE_INPUT, files[i].key);
 		fprintf(o->f, "\n  %s-address: ", files[i].key);
 		put_hex(o->f, files[i].has, files[i].addr);
 		fputc('\n', o->f);
@@ -276,13 +277,13 @@ static void put_determinism(struct out *o, const struct vmb_spec *s)
 /* One item of a path list: the file, or a mapping with the file at key
  * and its other keys as written. */
 static void put_path_item(struct out *o, struct vmb_node *item, const char *key,
-			  bool writes)
+			  enum vmb_file_use use, const char *what)
 {
 	struct vmb_node *file = vmb_path_list_file(item, key);
 	char *path = file ? vmb_node_path(file) : NULL;
 
 	if (!key || item->kind != VMB_NODE_MAP) {
-		put_file(o, path, writes);
+		put_file(o, path, use, what);
 	} else {
 		fputc('{', o->f);
 		for (size_t i = 0; i < item->n; i++) {
@@ -290,7 +291,7 @@ static void put_path_item(struct out *o, struct vmb_node *item, const char *key,
 			put_str(o->f, item->keys[i]);
 			fputs(": ", o->f);
 			if (item->items[i] == file)
-				put_file(o, path, writes);
+				put_file(o, path, use, what);
 			else
 				put_node(o->f, item->items[i]);
 		}
@@ -305,9 +306,13 @@ static void put_prop(struct out *o, const struct vmb_device *d,
 {
 	const struct vmb_device_type *t = d->type;
 	const struct vmb_node *n = vmb_node_get(d->spec->props, p->name);
-	bool writes = vmb_prop_listed(t->writes, p->name);
+	enum vmb_file_use use = vmb_prop_listed(t->dirs, p->name) ? VMB_FILE_DIR :
+				vmb_dev_prop_writes(d, p->name) ? VMB_FILE_WRITTEN :
+				VMB_FILE_INPUT;
 	const char *key;
+	char what[160];
 
+	snprintf(what, sizeof(what), "devices.%s.%s", d->spec->name, p->name);
 	fprintf(o->f, "    %s: ", p->name);
 	if (!n || vmb_node_is_null(n)) {
 		if (!p->def)
@@ -317,14 +322,17 @@ static void put_prop(struct out *o, const struct vmb_device *d,
 			put_str(o->f, p->def);
 		else
 			fputs(p->def, o->f); /* YAML text in the type's table */
+	} else if (p->kind == VMB_PROP_PATH && vmb_prop_listed(t->uris, p->name) &&
+		   vmb_path_is_uri(n->scalar)) {
+		put_str(o->f, n->scalar); /* nbd://...: no file */
 	} else if (p->kind == VMB_PROP_PATH) {
 		/* The board resolved it in place (board.c check_prop). */
-		put_file(o, n->scalar, writes);
+		put_file(o, n->scalar, use, what);
 	} else if (n->kind == VMB_NODE_SEQ && vmb_prop_path_list(t, p->name, &key)) {
 		fputc('[', o->f);
 		for (size_t i = 0; i < n->n; i++) {
 			fputs(i ? ", " : "", o->f);
-			put_path_item(o, n->items[i], key, writes);
+			put_path_item(o, n->items[i], key, use, what);
 		}
 		fputc(']', o->f);
 	} else {
@@ -365,11 +373,16 @@ int vmb_resolve_write(const struct vmb_board *b, FILE *f,
 		      const struct vmb_resolve_files *files, struct vmb_err *err)
 {
 	const struct vmb_spec *s = b->spec;
+	const struct vmb_node *desc;
 	struct out o = { f, files, err, 0 };
 
 	put_header(f);
 	fputs("name: ", f);
 	put_str(f, s->name);
+	if ((desc = vmb_node_get(s->root, "description")) && !vmb_node_is_null(desc)) {
+		fputs("\ndescription: ", f);
+		put_node(f, desc);
+	}
 	fputs("\nmodel: ", f);
 	put_str(f, s->model);
 	fprintf(f, "\narch: %s\n", vmb_arch_name(s->arch));
@@ -391,7 +404,8 @@ int vmb_resolve_write(const struct vmb_board *b, FILE *f,
  * machine moves to another host as a bundle (vmb pack), not as paths.
  */
 static int file_absolute(void *ctx, const char *path, const uint8_t *sha,
-			 bool writes, char *out, size_t len, struct vmb_err *err)
+			 enum vmb_file_use use, const char *what, char *out,
+			 size_t len, struct vmb_err *err)
 {
 	char real[PATH_MAX], dir[PATH_MAX];
 	const char *slash;

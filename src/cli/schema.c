@@ -316,6 +316,8 @@ static void top(struct vmb_json *j)
 		     "directory.\", \"anyOf\": [{\"$ref\": \"#/$defs/path\"}, {\"type\": "
 		     "\"array\", \"items\": {\"$ref\": \"#/$defs/path\"}}, {\"type\": \"null\"}]}");
 	opt(j, "name", "text", "Machine name. Default: the file's basename without .yaml/.yml.");
+	opt(j, "description", "text", "One line for 'vmb machines'; not used by the "
+	    "board.");
 	opt(j, "model", "text", "Device-tree /model. Default: 'linux,dummy-virt' on "
 	    "arm64, 'vmb microvm' on x86_64.");
 	vmb_json_raw(j, "arch", "{\"description\": \"Guest architecture (required "

@@ -266,7 +266,7 @@ static void blk_destroy(struct vmb_device *dev)
 }
 
 static const struct vmb_prop_desc blk_props[] = {
-	{ "file", VMB_PROP_STR, NULL,
+	{ "file", VMB_PROP_PATH, NULL,
 	  "raw image file (relative to this machine file), or nbd://HOST[:PORT]/"
 	  "EXPORT, nbd+unix:///EXPORT?socket=PATH", NULL },
 	{ "read-only", VMB_PROP_BOOL, "false",
@@ -286,8 +286,15 @@ static const struct vmb_prop_desc blk_props[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
+/* "file" for resolve/pack (device.h): written unless read-only, and an
+ * nbd:// URI is no file. */
+static const char *const blk_files[] = { "file", NULL };
+
 static const struct vmb_device_type blk_type = {
 	.name = "virtio-blk",
+	.writes = blk_files,
+	.read_only = "read-only",
+	.uris = blk_files,
 	.summary = "virtio block device (VIRTIO 1.2 §5.2) on virtio-mmio: raw "
 		   "image or NBD export; own base/irq or the next free slot",
 	.props = blk_props,

@@ -384,16 +384,20 @@ static const struct vmb_prop_desc vnet_props[] = {
 	{ NULL },
 };
 
-/* A backend's own keys given to the other backend: an error. */
+/* A backend's own keys given to the other backend: an error, unless the
+ * value is the default as written (vmb resolve writes every default). */
 static int check_backend_keys(struct vmb_device *dev, const struct vmb_net_backend_ops *be,
 			      struct vmb_err *err)
 {
 	for (const struct vmb_prop_desc *p = vnet_props + 2; p->name; p++) {
+		const struct vmb_node *n = vmb_dev_prop_node(dev, p->name);
 		bool mine = false;
 
 		for (const char *const *k = be->props; *k; k++)
 			mine |= !strcmp(*k, p->name);
-		if (!mine && vmb_dev_prop_node(dev, p->name))
+		if (n && p->def && n->kind == VMB_NODE_SCALAR && !strcmp(n->scalar, p->def))
+			continue;
+		if (!mine && n)
 			return vmb_errf(err, vmb_dev_prop_loc(dev, p->name), "virtio-net "
 					"'%s': '%s' does not apply to net: %s", dev->name,
 					p->name, be->name);
@@ -474,8 +478,12 @@ static void vnet_destroy(struct vmb_device *dev)
 	free(s);
 }
 
+/* The TFTP root, for resolve/pack (device.h): a directory, not a file. */
+static const char *const vnet_dirs[] = { "tftp", NULL };
+
 static const struct vmb_device_type virtio_net = {
 	.name = "virtio-net",
+	.dirs = vnet_dirs,
 	.summary = "virtio network device (VIRTIO 1.2 §5.1): MAC, status, mergeable "
 		   "RX buffers, offloads with tap; backends user (libslirp) and tap",
 	.props = vnet_props,

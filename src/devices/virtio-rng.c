@@ -11,15 +11,17 @@
  * chain with no device-writable buffer is returned with 0 bytes. No
  * feature bits, no configuration space (§5.4.3, §5.4.4).
  *
- * Bytes come from rng_fill(): getrandom(2), the host kernel's CSPRNG, as
- * QEMU's default rng-random/rng-builtin backends do.
+ * Bytes come from the board's entropy source (board/entropy.h):
+ * getrandom(2), the host kernel's CSPRNG, as QEMU's default
+ * rng-random/rng-builtin backends do; or, when the machine is
+ * deterministic, the board's seeded ChaCha20 "devices" stream, so two runs
+ * with the same seed hand the guest the same bytes in the same order.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "board/board.h"
+#include "board/entropy.h"
 #include "devices/virtio-mmio.h"
 #include "virtio/virtio.h"
 
@@ -35,26 +37,6 @@ struct vrng {
 	struct iovec iov[QUEUE_MAX];
 };
 
-/* The one source of this device's bytes (swap here for a seeded one). */
-static void rng_fill(struct vmb_board *b, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	(void)b;
-	while (len) {
-		/* Blocks only until the host pool is initialised at boot. */
-		ssize_t n = getrandom(p, len, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			vmb_die("virtio-rng: getrandom: %s", strerror(errno));
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 static void vrng_queue_notify(struct vmb_virtio_dev *vd, unsigned q)
 {
 	struct vrng *s = vd->priv;
@@ -63,7 +45,7 @@ static void vrng_queue_notify(struct vmb_virtio_dev *vd, unsigned q)
 	while (vmb_virtio_pop(vd, 0, &e) > 0) {
 		size_t n = e.in_len < s->max_bytes ? (size_t)e.in_len : s->max_bytes;
 
-		rng_fill(s->board, s->buf, n);
+		vmb_board_entropy(s->board, s->buf, n);
 		vmb_virtio_push(vd, 0, e.head, (uint32_t)vmb_vq_write_in(&e, 0, s->buf, n));
 	}
 }
@@ -128,7 +110,7 @@ static const struct vmb_prop_desc vrng_props[] = {
 static const struct vmb_device_type virtio_rng = {
 	.name = "virtio-rng",
 	.summary = "virtio entropy device (VIRTIO 1.2 §5.4): the guest's "
-		   "/dev/hwrng, from getrandom(2)",
+		   "/dev/hwrng, from getrandom(2) or the determinism seed",
 	.props = vrng_props,
 	.default_size = VMB_VIRTIO_MMIO_SIZE,
 	.max_irqs = 1,

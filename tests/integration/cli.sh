@@ -116,4 +116,57 @@ else
 	fail console-virtio-dtb "stdout-path still set with --console virtio"
 fi
 
+# Files devices name (docs/machine-format.md, "Files devices name"): a
+# --drive disk is written by the guest, so resolve writes its path and pack
+# stores it under disks/; a read-only one is pinned like any input; an
+# nbd:// URI is left as written; a TFTP directory resolves, pack refuses it.
+head -c 1048576 /dev/zero > "$tmp/disk.img"
+printf 'vmb disk' | dd of="$tmp/disk.img" conv=notrunc 2>/dev/null
+disk=$(realpath "$tmp/disk.img")
+sum=$(sha256sum "$tmp/disk.img" | cut -d' ' -f1)
+expect_vmb resolve-drive 0 out '' -- resolve "$ROOT/machines/virt.yaml" --drive "$tmp/disk.img" -o "$tmp/rd.yaml"
+expect_vmb resolve-drive-ro 0 out '' -- resolve "$ROOT/machines/virt.yaml" --drive "$tmp/disk.img,ro" -o "$tmp/ro.yaml"
+if grep -qxF "    file: $disk" "$tmp/rd.yaml" &&
+   grep -qxF "    file: { path: $disk, sha256: $sum }" "$tmp/ro.yaml"; then
+	pass resolve-drive-file
+else
+	fail resolve-drive-file "$(grep -h 'file:' "$tmp/rd.yaml" "$tmp/ro.yaml")"
+fi
+for f in rd ro; do
+	if "$VMB" resolve "$tmp/$f.yaml" -o "$tmp/$f-again.yaml" && cmp -s "$tmp/$f.yaml" "$tmp/$f-again.yaml" &&
+	   "$VMB" dtb "$ROOT/machines/virt.yaml" --drive "$tmp/disk.img$([ $f = ro ] && echo ,ro)" \
+		--set determinism.seed=3 -o "$tmp/$f-a.dtb" &&
+	   "$VMB" dtb "$tmp/$f.yaml" --set determinism.seed=3 -o "$tmp/$f-b.dtb" &&
+	   cmp -s "$tmp/$f-a.dtb" "$tmp/$f-b.dtb"; then
+		pass "resolve-drive-$f-idempotent-same-dtb"
+	else
+		fail "resolve-drive-$f-idempotent-same-dtb" "$(diff "$tmp/$f.yaml" "$tmp/$f-again.yaml" | head)"
+	fi
+done
+expect_vmb pack-drive 0 out '' -- pack "$ROOT/machines/virt.yaml" --drive "$tmp/disk.img" -o "$tmp/d.vmb"
+expect_vmb unpack-drive 0 out '' -- unpack "$tmp/d.vmb" -C "$tmp/d"
+if grep -qxF "    file: disks/0-$sum" "$tmp/d/machine.yaml" && cmp -s "$tmp/d/disks/0-$sum" "$tmp/disk.img"; then
+	pass pack-drive-disk-stored
+else
+	fail pack-drive-disk-stored "$(grep 'file:' "$tmp/d/machine.yaml"; ls "$tmp/d/disks")"
+fi
+expect_vmb check-drive-bundle 0 out '^  drive0 +virtio-blk' -- check "$tmp/d.vmb"
+# nbd://: no file to pin or pack (qemu-nbd serves the disk).
+qemu-nbd --socket="$tmp/nbd.sock" --format=raw --persistent "$tmp/disk.img" 2>"$tmp/nbd.log" &
+nbd=$!
+i=0; while [ ! -S "$tmp/nbd.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+uri="nbd+unix:///?socket=$tmp/nbd.sock"
+expect_vmb resolve-nbd 0 out '' -- resolve "$ROOT/machines/virt.yaml" --drive "$uri" -o "$tmp/nbd.yaml"
+if grep -qxF "    file: \"$uri\"" "$tmp/nbd.yaml"; then pass resolve-nbd-uri-kept; else
+	fail resolve-nbd-uri-kept "$(grep 'file:' "$tmp/nbd.yaml")"; fi
+expect_vmb pack-nbd 0 out '' -- pack "$ROOT/machines/virt.yaml" --drive "$uri" -o "$tmp/nbd.vmb"
+if [ "$(tar -tf "$tmp/nbd.vmb" | tr '\n' ' ')" = "machine.yaml " ]; then pass pack-nbd-no-file; else
+	fail pack-nbd-no-file "$(tar -tf "$tmp/nbd.vmb")"; fi
+kill "$nbd"; wait "$nbd" 2>/dev/null
+mkdir "$tmp/tftp"
+expect_vmb resolve-tftp 0 out '' -- resolve "$ROOT/machines/virt.yaml" --nic "user,tftp=$tmp/tftp" -o "$tmp/tftp.yaml"
+expect_vmb check-resolved-tftp 0 out '^  net0 +virtio-net' -- check "$tmp/tftp.yaml"
+expect_vmb pack-tftp-refused 1 err "^vmb: pack: devices.net0.tftp is a directory .*--set devices.net0.tftp=~" \
+	-- pack "$ROOT/machines/virt.yaml" --nic "user,tftp=$tmp/tftp" -o "$tmp/tftp.vmb"
+
 [ "$fails" -eq 0 ]

@@ -14,7 +14,7 @@ here=$ROOT/tests/integration
 cd "$ROOT"
 [ $# -gt 0 ] || set -- uboot.exp net-uboot.exp dtb-compare.sh hello-arm64.sh cli.sh errors.sh x86_64.sh \
 	serial.sh first-hour.sh docs-examples.sh install.sh \
-	virtio-blk.exp \
+	virtio-blk.exp bundle-disk.exp \
 	hostile-arm64.sh robust.sh determinism.exp acpi.sh \
 	qemu-nodefaults.sh
 

@@ -4,13 +4,15 @@
  * of a test board by tests/unit/vdriver.h: placement in the highest free
  * slot, identity, requests filled with random bytes, the per-request bound
  * (max-bytes), and hostile chains (device-readable buffers, buffers
- * outside RAM, scattered and oversized buffers).
+ * outside RAM, scattered and oversized buffers), and the seeded bytes of
+ * a deterministic machine.
  */
 #include "unit.h"
 
 #include <stdlib.h>
 
 #include "board/board.h"
+#include "board/entropy.h"
 
 #include "fixture.h"
 #include "vdriver.h"
@@ -170,6 +172,52 @@ static void test_outside_ram(void **state)
 	assert_int_equal(len, 8);
 }
 
+/* Two requests of 40 and 24 bytes from a board built with seed (NULL: no
+ * determinism section), into out[64]. */
+static void draw(const char *seed, uint8_t out[64])
+{
+	struct tb t = { 0 };
+	struct vmb_override ov[] = { { "determinism.seed", seed } };
+	struct vd_buf b1 = { BUF, 40, 1 }, b2 = { BUF + 40, 24, 1 };
+	struct vdrv d;
+	uint32_t id, len;
+
+	tb_dir(&t);
+	tb_board_ok(&t, rng_yaml, ov, seed ? 1 : 0);
+	vd_init(&d, &t, RNG, RINGS, 1, 0);
+	vd_add(&d, 0, &b1, 1);
+	vd_kick(&d, 0);
+	assert_int_equal(vd_used(&d, 0, &id, &len), 1);
+	assert_int_equal(len, 40);
+	vd_add(&d, 0, &b2, 1);
+	vd_kick(&d, 0);
+	assert_int_equal(vd_used(&d, 0, &id, &len), 1);
+	assert_int_equal(len, 24);
+	memcpy(out, vd_host(&d, BUF, 64), 64);
+	tb_free(&t);
+}
+
+/* Deterministic machine: the guest reads the board's "devices" stream
+ * (board/entropy.h), the same for the same seed on two boards, other
+ * bytes for another seed; without determinism, getrandom. */
+static void test_seeded(void **state)
+{
+	uint8_t a[64], b[64], c[64], want[64], r1[64], r2[64];
+
+	(void)state;
+	draw("5", a);
+	draw("5", b);
+	draw("6", c);
+	assert_memory_equal(a, b, 64);
+	assert_memory_not_equal(a, c, 64);
+	vmb_entropy_derive(5, "devices", want, sizeof(want));
+	assert_memory_equal(a, want, 64); /* one stream across requests */
+	draw(NULL, r1);
+	draw(NULL, r2);
+	assert_memory_not_equal(r1, r2, 64);
+	assert_memory_not_equal(r1, a, 64);
+}
+
 static void test_bad_max_bytes(void **state)
 {
 	(void)state;
@@ -191,6 +239,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outside_ram, setup, teardown),
 		cmocka_unit_test(test_bad_max_bytes),
+		cmocka_unit_test(test_seeded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
