@@ -104,7 +104,7 @@ static void rx_fill(struct vcon *s)
 	}
 }
 
-/* New console input (console thread, board lock held). */
+/* New console input (console input thread, no lock held). */
 static void console_notify(void *opaque)
 {
 	struct vcon *s = opaque;
