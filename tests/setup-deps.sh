@@ -4,24 +4,29 @@
 set -eu
 
 # What `make`, `make test` and `make install` run, and nothing more:
-#   build        make gcc pkg-config libc6-dev + the five -dev libraries
+#   build        make gcc pkg-config libc6-dev; libyaml, libfdt, capstone,
+#                cmocka, Unicorn, libnbd (nbd:// drives), libslirp (net:
+#                user), nettle (SHA-256, ChaCha20), libarchive + libzstd
+#                (bundles) -dev packages
 #   kernels/     gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu (x86_64
 #                programs use the host gcc and binutils)
-#   tests        device-tree-compiler (dtb-compare), qemu-system-arm (QEMU
-#                references and the nested KVM L1; always run -nodefaults,
-#                so ipxe-qemu is not needed), expect (console tests), cpio
-#                xz-utils file (initramfs and image handling), time (bench),
-#                socat (serial backend tests)
+#   tests        device-tree-compiler (dtb-compare), qemu-system-arm and
+#                qemu-system-x86 (QEMU references and the nested KVM L1s;
+#                always run -nodefaults, so ipxe-qemu is not needed),
+#                expect (console tests), cpio xz-utils file (initramfs and
+#                image handling), time (bench), socat (serial backends),
+#                fdisk mtools dosfstools e2fsprogs qemu-utils (disk images,
+#                qemu-nbd), zstd (bundles read with tar), python3 with
+#                jsonschema and yaml (check-schema), acpica-tools (iasl -d)
 #   install      help2man (the man page, generated from --help)
 # tests/nested/setup-arm64.sh adds the nested tests' own.
 PKGS="make gcc pkg-config libc6-dev
 libyaml-dev libfdt-dev libcapstone-dev libcmocka-dev libunicorn-dev libnbd-dev
-libslirp-dev
+libslirp-dev nettle-dev libarchive-dev libzstd-dev
 device-tree-compiler gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-qemu-system-arm expect cpio xz-utils file time socat help2man
-fdisk mtools dosfstools e2fsprogs python3 qemu-utils
-nettle-dev libarchive-dev libzstd-dev python3-jsonschema python3-yaml
-qemu-system-x86 acpica-tools"
+qemu-system-arm qemu-system-x86 expect cpio xz-utils file time socat help2man
+fdisk mtools dosfstools e2fsprogs qemu-utils zstd
+python3 python3-jsonschema python3-yaml acpica-tools"
 # Extra packages needed by optional targets are passed as arguments.
 PKGS="$PKGS $*"
 
