@@ -140,6 +140,7 @@ test: deps images
 	$(MAKE) check-kvm-x86     # nested x86_64 KVM, 3-10 min
 
 check-asan: deps images
+	$(MAKE) kernels   # the guest programs the integration tests boot
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 		vmb-asan check-unit-asan
