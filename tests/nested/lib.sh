@@ -39,8 +39,9 @@ pass() {
 fail() {
 	echo "VMBTEST: FAIL $1: $2 [at $(stamp) s]"
 	if [ -n "${CON_OUT:-}" ] && [ -f "$CON_OUT" ]; then
+		# Indented, so that run.sh tells L2's kernel messages from L1's.
 		echo "---- last console output of $CON_NAME:"
-		tail -n 25 "$CON_OUT" | tr -d '\r'
+		tail -n 25 "$CON_OUT" | tr -d '\r' | sed 's/^/  | /'
 		echo "----"
 	fi
 }
