@@ -69,6 +69,9 @@
  *    tree per store): store-heavy code runs about 10x slower than QEMU 7.2
  *    TCG. Nothing outside the library avoids it; U-Boot's 16 MiB heap
  *    memset is most of its time to the prompt (docs/backends.md).
+ *  - --trace insn (debug/trace.h): a UC_HOOK_CODE hook records each
+ *    instruction before it runs; installed only under that option, since
+ *    it makes Unicorn call out per instruction (U-Boot ~1.7x slower).
  *  - Device accesses wider than 4 bytes reach the device as 4-byte halves,
  *    low address first (Unicorn's MMIO regions); replayed stores do the
  *    same, so a device sees one behaviour. One that crosses a page reaches
