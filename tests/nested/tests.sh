@@ -184,7 +184,8 @@ test_linux() {
 # Execution traces under KVM: --trace insn is refused (KVM does not see
 # each instruction); --trace mmio=FILE logs the Linux boot's device
 # accesses that reach vmb: PL011 data writes from the vCPUs spelling what
-# the console showed, and the virtio-mmio probes by their virtio 1.2 names.
+# the console showed, the virtio-mmio probes and a virtio-blk disk's set-up
+# and queue notifies by their virtio 1.2 names.
 test_trace() {
 	out=$(vmb run $M/virt-gicv3.yaml --accel kvm --trace insn \
 		--firmware $I/u-boot.bin </dev/null 2>&1)
@@ -194,15 +195,21 @@ test_trace() {
 	else
 		fail trace-insn-refused-on-kvm "status $st: $out"
 	fi
+	# The initramfs that loads virtio_mmio and virtio_blk (the plain one
+	# has no modules, so nothing would probe the slots), its shell on the
+	# PL011; a read of the disk makes queue notifies.
 	con_start trace vmb run $M/virt-gicv3.yaml --accel kvm \
-		--kernel $I/Image --initrd $I/l2.cpio.gz \
-		--append "console=ttyAMA0" --smp 2 -m 512M \
-		--trace mmio=$WORK/mmio.log
+		--kernel $I/Image --initrd $I/l2-boot.cpio.gz \
+		--append "console=ttyAMA0" --smp 2 -m 256M \
+		--drive "$I/root.ext4,ro" --trace mmio=$WORK/mmio.log
 	if ! con_wait 'L2-INIT: up' "$T_LINUX" || ! con_wait "$L2_PROMPT" 60; then
 		fail trace-mmio-linux "no L2 shell"
 		con_end 5
 		return
 	fi
+	con_mark
+	con_send "dd if=/dev/vda of=/dev/null bs=64k count=16"
+	con_wait "$L2_PROMPT" 60
 	con_send "poweroff -f"
 	con_end 60
 	# The UARTDR bytes written by vCPUs, decoded (busybox awk has no
@@ -219,11 +226,17 @@ test_trace() {
 	else
 		fail trace-mmio-linux "status $CON_STATUS; UARTDR text: $(echo "$text" | head -c 300)"
 	fi
+	# Probes of every slot; the disk's slot (the last) driven through its
+	# registers: device ID 2 (block), status, queue set-up, notifies
+	# (ioeventfds are not used while tracing, so they reach vmb).
 	if grep -qE '^[0-9]+\.[0-9]{9} cpu[01] virtio0:MagicValue R 4 0x74726976 mmio:0x0a000000$' "$WORK/mmio.log" &&
-	   grep -qE ' cpu[01] virtio31:DeviceID R 4 ' "$WORK/mmio.log"; then
-		pass trace-mmio-virtio-names
+	   grep -qE ' cpu[01] virtio31:DeviceID R 4 0x00000002 mmio:0x0a003e08$' "$WORK/mmio.log" &&
+	   grep -qE ' cpu[01] virtio31:Status W 4 0x0000000f ' "$WORK/mmio.log" &&
+	   grep -qE ' cpu[01] virtio31:QueueDescLow W 4 ' "$WORK/mmio.log" &&
+	   grep -qE ' cpu[01] virtio31:QueueNotify W 4 ' "$WORK/mmio.log"; then
+		pass trace-mmio-virtio-names "$(grep -c 'virtio31:QueueNotify W' "$WORK/mmio.log") notifies"
 	else
-		fail trace-mmio-virtio-names "$(grep -m3 virtio "$WORK/mmio.log")"
+		fail trace-mmio-virtio-names "$(grep -m3 virtio31 "$WORK/mmio.log")"
 	fi
 	rm -f "$WORK/mmio.log"
 }
