@@ -71,7 +71,8 @@
  *    memset is most of its time to the prompt (docs/backends.md).
  *  - --trace insn (debug/trace.h): a UC_HOOK_CODE hook records each
  *    instruction before it runs; installed only under that option, since
- *    it makes Unicorn call out per instruction (U-Boot ~1.7x slower).
+ *    it makes Unicorn call out per instruction (U-Boot ~1.3x slower to
+ *    its prompt, bench/trace.sh).
  *  - Device accesses wider than 4 bytes reach the device as 4-byte halves,
  *    low address first (Unicorn's MMIO regions); replayed stores do the
  *    same, so a device sees one behaviour. One that crosses a page reaches
