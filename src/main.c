@@ -122,6 +122,7 @@ static const char run_help[] =
 "                        mmio=FILE log every device access (MMIO, port I/O)\n"
 "                                  to FILE ('-': stderr), one line each:\n"
 "                                  time vcpu device:register R|W width value\n"
+"                                  address device-type\n"
 "  -v, --verbose         print the backend, entry point and stop reason\n"
 "  -h, --help            this text\n"
 "\n"

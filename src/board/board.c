@@ -573,7 +573,8 @@ static void __attribute__((noinline)) traced_access(struct vmb_board *b,
 	char name[128];
 	struct vmb_mmio_event ev = { .cpu = a->cpu, .name = name, .write = a->write,
 				     .pio = a->pio, .size = a->size,
-				     .addr = a->addr };
+				     .addr = a->addr,
+				     .type = r->dev ? r->dev->type->name : NULL };
 
 	vmb_region_reg_name(r, a->addr - r->gpa, a->write, name, sizeof(name));
 	if (a->write)

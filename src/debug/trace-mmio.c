@@ -44,7 +44,7 @@ struct vmb_mmio_trace *vmb_mmio_trace_open(const char *path, struct vmb_err *err
 			setvbuf(f, t->buf, _IOFBF, TRACE_BUF);
 	}
 	fprintf(f, "# vmb device access trace: seconds vcpu device:register "
-		"R|W width value space:address\n");
+		"R|W width value space:address device-type\n");
 	return t;
 }
 
@@ -87,10 +87,10 @@ int vmb_mmio_trace_format(char *buf, size_t len, const struct vmb_mmio_event *ev
 	if (ev->cpu != VMB_CPU_NONE)
 		snprintf(cpu, sizeof(cpu), "cpu%u", ev->cpu);
 	return snprintf(buf, len, "%" PRIu64 ".%09" PRIu64 " %s %s %c %u 0x%0*" PRIx64
-			" %s:0x%0*" PRIx64 "\n", ev->ns / 1000000000u,
+			" %s:0x%0*" PRIx64 " %s\n", ev->ns / 1000000000u,
 			ev->ns % 1000000000u, cpu, ev->name, ev->write ? 'W' : 'R',
 			ev->size, (int)(2 * w), ev->val, ev->pio ? "pio" : "mmio",
-			ev->pio ? 4 : 8, ev->addr);
+			ev->pio ? 4 : 8, ev->addr, ev->type ? ev->type : "-");
 }
 
 void vmb_mmio_trace_log(struct vmb_mmio_trace *t, const struct vmb_mmio_event *ev)

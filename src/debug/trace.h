@@ -116,14 +116,16 @@ struct vmb_mmio_event {
 	unsigned size;          /* bytes */
 	uint64_t val;           /* written, or read back */
 	uint64_t addr;          /* GPA or port */
+	const char *type;       /* device type ("pl011"), NULL: none */
 };
 
 /*
  * One log line, newline included, into buf (truncated to len):
- *   "SECONDS.NANOSECONDS VCPU DEVICE:REGISTER R|W WIDTH VALUE SPACE:ADDR"
- *   "0.412345678 cpu0 uart0:UARTDR W 4 0x00000048 mmio:0x09000000"
+ *   "SECONDS.NANOSECONDS VCPU DEVICE:REGISTER R|W WIDTH VALUE SPACE:ADDR TYPE"
+ *   "0.412345678 cpu0 uart0:UARTDR W 4 0x00000048 mmio:0x09000000 pl011"
  * VCPU is "-" for accesses no vCPU made; VALUE has 2*WIDTH hex digits;
- * SPACE is mmio or pio. Returns the length it needed (snprintf).
+ * SPACE is mmio or pio; TYPE the device type ("-" if none). Returns the
+ * length it needed (snprintf).
  */
 int vmb_mmio_trace_format(char *buf, size_t len, const struct vmb_mmio_event *ev);
 

@@ -229,8 +229,8 @@ test_trace() {
 	# Probes of every slot; the disk's slot (the last) driven through its
 	# registers: device ID 2 (block), status, queue set-up, notifies
 	# (ioeventfds are not used while tracing, so they reach vmb).
-	if grep -qE '^[0-9]+\.[0-9]{9} cpu[01] virtio0:MagicValue R 4 0x74726976 mmio:0x0a000000$' "$WORK/mmio.log" &&
-	   grep -qE ' cpu[01] virtio31:DeviceID R 4 0x00000002 mmio:0x0a003e08$' "$WORK/mmio.log" &&
+	if grep -qE '^[0-9]+\.[0-9]{9} cpu[01] virtio0:MagicValue R 4 0x74726976 mmio:0x0a000000 virtio-mmio$' "$WORK/mmio.log" &&
+	   grep -qE ' cpu[01] virtio31:DeviceID R 4 0x00000002 mmio:0x0a003e08 virtio-mmio$' "$WORK/mmio.log" &&
 	   grep -qE ' cpu[01] virtio31:Status W 4 0x0000000f ' "$WORK/mmio.log" &&
 	   grep -qE ' cpu[01] virtio31:QueueDescLow W 4 ' "$WORK/mmio.log" &&
 	   grep -qE ' cpu[01] virtio31:QueueNotify W 4 ' "$WORK/mmio.log"; then

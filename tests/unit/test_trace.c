@@ -342,16 +342,17 @@ static void test_line_format(void **state)
 	char line[160];
 	struct vmb_mmio_event ev = { .ns = 1234567890123ull, .cpu = 3,
 				     .name = "uart0:UARTDR", .write = true,
-				     .size = 4, .val = 0x48, .addr = 0x09000000 };
+				     .size = 4, .val = 0x48, .addr = 0x09000000,
+				     .type = "pl011" };
 
 	vmb_mmio_trace_format(line, sizeof(line), &ev);
 	assert_string_equal(line, "1234.567890123 cpu3 uart0:UARTDR W 4 0x00000048 "
-			    "mmio:0x09000000\n");
+			    "mmio:0x09000000 pl011\n");
 	ev = (struct vmb_mmio_event){ .ns = 5, .cpu = VMB_CPU_NONE, .name = "com1:LSR",
 				      .pio = true, .size = 1, .val = 0x60,
 				      .addr = 0x3fd };
 	vmb_mmio_trace_format(line, sizeof(line), &ev);
-	assert_string_equal(line, "0.000000005 - com1:LSR R 1 0x60 pio:0x03fd\n");
+	assert_string_equal(line, "0.000000005 - com1:LSR R 1 0x60 pio:0x03fd -\n");
 	ev.size = 8;
 	ev.val = 0x1122334455667788ull;
 	vmb_mmio_trace_format(line, sizeof(line), &ev);
@@ -398,10 +399,10 @@ static void test_board_log(void **state)
 	fclose(f);
 	assert_int_equal(n, 4); /* header + three accesses */
 	assert_true(!strncmp(text, "# vmb device access trace", 25));
-	assert_contains(text, " - uart0:UARTDR W 4 0x00000048 mmio:0x09000000\n");
-	assert_contains(text, " - uart0:UARTFR R 4 0x00000090 mmio:0x09000018\n");
+	assert_contains(text, " - uart0:UARTDR W 4 0x00000048 mmio:0x09000000 pl011\n");
+	assert_contains(text, " - uart0:UARTFR R 4 0x00000090 mmio:0x09000018 pl011\n");
 	assert_contains(text, " cpu1 virtio0:QueueNotify W 4 0x00000000 "
-			"mmio:0x0a000050\n");
+			"mmio:0x0a000050 virtio-mmio\n");
 	free(text);
 	tb_free(&t);
 }
