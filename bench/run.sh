@@ -62,6 +62,9 @@ echo "== peak RSS at the U-Boot prompt"
 	"$VMB" run "$ROOT/machines/virt.yaml" --accel emu --firmware "$UBOOT" >/dev/null
 printf '  vmb + expect        %6s KiB (max of the two processes)\n' "$(cat "$tmp/rss")"
 
+# Cost of --trace insn / --trace mmio (docs/debugging.md)
+sh "$ROOT/bench/trace.sh" "$VMB" "$IMAGES"
+
 if [ -x "$ROOT/bench/x86-exits.sh" ] || [ -f "$ROOT/bench/x86-exits.sh" ]; then
 	if [ -r /dev/kvm ] && [ "$(uname -m)" = x86_64 ]; then
 		echo "== x86_64 KVM exit round trips"

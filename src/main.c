@@ -114,6 +114,15 @@ static const char run_help[] =
 "                        tcp:HOST:PORT[,server][,nowait]; repeat for more\n"
 "                        UARTs. Default: the first UART on stdio. A server\n"
 "                        waits for its first client unless nowait.\n"
+"      --trace WHAT      execution traces (docs/debugging.md); repeat, or\n"
+"                        give a comma list (mmio=FILE last):\n"
+"                        insn[=N]  keep each vCPU's last N instructions (64)\n"
+"                                  and show them in crash reports (emu only:\n"
+"                                  KVM does not see each instruction)\n"
+"                        mmio=FILE log every device access (MMIO, port I/O)\n"
+"                                  to FILE ('-': stderr), one line each:\n"
+"                                  time vcpu device:register R|W width value\n"
+"                                  address device-type\n"
 "  -v, --verbose         print the backend, entry point and stop reason\n"
 "  -h, --help            this text\n"
 "\n"
@@ -520,11 +529,20 @@ static int action_status(int rc, const struct vmb_err *err)
 
 /* ---- commands ---------------------------------------------------------- */
 
+/* --trace: parsed as it comes; the first error is a usage error once the
+ * options are read (run_opt cannot return a status). */
+enum { OPT_TRACE = 0x800 };
+static struct vmb_err run_trace_err;
+
 static bool run_opt(void *ctx, int c, const char *arg)
 {
 	struct vmb_run_opts *o = ctx;
 
 	switch (c) {
+	case OPT_TRACE:
+		if (!run_trace_err.msg[0])
+			vmb_trace_parse(arg, &o->trace, &run_trace_err);
+		return true;
 	case 'a':
 		o->accel = arg;
 		return true;
@@ -570,6 +588,7 @@ static int cmd_run(int argc, char **argv)
 		{ "dtb-out", required_argument, NULL, OPT_DTB_OUT },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "serial", required_argument, NULL, OPT_SERIAL },
+		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -581,7 +600,11 @@ static int cmd_run(int argc, char **argv)
 	struct vmb_spec *s;
 	int rc;
 
-	if (machine_cmd_parse(&cmd, &m, argc, argv, &o, &rc)) {
+	if (!machine_cmd_parse(&cmd, &m, argc, argv, &o, &rc)) {
+		/* --help or a usage error: rc says which */
+	} else if (run_trace_err.msg[0]) {
+		rc = usage_error("run", "%s", run_trace_err.msg);
+	} else {
 		s = load_machine(&m);
 		rc = s ? vmb_vm_run(s, &o) : VMB_EXIT_ERROR;
 		vmb_spec_free(s);

@@ -97,6 +97,10 @@ struct vmb_emu {
 	uint64_t vclock_ns;      /* atomic: read by device threads */
 	uint64_t cntfrq;         /* CNTFRQ_EL0, Hz */
 
+	/* --trace insn: the region the last traced PC was in (hook_code) */
+	uint64_t code_gpa, code_size;
+	const uint8_t *code_host;
+
 	/* statistics (run thread only, except irqs) */
 	uint64_t starts, hypercalls, hvc_unknown, wfis, rom_writes, remaps;
 	uint64_t irqs;
