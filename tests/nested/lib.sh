@@ -21,6 +21,9 @@
 # CON_* variables are for the scripts that source this file.
 # shellcheck disable=SC2034
 WORK=${WORK:-/tmp/nested}
+# Knobs set on the host (BENCH_PARTS, RUNS, ...), written by pack.sh.
+# shellcheck disable=SC1091
+[ ! -f /nested/env ] || . /nested/env
 mkdir -p "$WORK"
 
 now_ms() {

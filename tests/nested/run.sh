@@ -31,7 +31,9 @@
 # arm64 also builds L2's virtio-blk disk image and initramfs
 # (mkroot-arm64.sh), qemu-nbd (qemu-utils:arm64) and a dynamic vmb with
 # libnbd (build-arm64-dyn.sh) for the NBD check.
-# Environment: NESTED_TIMEOUT (s, default 900), VMB_ARM64 / VMB_X86_64
+# Environment: NESTED_TIMEOUT (s, default 900; bench 3600), BENCH_PARTS,
+# RUNS, DISK_SECS, NET_MB, NET_PINGS (the bench scripts' knobs, passed
+# into L1), VMB_ARM64 / VMB_X86_64
 # (use this static vmb instead of building one), NESTED_OVERLAY (a tree
 # merged into L1's /), NESTED_DIRECT=0 (x86_64: go nested even if the host
 # has /dev/kvm).
@@ -183,7 +185,7 @@ else
 		exec "$@"
 	fi
 	# x86_64 check boots L2 Linux 5 times: allow for a loaded machine.
-	limit=${NESTED_TIMEOUT:-900}
+	limit=${NESTED_TIMEOUT:-$([ "$mode" = bench ] && echo 3600 || echo 900)}
 	boot_l1 "$@"
 	# L1's own kernel crashing (an Oops in kvm-amd's VMRUN path under
 	# QEMU 7.2's TCG-emulated SVM, seen about once in ten x86_64 runs) is
