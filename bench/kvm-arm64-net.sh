@@ -10,7 +10,7 @@
 #   net: tap    vmb --nic tap  against  QEMU -netdev tap (no vhost-net in
 #               either), both taps on L1's bridge br0 (10.0.3.1).
 # Guests: Debian's arm64 kernel, 256 MiB, 1 vCPU, virtio-net on
-# virtio-mmio, the module-loading initramfs (tests/nested/mkroot-arm64.sh).
+# virtio-mmio, the module-loading initramfs (tests/nested/mkroot.sh).
 # Each round, for each guest in turn:
 #   to guest    the guest's busybox wget fetches NET_MB MiB (default 32)
 #               of random data from busybox httpd in L1 (MB/s, timed by

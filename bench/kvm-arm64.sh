@@ -10,7 +10,7 @@
 #   Linux time-to-shell: Debian's arm64 kernel + busybox initramfs booted
 #     directly, 512 MiB, 2 vCPUs, to the shell prompt of tests/nested/l2-init.
 #   virtio-blk in the guest: the same kernel, 256 MiB, 1 vCPU, the
-#     initramfs of tests/nested/mkroot-arm64.sh (virtio modules, no root=)
+#     initramfs of tests/nested/mkroot.sh (virtio modules, no root=)
 #     and one raw 128 MiB image in L1's memory on virtio-mmio (vmb --drive;
 #     QEMU -drive if=none,format=raw -device virtio-blk-device, its default
 #     cache=writeback, aio=threads). In the guest bench/diskio (O_DIRECT,

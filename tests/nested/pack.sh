@@ -10,7 +10,7 @@
 #                   is copied to /opt, OVERLAY (a list of trees, if given)
 #                   is merged into / (the bench's QEMU, qemu-nbd);
 #                   OUT/l2-boot.cpio.gz, OUT/root.ext4 and OUT/root.qcow2
-#                   (mkroot-arm64.sh), when present, go to /images.
+#                   (mkroot.sh), when present, go to /images.
 #   sh tests/nested/pack.sh OUT ARCH VMB BUSYBOX [OPT_DIR [OVERLAY]]
 # Environment, set by run.sh per ARCH:
 #   NESTED_IMAGES   "NAME=PATH ..." copied to /images/NAME; a gzip'd NAME

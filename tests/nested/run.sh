@@ -29,7 +29,7 @@
 # x86_64 check on a host WITH a usable /dev/kvm: the same check script
 # runs directly, with ./vmb and the packed images (no L1).
 # arm64 also builds L2's virtio-blk disk image and initramfs
-# (mkroot-arm64.sh), qemu-nbd (qemu-utils:arm64) and a dynamic vmb with
+# (mkroot.sh), qemu-nbd (qemu-utils:arm64) and a dynamic vmb with
 # libnbd (build-arm64-dyn.sh) for the NBD check.
 # Environment: NESTED_TIMEOUT (s, default 900; bench 3600), BENCH_PARTS,
 # RUNS, DISK_SECS, NET_MB, NET_PINGS (the bench scripts' knobs, passed
@@ -102,7 +102,8 @@ arm64)
 	mkdir -p "$OUT/l2-extra/bin"
 	aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -o "$OUT/l2-extra/bin/diskio" \
 		bench/diskio.c
-	sh tests/nested/mkroot-arm64.sh "$OUT" "$IMAGES/$kpkg" "$busybox" 32 "$OUT/l2-extra"
+	OBJCOPY=aarch64-linux-gnu-objcopy \
+		sh tests/nested/mkroot.sh "$OUT" "$IMAGES/$kpkg" "$busybox" 32 "$OUT/l2-extra"
 	qemu-img convert -f raw -O qcow2 "$OUT/root.ext4" "$OUT/root.qcow2"
 	sh tests/nested/fetch-qemu.sh "$IMAGES" "$OUT/nbd-root" qemu-utils:arm64 qemu-nbd
 	# NBD drives need libnbd and "net: user" libslirp, which only link
@@ -146,6 +147,9 @@ x86_64)
 	# The bench's exit loop runs in L2 on both VMMs (bench/kvm-x86_64.sh).
 	${CC:-cc} -O2 -static -o "$OUT/exitloop" bench/x86-exitloop.c
 	NESTED_L2_FILES="$OUT/exitloop=bin/exitloop"
+	# The virtio check: the generic kernel's virtio and ext4 modules in
+	# an initramfs that mounts a virtio-blk root (as for arm64).
+	sh tests/nested/mkroot.sh "$OUT" "$IMAGES/$gpkg" "$busybox" 32
 	# The integration test of the x86_64 programs runs in L1 as on a host
 	# with /dev/kvm, from a copy of the tree's paths it uses (ROOT=/vmb).
 	NESTED_TREE="tests/integration/x86_64.sh=vmb/tests/integration/x86_64.sh

@@ -18,7 +18,7 @@
 #     guest's page tables).
 #  5. Virtio (virtio-mmio slots of machines/virt-gicv3.yaml): Debian's
 #     kernel with its root file system on virtio-blk (--drive, an ext4 image
-#     from tests/nested/mkroot-arm64.sh, mounted read-write) and its console
+#     from tests/nested/mkroot.sh, mounted read-write) and its console
 #     on hvc0 (--console virtio, console=hvc0); /dev/hwrng reads from
 #     virtio-rng (--rng; rng_current is virtio_rng.0); a file written and
 #     synced survives SIGKILL of vmb and shows up in a second run; the same

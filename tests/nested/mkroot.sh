@@ -6,14 +6,15 @@
 #                        _BLK, _CONSOLE, HW_RANDOM_VIRTIO and EXT4_FS are all
 #                        =m there), mounts root= and switch_roots into it
 #                        (tests/nested/l2-boot-init)
-#   OUT/root.ext4        the root file system: busybox-static:arm64 and
+#   OUT/root.ext4        the root file system: busybox-static and
 #                        tests/nested/l2-root-init as /sbin/init, made with
 #                        mkfs.ext4 -d (SIZE MiB, default 64)
-#   sh tests/nested/mkroot-arm64.sh OUT KPKG_DIR BUSYBOX [SIZE [EXTRA_DIR]]
-# KPKG_DIR is the unpacked linux-image-*-arm64-unsigned package; EXTRA_DIR
+#   sh tests/nested/mkroot.sh OUT KPKG_DIR BUSYBOX [SIZE [EXTRA_DIR]]
+# KPKG_DIR is the unpacked linux-image-* package (arm64: -unsigned); EXTRA_DIR
 # (optional) is merged into both (the disk benchmark's program).
 # Module dependencies come from each module's .modinfo section (the
-# package has no modules.dep), read with the cross binutils.
+# package has no modules.dep), read with $OBJCOPY (default objcopy; the
+# cross binutils' aarch64-linux-gnu-objcopy for arm64 modules).
 set -eu
 out=$1 kpkg=$2 busybox=$3 size=${4:-64} extra=${5:-}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,7 +22,7 @@ mkdir -p "$out"
 moddir=$(ls -d "$kpkg"/lib/modules/* | head -n 1)
 
 modinfo_field() { # KO FIELD
-	aarch64-linux-gnu-objcopy -O binary --only-section=.modinfo "$1" /dev/stdout |
+	"${OBJCOPY:-objcopy}" -O binary --only-section=.modinfo "$1" /dev/stdout |
 		tr '\0' '\n' | sed -n "s/^$2=//p"
 }
 modpath() { # NAME: the .ko (module names use - and _ interchangeably)
