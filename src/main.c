@@ -114,6 +114,10 @@ static const char run_help[] =
 "                        tcp:HOST:PORT[,server][,nowait]; repeat for more\n"
 "                        UARTs. Default: the first UART on stdio. A server\n"
 "                        waits for its first client unless nowait.\n"
+"      --gdb DEV         serve a gdb remote stub on DEV: tcp:HOST:PORT or\n"
+"                        unix:PATH (gdb-multiarch: target remote HOST:PORT)\n"
+"      --gdb-wait        with --gdb: start stopped until the debugger\n"
+"                        continues or steps (QEMU's -S); see docs/debugging.md\n"
 "  -v, --verbose         print the backend, entry point and stop reason\n"
 "  -h, --help            this text\n"
 "\n"
@@ -204,6 +208,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 enum {
 	OPT_FIRMWARE = 256, OPT_KERNEL, OPT_INITRD, OPT_DTB, OPT_APPEND, OPT_SMP,
 	OPT_DTB_OUT, OPT_STATS, OPT_SERIAL, OPT_DETERMINISTIC, OPT_JSON,
+	OPT_GDB, OPT_GDB_WAIT,
 	OPT_DEVOPT = 0x1000, /* + index of a device shorthand (config/devopt.h) */
 };
 
@@ -542,6 +547,12 @@ static bool run_opt(void *ctx, int c, const char *arg)
 		o->serial = list;
 		return true;
 	}
+	case OPT_GDB:
+		o->gdb = arg;
+		return true;
+	case OPT_GDB_WAIT:
+		o->gdb_wait = true;
+		return true;
 	case 'v':
 		o->verbose = true;
 		return true;
@@ -570,6 +581,8 @@ static int cmd_run(int argc, char **argv)
 		{ "dtb-out", required_argument, NULL, OPT_DTB_OUT },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "serial", required_argument, NULL, OPT_SERIAL },
+		{ "gdb", required_argument, NULL, OPT_GDB },
+		{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -582,10 +595,16 @@ static int cmd_run(int argc, char **argv)
 	int rc;
 
 	if (machine_cmd_parse(&cmd, &m, argc, argv, &o, &rc)) {
+		if (o.gdb_wait && !o.gdb) {
+			vmb_warn("--gdb-wait needs --gdb tcp:HOST:PORT or unix:PATH");
+			rc = VMB_EXIT_USAGE;
+			goto done;
+		}
 		s = load_machine(&m);
 		rc = s ? vmb_vm_run(s, &o) : VMB_EXIT_ERROR;
 		vmb_spec_free(s);
 	}
+done:
 	free((void *)o.serial);
 	machine_args_free(&m);
 	return rc;

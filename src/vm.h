@@ -40,6 +40,8 @@ struct vmb_run_opts {
 	bool verbose;        /* backend, entry point and stop reason on stderr */
 	const char *const *serial; /* --serial specs, UART order (chardev.h); */
 	unsigned nserial;          /* none: the first UART on stdio */
+	const char *gdb;     /* --gdb tcp:HOST:PORT | unix:PATH (NULL: none) */
+	bool gdb_wait;       /* --gdb-wait: start stopped until gdb resumes */
 };
 
 /*

@@ -484,6 +484,7 @@ static void engine_close(struct vmb_emu *e)
 	if (e->uc)
 		uc_close(e->uc);
 	e->uc = NULL;
+	e->dbg.nhook = 0;       /* the hooks went with the engine */
 	pthread_mutex_unlock(&e->uc_lock);
 }
 
@@ -598,7 +599,10 @@ static int engine_open(struct vmb_emu *e, struct vmb_err *err)
 		return vmb_errf(err, NULL, "emu: cannot install hooks");
 	if (vmb_emu_clock_install(e, err))
 		return -1;
-	return enter_el1(e, err);
+	if (enter_el1(e, err))
+		return -1;
+	/* after the start-up stub, which must not stop on them */
+	return vmb_emu_debug_install(e, err);
 }
 
 /* Lowest-risk place for the start-up stub: the highest free page of a
@@ -913,6 +917,7 @@ static void emu_run_body(void *arg)
 		}
 		e->acc.valid = false;
 		pc = vmb_emu_pc(e);
+		vmb_emu_debug_arm(e, pc);
 		pthread_mutex_lock(&e->uc_lock);
 		e->in_emu = true;
 		pthread_mutex_unlock(&e->uc_lock);
@@ -936,6 +941,9 @@ static void emu_run_body(void *arg)
 			stop_fault(e);
 			break;
 		}
+		/* a debugger's breakpoint, watchpoint or step (emu-debug.c) */
+		if (vmb_emu_debug_stopped(e, false))
+			break;
 		switch (rc) {
 		case UC_ERR_OK:
 			if (!b->stop)
@@ -1003,6 +1011,9 @@ static void emu_run_body(void *arg)
 					       uc_strerror(rc));
 			break;
 		}
+		/* a step that ended with a WFI, a replayed store, ... */
+		if (!b->stop && vmb_emu_debug_stopped(e, true))
+			break;
 	}
 	/* The stop has been seen: the kicker can rest. */
 	pthread_mutex_lock(&e->uc_lock);
@@ -1075,6 +1086,12 @@ static void get_regs_on_thread(void *arg)
 		if (sysreg_get(uc, &el1_regs[i].r,
 			       (uint64_t *)((char *)r + el1_regs[i].off)))
 			c->rc = -1;
+	/* FP/SIMD for debuggers: Unicorn reads a V register as 16 bytes */
+	for (unsigned i = 0; i < 32; i++)
+		uc_reg_read(uc, UC_ARM64_REG_V0 + (int)i, r->v[i]);
+	r->fpsr = (uint32_t)vmb_emu_reg_get(uc, UC_ARM64_REG_FPSR);
+	r->fpcr = (uint32_t)vmb_emu_reg_get(uc, UC_ARM64_REG_FPCR);
+	r->has_fp = true;
 }
 
 static void set_regs_on_thread(void *arg)
@@ -1101,6 +1118,12 @@ static void set_regs_on_thread(void *arg)
 		if (sysreg_set(uc, &el1_regs[i].r,
 			       *(const uint64_t *)((const char *)r + el1_regs[i].off)))
 			c->rc = -1;
+	if (r->has_fp) {
+		for (unsigned i = 0; i < 32; i++)
+			uc_reg_write(uc, UC_ARM64_REG_V0 + (int)i, r->v[i]);
+		vmb_emu_reg_set(uc, UC_ARM64_REG_FPSR, r->fpsr);
+		vmb_emu_reg_set(uc, UC_ARM64_REG_FPCR, r->fpcr);
+	}
 }
 
 static int emu_get_regs(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r)
@@ -1246,6 +1269,8 @@ const struct vmb_hv_ops vmb_hv_emu = {
 	.get_regs = emu_get_regs,
 	.set_regs = emu_set_regs,
 	.read_virt = emu_read_virt,
+	.write_virt = vmb_emu_write_virt,
+	.set_debug = vmb_emu_set_debug,
 	.print_stats = emu_print_stats,
 	.destroy = emu_destroy,
 };
