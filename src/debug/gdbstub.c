@@ -61,6 +61,7 @@ struct vmb_gdbstub {
 	/* Stub thread only. */
 	struct vmb_gdb_rx rx;
 	bool noack;
+	bool trace;                  /* $VMB_GDB_TRACE: packets on stderr */
 	char last[2 * VMB_GDB_PACKET_MAX + 8]; /* for a resend on '-' */
 	size_t last_len;
 	unsigned g_cpu;              /* Hg: registers and memory */
@@ -83,6 +84,8 @@ static void send_packet_n(struct vmb_gdbstub *s, const char *payload, size_t len
 {
 	size_t n = vmb_gdb_frame(s->last, sizeof(s->last), payload, len, true);
 
+	if (s->trace)
+		fprintf(stderr, "gdb: <- %.*s\n", (int)(n < 200 ? n : 200), s->last);
 	s->last_len = n;
 	send_raw(s, s->last, n);
 }
@@ -101,6 +104,14 @@ static void reply_error(struct vmb_gdbstub *s, int code)
 }
 
 /* ---- machine control ----------------------------------------------------- */
+
+/* No breakpoints, watchpoints or stepping; "attached" stays on for as long
+ * as the stub serves, so that a stop request is always exact. */
+static void clear_cfg(struct vmb_gdbstub *s)
+{
+	memset(&s->cfg, 0, sizeof(s->cfg));
+	s->cfg.attached = true;
+}
 
 static void stop_machine(struct vmb_gdbstub *s)
 {
@@ -567,7 +578,7 @@ static void cmd_thread_extra(struct vmb_gdbstub *s, const char *p)
 
 static void cmd_detach(struct vmb_gdbstub *s, const char *p)
 {
-	memset(&s->cfg, 0, sizeof(s->cfg));
+	clear_cfg(s);
 	send_packet(s, "OK");
 	close(s->cfd);
 	s->cfd = -1;
@@ -831,7 +842,7 @@ static void on_connect(struct vmb_gdbstub *s, int fd)
 	s->noack = false;
 	s->last_len = 0;
 	s->g_cpu = 0;
-	memset(&s->cfg, 0, sizeof(s->cfg));
+	clear_cfg(s);
 	/* As QEMU does: a debugger that attaches finds the machine stopped. */
 	stop_machine(s);
 	if (!s->stop_reply[0])
@@ -846,7 +857,7 @@ static void on_disconnect(struct vmb_gdbstub *s)
 	if (s->cfd >= 0)
 		close(s->cfd);
 	s->cfd = -1;
-	memset(&s->cfg, 0, sizeof(s->cfg));
+	clear_cfg(s);
 	if (s->stopped && !s->vm->board->stop)
 		resume_machine(s, -1);
 	vmb_warn("gdb: debugger disconnected");
@@ -887,6 +898,9 @@ static void on_byte(struct vmb_gdbstub *s, uint8_t c)
 		vmb_warn("gdb: malformed packet refused");
 		break;
 	case VMB_GDB_RX_PACKET:
+		if (s->trace)
+			fprintf(stderr, "gdb: -> %.*s\n", (int)(s->rx.len < 200 ? s->rx.len : 200),
+				s->rx.buf);
 		if (!s->noack)
 			send_raw(s, "+", 1);
 		dispatch(s);
@@ -1000,6 +1014,15 @@ struct vmb_gdbstub *vmb_gdbstub_start(struct vmb_vm *vm, const char *spec,
 		return NULL;
 	}
 	s->stopped = wait;
+	s->trace = getenv("VMB_GDB_TRACE") != NULL;
+	/* The vCPUs are parked: set them up for exact stops now, before a
+	 * debugger's first interrupt needs it. */
+	clear_cfg(s);
+	for (unsigned i = 0; i < s->ncpus; i++)
+		if (vm->ops->set_debug(vm, i, &s->cfg, err)) {
+			vmb_gdbstub_stop(s);
+			return NULL;
+		}
 	vm->debugger = s;
 	vm->debug_event = on_debug_event;
 	vm->debug_gate = on_gate;

@@ -19,6 +19,18 @@
  *    block to its end after a stop from a memory hook), so the PC gdb is
  *    shown may be a few instructions past the access; the value has been
  *    written.
+ * Unicorn decides at translation time whether an instruction calls the
+ * code hooks, so every change of the hook set flushes the translation
+ * cache (code is translated afresh, a few ms for U-Boot).
+ *  - while a debugger is attached, a block hook that stops the engine
+ *    when a pause was requested (e->kick_req), instead of the kicker's
+ *    uc_emu_stop() from another thread. Unicorn 2.0.1 does not
+ *    synchronise the PC on such an asynchronous stop: after chained
+ *    translation blocks it reports the start of an earlier block whose
+ *    instructions have already run, so resuming there runs them twice
+ *    (seen: `ldr x0, [x0]` executed twice in U-Boot's console loop). A
+ *    block hook runs with the PC synchronised, before the block. It costs
+ *    one call per block, only while a debugger is attached (bench/).
  * Hooks live in the engine, which a reset replaces: the configuration is
  * kept and installed again by every engine_open().
  */
@@ -88,10 +100,19 @@ static void hook_watch(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 	}
 }
 
+static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+	struct vmb_emu *e = opaque;
+
+	if (__atomic_load_n(&e->kick_req, __ATOMIC_ACQUIRE))
+		uc_emu_stop(uc);
+}
+
 static void remove_hooks(struct vmb_emu *e)
 {
 	struct vmb_emu_debug *d = &e->dbg;
 
+	__atomic_store_n(&d->precise, false, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < d->nhook; i++)
 		if (e->uc)
 			uc_hook_del(e->uc, d->hook[i]);
@@ -112,10 +133,21 @@ static int add_hook(struct vmb_emu *e, int type, void *cb, uint64_t lo, uint64_t
 int vmb_emu_debug_install(struct vmb_emu *e, struct vmb_err *err)
 {
 	const struct vmb_debug_cfg *c = &e->dbg.cfg;
+	bool had = e->dbg.nhook > 0;
 
 	remove_hooks(e);
 	if (!e->uc)
 		return 0;
+	/* Code translated before a hook was added has no call to it, and
+	 * code translated while one existed keeps calling the hook list:
+	 * drop the translation cache whenever the set changes. */
+	if (had || c->attached || c->nbp || c->step || c->nwp)
+		uc_ctl_flush_tlb(e->uc);
+	if (c->attached) {
+		if (add_hook(e, UC_HOOK_BLOCK, (void *)hook_block, 1, 0))
+			goto fail;
+		__atomic_store_n(&e->dbg.precise, true, __ATOMIC_RELEASE);
+	}
 	for (unsigned i = 0; i < c->nbp; i++)
 		if (add_hook(e, UC_HOOK_CODE, (void *)hook_bp, c->bp[i].addr,
 			     c->bp[i].addr))
@@ -151,6 +183,11 @@ static void set_on_thread(void *arg)
 {
 	struct set_call *c = arg;
 
+	/* unchanged: keep the hooks and the translated code */
+	if (!memcmp(&c->e->dbg.cfg, c->cfg, sizeof(*c->cfg)) && c->e->uc &&
+	    (c->e->dbg.nhook || (!c->cfg->attached && !c->cfg->nbp &&
+				  !c->cfg->step && !c->cfg->nwp)))
+		return;
 	c->e->dbg.cfg = *c->cfg;
 	c->rc = vmb_emu_debug_install(c->e, c->err);
 }

@@ -671,7 +671,7 @@ static void emu_kick(void *opaque)
 
 	pthread_mutex_lock(&e->uc_lock);
 	e->kick_req = true;
-	if (e->uc && e->in_emu)
+	if (e->uc && e->in_emu && !vmb_emu_debug_precise(e))
 		uc_emu_stop(e->uc);
 	pthread_cond_signal(&e->kick_cond);
 	pthread_mutex_unlock(&e->uc_lock);
@@ -692,7 +692,7 @@ static void *kicker_main(void *arg)
 			pthread_cond_wait(&e->kick_cond, &e->uc_lock);
 			continue;
 		}
-		if (e->uc && e->in_emu)
+		if (e->uc && e->in_emu && !vmb_emu_debug_precise(e))
 			uc_emu_stop(e->uc);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 1000000;
@@ -905,6 +905,12 @@ static void emu_run_body(void *arg)
 	struct vmb_emu *e = arg;
 	struct vmb_board *b = e->b;
 
+	/* A kick that outlived the previous run (vmb_vcpu_thread_pause kicks
+	 * until the body has returned) is stale: the loop condition below
+	 * sees every request made since. */
+	pthread_mutex_lock(&e->uc_lock);
+	e->kick_req = false;
+	pthread_mutex_unlock(&e->uc_lock);
 	while (!b->stop && !vmb_vcpu_should_pause(&e->t)) {
 		uint64_t pc;
 		uc_err rc;

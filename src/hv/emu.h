@@ -61,13 +61,15 @@ struct vmb_emu_split {
 /* Guest debugging state (emu-debug.c), touched on the vCPU thread only. */
 struct vmb_emu_debug {
 	struct vmb_debug_cfg cfg;    /* what the debugger asked for */
-	uc_hook hook[VMB_DEBUG_MAX_BP + VMB_DEBUG_MAX_WP + 1];
+	uc_hook hook[VMB_DEBUG_MAX_BP + VMB_DEBUG_MAX_WP + 2];
 	unsigned nhook;              /* installed in the open engine */
 	bool skip;                   /* resumed on a breakpoint: pass it once */
 	uint64_t skip_pc;
 	unsigned executed;           /* instructions the step hook saw */
 	bool hit;                    /* a hook stopped the engine for ev */
 	struct vmb_debug_event ev;
+	bool precise;                /* the block hook serves pause requests
+					(atomic: read by the kicker) */
 };
 
 struct vmb_emu {
@@ -257,6 +259,13 @@ uint64_t vmb_emu_clock_ns(void *opaque);
  * to a normal end); true if a breakpoint, watchpoint or finished step
  * stopped the vCPU, which was then reported to vm->debug_event. */
 int vmb_emu_debug_install(struct vmb_emu *e, struct vmb_err *err);
+/* A debugger is attached: stop requests are served by a block hook at an
+ * exact instruction boundary, so the kicker must not stop the engine
+ * asynchronously (emu-debug.c says why). */
+static inline bool vmb_emu_debug_precise(struct vmb_emu *e)
+{
+	return __atomic_load_n(&e->dbg.precise, __ATOMIC_ACQUIRE);
+}
 void vmb_emu_debug_arm(struct vmb_emu *e, uint64_t pc);
 bool vmb_emu_debug_stopped(struct vmb_emu *e, bool ran);
 int vmb_emu_set_debug(struct vmb_vm *vm, unsigned cpu, const struct vmb_debug_cfg *cfg,

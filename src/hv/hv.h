@@ -124,6 +124,9 @@ enum vmb_wp_kind {            /* as gdb's Z2 / Z3 / Z4 */
 };
 
 struct vmb_debug_cfg {
+	bool attached;          /* a debugger may stop the machine at any time
+				   (a gdb stub serves): pause() must stop the
+				   vCPU at an exact instruction boundary */
 	bool step;              /* stop after one instruction */
 	unsigned nbp;           /* breakpoints, by virtual address */
 	struct {
