@@ -72,11 +72,21 @@ struct vmb_gdbstub {
 
 /* ---- output -------------------------------------------------------------- */
 
+/* MSG_NOSIGNAL: a debugger that went away must not kill vmb (SIGPIPE). */
 static void send_raw(struct vmb_gdbstub *s, const char *p, size_t n)
 {
-	if (s->cfd >= 0 && !vmb_chardev_write_fd(s->cfd, p, n)) {
-		close(s->cfd);
-		s->cfd = -1;
+	while (s->cfd >= 0 && n) {
+		ssize_t w = send(s->cfd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(s->cfd);
+			s->cfd = -1;
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
 	}
 }
 
