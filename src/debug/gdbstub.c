@@ -54,6 +54,7 @@ struct vmb_gdbstub {
 	bool stopped;                /* the debugger holds the machine */
 	bool in_gate;                /* the run loop waits in debug_gate */
 	bool quit;
+	bool waited;                 /* started with --gdb-wait */
 	bool pending;                /* an event to report */
 	unsigned ev_cpu;
 	struct vmb_debug_event ev;
@@ -855,8 +856,13 @@ static void on_connect(struct vmb_gdbstub *s, int fd)
 	clear_cfg(s);
 	/* As QEMU does: a debugger that attaches finds the machine stopped. */
 	stop_machine(s);
-	if (!s->stop_reply[0])
-		set_stop_reply(s, 0, NULL);
+	if (!s->stop_reply[0]) {
+		/* held at reset (--gdb-wait): a trap, as QEMU's -S reports it;
+		 * else interrupted by the attach */
+		static const struct vmb_debug_event reset = { VMB_DEBUG_STEP, 0, 0 };
+
+		set_stop_reply(s, 0, s->waited ? &reset : NULL);
+	}
 	vmb_warn("gdb: debugger connected on %s", s->spec);
 }
 
@@ -1023,7 +1029,7 @@ struct vmb_gdbstub *vmb_gdbstub_start(struct vmb_vm *vm, const char *spec,
 		vmb_gdbstub_stop(s);
 		return NULL;
 	}
-	s->stopped = wait;
+	s->stopped = s->waited = wait;
 	s->trace = getenv("VMB_GDB_TRACE") != NULL;
 	/* The vCPUs are parked: set them up for exact stops now, before a
 	 * debugger's first interrupt needs it. */
