@@ -29,11 +29,10 @@
 
 #include "board/board.h"
 #include "board/chardev.h"
-#include "board/device.h"
+#include "debug/gdb-monitor.h"
 #include "debug/gdb-packet.h"
 #include "debug/gdb-target.h"
 #include "debug/gdbstub.h"
-#include "util/statebuf.h"
 
 #define MAX_CPUS 512
 /* Largest m/M/X transfer: its hex fits in a packet with room to spare. */
@@ -657,8 +656,6 @@ static void cmd_vcont_query(struct vmb_gdbstub *s, const char *p)
 	send_packet(s, "vCont;c;C;s;S");
 }
 
-static void monitor(struct vmb_gdbstub *s, const char *cmd, FILE *out);
-
 static void cmd_rcmd(struct vmb_gdbstub *s, const char *p)
 {
 	static char cmd[VMB_GDB_PACKET_MAX / 2 + 1];
@@ -673,7 +670,7 @@ static void cmd_rcmd(struct vmb_gdbstub *s, const char *p)
 	out = open_memstream(&text, &len);
 	if (!out)
 		return reply_error(s, 12);
-	monitor(s, cmd, out);
+	vmb_gdb_monitor(s->vm, s->stopped, cmd, out);
 	fclose(out);
 	/* console output packets ("O" + hex), then OK */
 	for (size_t o = 0; o < len;) {
@@ -686,108 +683,6 @@ static void cmd_rcmd(struct vmb_gdbstub *s, const char *p)
 	}
 	free(text);
 	send_packet(s, "OK");
-}
-
-/* ---- monitor commands ------------------------------------------------------ */
-
-static void mon_help(struct vmb_gdbstub *s, const char *arg, FILE *out);
-
-static void mon_info(struct vmb_gdbstub *s, const char *arg, FILE *out)
-{
-	vmb_board_print(s->vm->board, out);
-}
-
-static void mon_device(struct vmb_gdbstub *s, const char *arg, FILE *out)
-{
-	struct vmb_board *b = s->vm->board;
-	struct vmb_device *d = NULL;
-
-	for (unsigned i = 0; i < b->ndev; i++)
-		if (!strcmp(b->dev[i]->name, arg))
-			d = b->dev[i];
-	if (!d) {
-		fprintf(out, "no device '%s'; 'monitor info' lists them\n", arg);
-		return;
-	}
-	fprintf(out, "%s: %s at 0x%llx, 0x%llx bytes\n", d->name, d->type->name,
-		(unsigned long long)d->base, (unsigned long long)d->size);
-	if (!d->type->save) {
-		fprintf(out, "  (the %s model keeps no register state to show)\n",
-			d->type->name);
-		return;
-	}
-	{
-		struct vmb_state_writer w = { 0 };
-
-		vmb_dev_lock(d);
-		d->type->save(d, &w);
-		vmb_dev_unlock(d);
-		fprintf(out, "  register state (%zu bytes, as a snapshot saves it):",
-			w.len);
-		for (size_t i = 0; i < w.len; i++)
-			fprintf(out, "%s%02x", i % 16 ? " " : "\n  ", w.buf[i]);
-		fputc('\n', out);
-		free(w.buf);
-	}
-}
-
-static void mon_stats(struct vmb_gdbstub *s, const char *arg, FILE *out)
-{
-	if (s->vm->ops->print_stats)
-		s->vm->ops->print_stats(s->vm, out);
-	else
-		fprintf(out, "the %s backend keeps no statistics\n", s->vm->ops->name);
-}
-
-static void mon_reset(struct vmb_gdbstub *s, const char *arg, FILE *out)
-{
-	vmb_board_request_stop(s->vm->board, VMB_STOP_RESET, NULL);
-	fprintf(out, "machine reset requested%s\n", s->stopped ?
-		"; it starts again when you continue" : "");
-}
-
-static const struct {
-	const char *name, *args, *help;
-	void (*fn)(struct vmb_gdbstub *s, const char *arg, FILE *out);
-} monitor_cmds[] = {
-	{ "help", "", "this list", mon_help },
-	{ "info", "", "memory map, interrupts and devices (as vmb check prints them)",
-	  mon_info },
-	{ "device", "NAME", "a device's type, place and register state", mon_device },
-	{ "stats", "", "exit statistics of the backend", mon_stats },
-	{ "reset", "", "reset the machine (devices, images, vCPUs)", mon_reset },
-};
-
-static void mon_help(struct vmb_gdbstub *s, const char *arg, FILE *out)
-{
-	for (size_t i = 0; i < sizeof(monitor_cmds) / sizeof(monitor_cmds[0]); i++) {
-		char usage[32];
-
-		snprintf(usage, sizeof(usage), "%s %s", monitor_cmds[i].name,
-			 monitor_cmds[i].args);
-		fprintf(out, "monitor %-12s %s\n", usage, monitor_cmds[i].help);
-	}
-}
-
-static void monitor(struct vmb_gdbstub *s, const char *cmd, FILE *out)
-{
-	size_t n;
-
-	while (*cmd == ' ')
-		cmd++;
-	n = strcspn(cmd, " ");
-	for (size_t i = 0; i < sizeof(monitor_cmds) / sizeof(monitor_cmds[0]); i++) {
-		if (strlen(monitor_cmds[i].name) != n ||
-		    strncmp(monitor_cmds[i].name, cmd, n))
-			continue;
-		cmd += n;
-		while (*cmd == ' ')
-			cmd++;
-		monitor_cmds[i].fn(s, cmd, out);
-		return;
-	}
-	fprintf(out, "unknown monitor command '%.*s'; 'monitor help' lists them\n",
-		(int)n, cmd);
 }
 
 /* ---- dispatch -------------------------------------------------------------- */
