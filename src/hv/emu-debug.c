@@ -19,18 +19,21 @@
  *    block to its end after a stop from a memory hook), so the PC gdb is
  *    shown may be a few instructions past the access; the value has been
  *    written.
+ *  - while a stub serves (--gdb), a code hook over all addresses that
+ *    stops the engine before the next instruction when a pause was
+ *    requested (e->kick_req), instead of the kicker's uc_emu_stop() from
+ *    another thread. Unicorn 2.0.1 does not synchronise the PC on such an
+ *    asynchronous stop: after chained translation blocks it reports the
+ *    start of an earlier block whose instructions have already run, so
+ *    resuming there runs them twice (seen: `ldr x0, [x0]` run twice in
+ *    U-Boot's console loop, then a fault). A block hook is not enough: the
+ *    block runs to its end after it, and a device access in it then
+ *    rewinds the PC to the block's start (emu.c). Only a stop from a code
+ *    hook is exact. It costs about 15 % of U-Boot's time to prompt
+ *    (`make bench`), only with --gdb.
  * Unicorn decides at translation time whether an instruction calls the
  * code hooks, so every change of the hook set flushes the translation
  * cache (code is translated afresh, a few ms for U-Boot).
- *  - while a debugger is attached, a block hook that stops the engine
- *    when a pause was requested (e->kick_req), instead of the kicker's
- *    uc_emu_stop() from another thread. Unicorn 2.0.1 does not
- *    synchronise the PC on such an asynchronous stop: after chained
- *    translation blocks it reports the start of an earlier block whose
- *    instructions have already run, so resuming there runs them twice
- *    (seen: `ldr x0, [x0]` executed twice in U-Boot's console loop). A
- *    block hook runs with the PC synchronised, before the block. It costs
- *    one call per block, only while a debugger is attached (bench/).
  * Hooks live in the engine, which a reset replaces: the configuration is
  * kept and installed again by every engine_open().
  */
@@ -100,10 +103,11 @@ static void hook_watch(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 	}
 }
 
-static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+static void hook_pause(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
 	struct vmb_emu *e = opaque;
 
+	/* the stop lands before this instruction, with the PC exact */
 	if (__atomic_load_n(&e->kick_req, __ATOMIC_ACQUIRE))
 		uc_emu_stop(uc);
 }
@@ -144,7 +148,7 @@ int vmb_emu_debug_install(struct vmb_emu *e, struct vmb_err *err)
 	if (had || c->attached || c->nbp || c->step || c->nwp)
 		uc_ctl_flush_tlb(e->uc);
 	if (c->attached) {
-		if (add_hook(e, UC_HOOK_BLOCK, (void *)hook_block, 1, 0))
+		if (add_hook(e, UC_HOOK_CODE, (void *)hook_pause, 1, 0))
 			goto fail;
 		__atomic_store_n(&e->dbg.precise, true, __ATOMIC_RELEASE);
 	}

@@ -68,7 +68,7 @@ struct vmb_emu_debug {
 	unsigned executed;           /* instructions the step hook saw */
 	bool hit;                    /* a hook stopped the engine for ev */
 	struct vmb_debug_event ev;
-	bool precise;                /* the block hook serves pause requests
+	bool precise;                /* the pause hook serves stop requests
 					(atomic: read by the kicker) */
 };
 
@@ -259,8 +259,8 @@ uint64_t vmb_emu_clock_ns(void *opaque);
  * to a normal end); true if a breakpoint, watchpoint or finished step
  * stopped the vCPU, which was then reported to vm->debug_event. */
 int vmb_emu_debug_install(struct vmb_emu *e, struct vmb_err *err);
-/* A debugger is attached: stop requests are served by a block hook at an
- * exact instruction boundary, so the kicker must not stop the engine
+/* A gdb stub serves: stop requests are served by a code hook at an exact
+ * instruction boundary, so the kicker must not stop the engine
  * asynchronously (emu-debug.c says why). */
 static inline bool vmb_emu_debug_precise(struct vmb_emu *e)
 {
