@@ -17,11 +17,15 @@
 #     queue depth 1, DISK_SECS s each, default 5) measures sequential read
 #     and write with 1 MiB requests (MB/s) and random read and write with
 #     4 KiB requests (IOPS) on /dev/vda. vmb and QEMU runs alternate.
-# BENCH_PARTS (default "uboot linux disk") picks the measurements.
+#   networking: vmb against QEMU with user networking (libslirp) and with
+#     tap on a bridge, throughput both ways and ping RTT
+#     (bench/kvm-arm64-net.sh).
+# BENCH_PARTS (default "uboot linux disk net") picks the measurements.
 # RUNS (default 3) runs each, medians and ratios vmb/QEMU printed as
 # "BENCH:" lines (time: target <= 1.0; disk throughput and IOPS: target
 # >= 1.0).
 . /nested/lib.sh
+. /bench/kvm-arm64-net.sh
 RUNS=${RUNS:-3}
 M=/machines
 I=/images
@@ -143,7 +147,7 @@ disk_bench() {
 }
 
 echo "BENCH: $(vmb --version 2>&1 | head -n 1); $(qemu-system-aarch64 --version | head -n 1)"
-parts=" ${BENCH_PARTS:-uboot linux disk} "
+parts=" ${BENCH_PARTS:-uboot linux disk net} "
 want() { case $parts in *" $1 "*) return 0 ;; esac; return 1; }
 if want uboot; then
 	uv=$(measure ub-vmb "U-Boot vmb" uboot vmb run $M/virt-gicv3.yaml --accel kvm \
@@ -166,4 +170,5 @@ want uboot && printf 'BENCH: U-Boot time-to-prompt  vmb %6s ms  qemu %6s ms  rat
 want linux && printf 'BENCH: Linux time-to-shell    vmb %6s ms  qemu %6s ms  ratio %s\n' \
 	"${lv:-?}" "${lq:-?}" "$( [ -n "$lv" ] && [ -n "$lq" ] && ratio "$lv" "$lq")"
 want disk && disk_bench
+want net && net_bench
 echo "BENCH: done"

@@ -16,10 +16,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 uboot_bench() { # MODE TITLE
 	echo "== U-Boot time-to-prompt, $2 (Debian u-boot-qemu, virt, 128 MiB, $RUNS runs, median)"
-	expect "$ROOT/bench/uboot-prompt.exp" vmb "$RUNS" "$1" "$VMB" run "$ROOT/machines/virt.yaml" \
-		--accel emu --firmware "$UBOOT" >"$tmp/vmb"
-	expect "$ROOT/bench/uboot-prompt.exp" qemu "$RUNS" "$1" qemu-system-aarch64 -nodefaults -M virt \
-		-cpu cortex-a57 -m 128M -bios "$UBOOT" -display none -serial stdio -monitor none >"$tmp/qemu"
+	: >"$tmp/vmb"
+	: >"$tmp/qemu"
+	for i in $(seq "$RUNS"); do # alternating: vmb, qemu, vmb, qemu ...
+		expect "$ROOT/bench/uboot-prompt.exp" vmb 1 "$1" "$VMB" run "$ROOT/machines/virt.yaml" \
+			--accel emu --firmware "$UBOOT" >>"$tmp/vmb"
+		expect "$ROOT/bench/uboot-prompt.exp" qemu 1 "$1" qemu-system-aarch64 -nodefaults -M virt \
+			-cpu cortex-a57 -m 128M -bios "$UBOOT" -display none -serial stdio -monitor none >>"$tmp/qemu"
+	done
 	v=$(awk '{ print $2 }' "$tmp/vmb" | median)
 	q=$(awk '{ print $2 }' "$tmp/qemu" | median)
 	printf '  vmb (emu/Unicorn)   %6d ms\n  qemu 7.2 (TCG)      %6d ms\n  ratio vmb/qemu      %6s   (target <= 1.20)\n' \
@@ -73,6 +77,9 @@ echo "== peak RSS at the U-Boot prompt"
 /usr/bin/time -f "%M" -o "$tmp/rss" expect "$ROOT/bench/uboot-prompt.exp" vmb 1 key \
 	"$VMB" run "$ROOT/machines/virt.yaml" --accel emu --firmware "$UBOOT" >/dev/null
 printf '  vmb + expect        %6s KiB (max of the two processes)\n' "$(cat "$tmp/rss")"
+
+# Cost of --trace insn / --trace mmio (docs/debugging.md)
+sh "$ROOT/bench/trace.sh" "$VMB" "$IMAGES"
 
 if [ -x "$ROOT/bench/x86-exits.sh" ] || [ -f "$ROOT/bench/x86-exits.sh" ]; then
 	if [ -r /dev/kvm ] && [ "$(uname -m)" = x86_64 ]; then

@@ -114,6 +114,15 @@ static const char run_help[] =
 "                        tcp:HOST:PORT[,server][,nowait]; repeat for more\n"
 "                        UARTs. Default: the first UART on stdio. A server\n"
 "                        waits for its first client unless nowait.\n"
+"      --trace WHAT      execution traces (docs/debugging.md); repeat, or\n"
+"                        give a comma list (mmio=FILE last):\n"
+"                        insn[=N]  keep each vCPU's last N instructions (64)\n"
+"                                  and show them in crash reports (emu only:\n"
+"                                  KVM does not see each instruction)\n"
+"                        mmio=FILE log every device access (MMIO, port I/O)\n"
+"                                  to FILE ('-': stderr), one line each:\n"
+"                                  time vcpu device:register R|W width value\n"
+"                                  address device-type\n"
 "      --gdb DEV         serve a gdb remote stub on DEV: tcp:HOST:PORT or\n"
 "                        unix:PATH (gdb-multiarch: target remote HOST:PORT)\n"
 "      --gdb-wait        with --gdb: start stopped until the debugger\n"
@@ -525,11 +534,20 @@ static int action_status(int rc, const struct vmb_err *err)
 
 /* ---- commands ---------------------------------------------------------- */
 
+/* --trace: parsed as it comes; the first error is a usage error once the
+ * options are read (run_opt cannot return a status). */
+enum { OPT_TRACE = 0x800 };
+static struct vmb_err run_trace_err;
+
 static bool run_opt(void *ctx, int c, const char *arg)
 {
 	struct vmb_run_opts *o = ctx;
 
 	switch (c) {
+	case OPT_TRACE:
+		if (!run_trace_err.msg[0])
+			vmb_trace_parse(arg, &o->trace, &run_trace_err);
+		return true;
 	case 'a':
 		o->accel = arg;
 		return true;
@@ -581,6 +599,7 @@ static int cmd_run(int argc, char **argv)
 		{ "dtb-out", required_argument, NULL, OPT_DTB_OUT },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "serial", required_argument, NULL, OPT_SERIAL },
+		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "gdb", required_argument, NULL, OPT_GDB },
 		{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -594,17 +613,18 @@ static int cmd_run(int argc, char **argv)
 	struct vmb_spec *s;
 	int rc;
 
-	if (machine_cmd_parse(&cmd, &m, argc, argv, &o, &rc)) {
-		if (o.gdb_wait && !o.gdb) {
-			vmb_warn("--gdb-wait needs --gdb tcp:HOST:PORT or unix:PATH");
-			rc = VMB_EXIT_USAGE;
-			goto done;
-		}
+	if (!machine_cmd_parse(&cmd, &m, argc, argv, &o, &rc)) {
+		/* --help or a usage error: rc says which */
+	} else if (run_trace_err.msg[0]) {
+		rc = usage_error("run", "%s", run_trace_err.msg);
+	} else if (o.gdb_wait && !o.gdb) {
+		rc = usage_error("run", "%s", "--gdb-wait needs --gdb tcp:HOST:PORT "
+				 "or unix:PATH");
+	} else {
 		s = load_machine(&m);
 		rc = s ? vmb_vm_run(s, &o) : VMB_EXIT_ERROR;
 		vmb_spec_free(s);
 	}
-done:
 	free((void *)o.serial);
 	machine_args_free(&m);
 	return rc;

@@ -145,6 +145,37 @@ static int vm_reboot(struct vmb_vm *vm, struct vmb_err *err)
 	return vm->ops->reset(vm, err);
 }
 
+/* --trace: before the backend exists (it installs its hooks in create). */
+static int trace_start(struct vmb_vm *vm, const struct vmb_trace_opts *t,
+		       struct vmb_err *err)
+{
+	if (t->insn && !vm->ops->trace_insn)
+		return vmb_errf(err, NULL, "--trace insn: the %s backend cannot "
+				"record executed instructions: the guest runs on "
+				"the host CPU and vmb sees only its exits (MMIO, "
+				"hypercalls), not each instruction; use --accel emu "
+				"(firmware and bare-metal arm64 guests)", vm->ops->name);
+	if (t->insn)
+		vm->insn_trace = vmb_insn_trace_new(vm->board->ncpus, t->insn);
+	if (t->mmio_file) {
+		vm->board->mmio_trace = vmb_mmio_trace_open(t->mmio_file, err);
+		if (!vm->board->mmio_trace)
+			return -1;
+	}
+	return 0;
+}
+
+/* After the backend and the event loop are gone: nothing logs now. */
+static void trace_stop(struct vmb_vm *vm)
+{
+	if (vm->board) {
+		vmb_mmio_trace_close(vm->board->mmio_trace);
+		vm->board->mmio_trace = NULL;
+	}
+	vmb_insn_trace_free(vm->insn_trace);
+	vm->insn_trace = NULL;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -191,6 +222,7 @@ static int report_stop(struct vmb_vm *vm, enum vmb_stop_reason r,
 		return VMB_EXIT_OK;
 	case VMB_STOP_FAULT:
 		fflush(stdout);
+		vmb_mmio_trace_flush(vm->board->mmio_trace);
 		if (msg[0])
 			vmb_warn("guest fault: %s", msg);
 		vmb_crash_report(vm, stderr);
@@ -236,7 +268,7 @@ int vmb_vm_run(const struct vmb_spec *spec, const struct vmb_run_opts *o)
 	vmb_console_start(con, vm.board);
 	vm.stats = o->stats;
 	vm.ops = vmb_hv_select(o->accel ? o->accel : "auto", vm.board, &err);
-	if (!vm.ops)
+	if (!vm.ops || trace_start(&vm, &o->trace, &err))
 		goto out;
 	if (vm.ops->create(&vm, &err) ||
 	    vmb_boot_prepare(vm.board, &vm.boot, &err) ||
@@ -293,6 +325,7 @@ out:
 		vmb_loop_stop(vm.board->loop);
 	sig.board = NULL;
 	vmb_console_destroy(con);
+	trace_stop(&vm);
 	vmb_board_destroy(vm.board);
 	sig_stop(&sig, &oldmask);
 	if (sig.caught)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "config/spec.h"
+#include "debug/trace.h"
 #include "util/err.h"
 
 #ifndef VMB_VERSION
@@ -40,6 +41,7 @@ struct vmb_run_opts {
 	bool verbose;        /* backend, entry point and stop reason on stderr */
 	const char *const *serial; /* --serial specs, UART order (chardev.h); */
 	unsigned nserial;          /* none: the first UART on stdio */
+	struct vmb_trace_opts trace; /* --trace (debug/trace.h) */
 	const char *gdb;     /* --gdb tcp:HOST:PORT | unix:PATH (NULL: none) */
 	bool gdb_wait;       /* --gdb-wait: start stopped until gdb resumes */
 };

@@ -16,6 +16,7 @@
 #include "board/clock.h"
 #include "board/entropy.h"
 #include "config/pin.h"
+#include "debug/trace.h"
 #include "util/bytes.h"
 #include "util/file.h"
 #include "util/loop.h"
@@ -563,9 +564,38 @@ static void io_write(struct vmb_board *b, struct vmb_region *r,
 	vmb_dev_unlock(r->dev);
 }
 
+/* --trace mmio: the access, then its line (a read's value known). The
+ * name is taken first: it may depend on state the access changes. */
+static void __attribute__((noinline)) traced_access(struct vmb_board *b,
+						    struct vmb_region *r,
+						    struct vmb_access *a)
+{
+	char name[128];
+	struct vmb_mmio_event ev = { .cpu = a->cpu, .name = name, .write = a->write,
+				     .pio = a->pio, .size = a->size,
+				     .addr = a->addr,
+				     .type = r->dev ? r->dev->type->name : NULL };
+
+	vmb_region_reg_name(r, a->addr - r->gpa, a->write, name, sizeof(name));
+	if (a->write)
+		io_write(b, r, a);
+	else
+		io_read(r, a);
+	ev.val = a->val;
+	ev.ns = vmb_board_elapsed_ns(b);
+	vmb_mmio_trace_log(b->mmio_trace, &ev);
+}
+
 void vmb_region_access(struct vmb_board *b, struct vmb_region *r,
 		       struct vmb_access *a)
 {
+	/* One predictable branch when not tracing. Memory regions reached
+	 * here (ROM writes, romd reads) are not device accesses. */
+	if (__builtin_expect(b->mmio_trace != NULL, 0) &&
+	    r->kind == VMB_REGION_MMIO) {
+		traced_access(b, r, a);
+		return;
+	}
 	if (a->write)
 		io_write(b, r, a);
 	else

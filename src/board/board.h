@@ -30,6 +30,18 @@
 #include "board/irq.h"
 #include "config/spec.h"
 
+/*
+ * A named device register, or an array of them, for --trace mmio and
+ * debuggers: [off, off+size) in the region. stride 0: one register (an
+ * access inside it is "NAME+0xK"); else size/stride registers named as
+ * the spec numbers them, "NAME<n>" (n = (offset - off) / stride).
+ * Tables end with an entry whose name is NULL.
+ */
+struct vmb_reg_name {
+	uint32_t off, size, stride;
+	const char *name;
+};
+
 /* Device register access. size is 1, 2, 4 or 8 bytes; off is relative to the
  * region base. Devices decide what a bad width does (documented per device). */
 struct vmb_io_ops {
@@ -41,6 +53,13 @@ struct vmb_io_ops {
 	uint64_t (*read_cpu)(void *opaque, unsigned cpu, uint64_t off, unsigned size);
 	void (*write_cpu)(void *opaque, unsigned cpu, uint64_t off, uint64_t val,
 			  unsigned size);
+	/* Optional register names (vmb_region_reg_name): the table regs, and
+	 * reg_name for names that depend on state or direction (a 16550's
+	 * DLAB), tried first with the device lock held: true with the name
+	 * in buf, false to use regs. */
+	const struct vmb_reg_name *regs;
+	bool (*reg_name)(void *opaque, uint64_t off, bool write, char *buf,
+			 size_t len);
 };
 
 /* "No vCPU": accesses from tests, loaders, the event loop. */
@@ -124,6 +143,7 @@ typedef int (*vmb_hypercall_fn)(void *opaque, unsigned cpu, uint64_t x[8]);
 
 struct vmb_console;
 struct vmb_loop;
+struct vmb_mmio_trace;
 
 struct vmb_board {
 	const struct vmb_spec *spec;
@@ -157,6 +177,10 @@ struct vmb_board {
 	struct vmb_loop *loop;
 	struct vmb_entropy *entropy; /* board/entropy.h */
 	uint64_t created_ns;         /* host monotonic time at creation */
+
+	/* --trace mmio (debug/trace.h): every device access is logged while
+	 * set. Set before the backend is created, cleared after it is gone. */
+	struct vmb_mmio_trace *mmio_trace;
 
 	/* Stop request: the first reason set wins until cleared by run loop. */
 	volatile enum vmb_stop_reason stop;
@@ -259,6 +283,21 @@ void vmb_board_print(const struct vmb_board *b, FILE *out);
  * for a device's extra regions ("gic:dist"), else the region's own name
  * ("uart0", "ram"). Into buf (truncated); returns buf. */
 const char *vmb_region_label(const struct vmb_region *r, char *buf, size_t len);
+
+/*
+ * "DEVICE:REGISTER" for an access at off in device region r ("uart0:UARTDR",
+ * "gic:GICD_ISENABLER1", "virtio0:Config+0x14"), from the region's
+ * vmb_io_ops names; without a name, the region's label and the offset
+ * ("uart0+0x40", "gic:redist+0x10080"). Into buf (truncated); returns buf.
+ */
+const char *vmb_region_reg_name(const struct vmb_region *r, uint64_t off,
+				bool write, char *buf, size_t len);
+
+/* The name of off in table t ("GICD_ISENABLER3", "Config+0x4") into buf;
+ * false if no entry covers off. For reg_name callbacks with several
+ * tables. */
+bool vmb_reg_table_name(const struct vmb_reg_name *t, uint64_t off, char *buf,
+			size_t len);
 
 /* "ram", "rom", "mmio" or "mmio+rom" (romd-capable), as maps print it. */
 const char *vmb_region_kind_name(const struct vmb_region *r);

@@ -184,6 +184,14 @@ static struct vmb_region *ioevent_region(struct vmb_ioevent *ev)
 	return r;
 }
 
+/* Notifiers go to the kernel (KVM ioeventfds) when the backend takes
+ * them, except under --trace mmio: the kernel would take those writes
+ * without vmb seeing them, and the log would miss every queue notify. */
+static bool to_kernel(const struct vmb_board *b)
+{
+	return b->hv.ioevent_add && !b->mmio_trace;
+}
+
 struct vmb_ioevent *vmb_ioevent_create(struct vmb_device *dev, bool pio,
 				       uint64_t addr, unsigned size, bool match,
 				       uint64_t data, vmb_ioevent_fn fn, void *opaque,
@@ -225,7 +233,7 @@ struct vmb_ioevent *vmb_ioevent_create(struct vmb_device *dev, bool pio,
 	__atomic_add_fetch(&r->nioevents, 1, __ATOMIC_RELEASE);
 	/* A write racing with this registration may still go to the device
 	 * handler: the notifier is armed once this returns. */
-	if (b->hv.ioevent_add && !b->hv.ioevent_add(b->hv.opaque, ev))
+	if (to_kernel(b) && !b->hv.ioevent_add(b->hv.opaque, ev))
 		ev->in_kernel = true;
 	pthread_mutex_unlock(&b->ioev_lock);
 	return ev;
@@ -271,7 +279,7 @@ void vmb_ioevent_attach_all(struct vmb_board *b)
 {
 	pthread_mutex_lock(&b->ioev_lock);
 	for (struct vmb_ioevent *ev = b->ioevents; ev; ev = ev->next)
-		if (!ev->in_kernel && b->hv.ioevent_add &&
+		if (!ev->in_kernel && to_kernel(b) &&
 		    !b->hv.ioevent_add(b->hv.opaque, ev))
 			ev->in_kernel = true;
 	pthread_mutex_unlock(&b->ioev_lock);

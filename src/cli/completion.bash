@@ -25,6 +25,8 @@ _vmb() {
 		COMPREPLY=($(compgen -W "auto kvm emu hvf" -- "$cur")); return ;;
 	--serial)
 		COMPREPLY=($(compgen -W "stdio pty null file: unix: tcp:" -- "$cur")); return ;;
+	--trace)
+		COMPREPLY=($(compgen -W "insn insn= mmio=" -- "$cur")); return ;;
 	--firmware|--kernel|--initrd|--dtb|--dtb-out|-o|--output)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	-s|--set|--append|--smp|-m|--memory)

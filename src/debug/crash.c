@@ -4,8 +4,9 @@
  * happened, the vCPU's registers four to a row, the code around the PC
  * (capstone 4: AArch64 or x86-64 Intel syntax, "=>" on the faulting
  * instruction), the page walk of the PC when the backend can print it
- * (kvm x86_64: each entry read, its flags, the GPA reached) and where the
- * faulting address sits in the board's map,
+ * (kvm x86_64: each entry read, its flags, the GPA reached), the last
+ * instructions the vCPU executed under --trace insn (debug/trace.h) and
+ * where the faulting address sits in the board's map,
  * with the file:line:col of the regions involved.
  *
  * Code is read through the backend's read_virt (the vCPU's view), falling
@@ -19,6 +20,7 @@
 
 #include "board/board.h"
 #include "debug/crash.h"
+#include "debug/trace.h"
 
 #define ARM64_BEFORE 8   /* instructions shown before and after the PC */
 #define ARM64_AFTER 8
@@ -301,6 +303,10 @@ void vmb_crash_report(struct vmb_vm *vm, FILE *out)
 					    out);
 		}
 	}
+
+	if (vm->insn_trace && f->cpu < vm->insn_trace->ncpus)
+		vmb_insn_ring_print(&vm->insn_trace->cpu[f->cpu], f->cpu,
+				    vm->board->arch, have ? st.pc : ~0ull, out);
 
 	if (f->has_addr && f->addr_is_va) {
 		fprintf(out, "\nVA 0x%" PRIx64 " is a virtual address (the guest's "

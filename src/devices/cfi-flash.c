@@ -437,9 +437,35 @@ static void flash_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	bank_write(b, off, (uint32_t)val, size);
 }
 
+/* A flash bank has no registers: name what an access means in the
+ * command state it meets (see the top of the file), for traces. */
+static bool flash_reg_name(void *opaque, uint64_t off, bool write, char *buf,
+			   size_t len)
+{
+	const struct bank *b = opaque;
+	const char *what;
+
+	if (!write) {
+		what = b->cmd == CMD_READ_ARRAY ? "array" :
+		       b->cmd == 0x90 ? "read-id" :
+		       b->cmd == 0x98 ? "cfi-query" : "status";
+	} else if (b->wcycle == 0) {
+		what = "command";
+	} else if (b->wcycle == 1) {
+		what = b->cmd == 0x10 || b->cmd == 0x40 ? "program-data" :
+		       b->cmd == 0xe8 ? "buffer-count" :
+		       b->cmd == 0x98 ? "command" : "confirm";
+	} else {
+		what = b->wcycle == 2 ? "buffer-data" : "buffer-confirm";
+	}
+	snprintf(buf, len, "bank%u.%s", b->idx, what);
+	return true;
+}
+
 static const struct vmb_io_ops flash_ops = {
 	.read = flash_read,
 	.write = flash_write,
+	.reg_name = flash_reg_name,
 };
 
 /*

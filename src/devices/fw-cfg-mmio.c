@@ -225,9 +225,19 @@ static void fw_cfg_write(void *opaque, uint64_t off, uint64_t val, unsigned size
 	/* Data register writes and anything else: ignored. */
 }
 
+/* QEMU docs/specs/fw_cfg.rst, "Selector / Data / DMA Address Register";
+ * the DMA address is written as two big-endian halves ("dma+0x4"). */
+static const struct vmb_reg_name fw_cfg_regs[] = {
+	{ FW_CFG_DATA, 8, 0, "data" },
+	{ FW_CFG_SELECTOR, 8, 0, "selector" },
+	{ FW_CFG_DMA, 8, 0, "dma" },
+	{ 0, 0, 0, NULL },
+};
+
 static const struct vmb_io_ops fw_cfg_ops = {
 	.read = fw_cfg_read,
 	.write = fw_cfg_write,
+	.regs = fw_cfg_regs,
 };
 
 /* A "file:" entry's contents; fw_cfg item sizes are 32-bit. */

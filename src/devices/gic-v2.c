@@ -139,6 +139,32 @@ static uint32_t v2m_word(struct vmb_gic *gic, uint64_t off)
 	return 0;
 }
 
+/* Register names: IHI0048B Tables 4-1 and 4-2; the v2m frame's as QEMU
+ * and Linux name them. */
+static const struct vmb_reg_name dist_regs[] = {
+	VMB_GICD_REG_NAMES,
+	VMB_GIC_ID_REG_NAMES("GICD", 0xfd0),
+	{ 0, 0, 0, NULL },
+};
+
+static const struct vmb_reg_name cpu_regs[] = {
+	{ 0x00, 4, 0, "GICC_CTLR" }, { 0x04, 4, 0, "GICC_PMR" },
+	{ 0x08, 4, 0, "GICC_BPR" }, { 0x0c, 4, 0, "GICC_IAR" },
+	{ 0x10, 4, 0, "GICC_EOIR" }, { 0x14, 4, 0, "GICC_RPR" },
+	{ 0x18, 4, 0, "GICC_HPPIR" }, { 0x1c, 4, 0, "GICC_ABPR" },
+	{ 0x20, 4, 0, "GICC_AIAR" }, { 0x24, 4, 0, "GICC_AEOIR" },
+	{ 0x28, 4, 0, "GICC_AHPPIR" }, { 0xd0, 0x10, 4, "GICC_APR" },
+	{ 0xe0, 0x10, 4, "GICC_NSAPR" }, { 0xfc, 4, 0, "GICC_IIDR" },
+	{ 0x1000, 4, 0, "GICC_DIR" },
+	{ 0, 0, 0, NULL },
+};
+
+static const struct vmb_reg_name v2m_regs[] = {
+	{ 0x008, 4, 0, "MSI_TYPER" }, { 0x040, 4, 0, "MSI_SETSPI_NS" },
+	{ 0xfcc, 4, 0, "MSI_IIDR" },
+	{ 0, 0, 0, NULL },
+};
+
 /* Node and property choices of QEMU 7.2 create_gic()/fdt_add_v2m_gic_node(). */
 static const struct vmb_gic_model gicv2_model = {
 	.version = 2,
@@ -146,9 +172,9 @@ static const struct vmb_gic_model gicv2_model = {
 	.frame_name = "cpu",
 	.msi_name = "v2m",
 	.msi_compatible = "arm,gic-v2m-frame",
-	.dist = { dist_word, dist_write },
-	.frame = { cpu_word, cpu_write },
-	.msi = { v2m_word, NULL },
+	.dist = { dist_word, dist_write, dist_regs },
+	.frame = { cpu_word, cpu_write, cpu_regs },
+	.msi = { v2m_word, NULL, v2m_regs },
 };
 
 static int gicv2_create(struct vmb_device *dev, struct vmb_err *err)

@@ -151,6 +151,47 @@ static void its_write(struct vmb_gic *gic, uint64_t off, uint64_t val, unsigned 
 		s->its_ctlr = (uint32_t)val & 1;
 }
 
+/* Register names: IHI0069 Tables 12-25 (GICD), 12-27/12-28 (GICR
+ * RD_base, SGI_base) and 12-30 (GITS). */
+static const struct vmb_reg_name dist_regs[] = {
+	VMB_GICD_REG_NAMES,
+	{ 0x00c, 4, 0, "GICD_TYPER2" }, { 0x010, 4, 0, "GICD_STATUSR" },
+	{ 0x040, 4, 0, "GICD_SETSPI_NSR" }, { 0x048, 4, 0, "GICD_CLRSPI_NSR" },
+	{ 0x050, 4, 0, "GICD_SETSPI_SR" }, { 0x058, 4, 0, "GICD_CLRSPI_SR" },
+	{ 0xd00, 0x80, 4, "GICD_IGRPMODR" },
+	{ 0x6000, 0x2000, 8, "GICD_IROUTER" },
+	VMB_GIC_ID_REG_NAMES("GICD", 0xffd0),
+	{ 0, 0, 0, NULL },
+};
+
+static const struct vmb_reg_name redist_regs[] = {
+	{ 0x0000, 4, 0, "GICR_CTLR" }, { 0x0004, 4, 0, "GICR_IIDR" },
+	{ 0x0008, 8, 0, "GICR_TYPER" }, { 0x0010, 4, 0, "GICR_STATUSR" },
+	{ 0x0014, 4, 0, "GICR_WAKER" }, { 0x0040, 8, 0, "GICR_SETLPIR" },
+	{ 0x0048, 8, 0, "GICR_CLRLPIR" }, { 0x0070, 8, 0, "GICR_PROPBASER" },
+	{ 0x0078, 8, 0, "GICR_PENDBASER" }, { 0x00a0, 8, 0, "GICR_INVLPIR" },
+	{ 0x00b0, 8, 0, "GICR_INVALLR" }, { 0x00c0, 4, 0, "GICR_SYNCR" },
+	VMB_GIC_ID_REG_NAMES("GICR", 0xffd0),
+	{ 0x10080, 4, 0, "GICR_IGROUPR0" }, { 0x10100, 4, 0, "GICR_ISENABLER0" },
+	{ 0x10180, 4, 0, "GICR_ICENABLER0" }, { 0x10200, 4, 0, "GICR_ISPENDR0" },
+	{ 0x10280, 4, 0, "GICR_ICPENDR0" }, { 0x10300, 4, 0, "GICR_ISACTIVER0" },
+	{ 0x10380, 4, 0, "GICR_ICACTIVER0" },
+	{ 0x10400, 0x20, 4, "GICR_IPRIORITYR" },
+	{ 0x10c00, 4, 0, "GICR_ICFGR0" }, { 0x10c04, 4, 0, "GICR_ICFGR1" },
+	{ 0x10d00, 4, 0, "GICR_IGRPMODR0" }, { 0x10e00, 4, 0, "GICR_NSACR" },
+	{ 0, 0, 0, NULL },
+};
+
+static const struct vmb_reg_name its_regs[] = {
+	{ 0x0000, 4, 0, "GITS_CTLR" }, { 0x0004, 4, 0, "GITS_IIDR" },
+	{ 0x0008, 8, 0, "GITS_TYPER" }, { 0x0080, 8, 0, "GITS_CBASER" },
+	{ 0x0088, 8, 0, "GITS_CWRITER" }, { 0x0090, 8, 0, "GITS_CREADR" },
+	{ 0x0100, 0x40, 8, "GITS_BASER" },
+	VMB_GIC_ID_REG_NAMES("GITS", 0xffd0),
+	{ 0x10040, 4, 0, "GITS_TRANSLATER" },
+	{ 0, 0, 0, NULL },
+};
+
 /* Node and property choices of QEMU 7.2 create_gic()/create_its(). */
 static const struct vmb_gic_model gicv3_model = {
 	.version = 3,
@@ -158,9 +199,9 @@ static const struct vmb_gic_model gicv3_model = {
 	.frame_name = "redist",
 	.msi_name = "its",
 	.msi_compatible = "arm,gic-v3-its",
-	.dist = { dist_word, dist_write },
-	.frame = { redist_word, redist_write },
-	.msi = { its_word, its_write },
+	.dist = { dist_word, dist_write, dist_regs },
+	.frame = { redist_word, redist_write, redist_regs },
+	.msi = { its_word, its_write, its_regs },
 };
 
 static int gicv3_create(struct vmb_device *dev, struct vmb_err *err)

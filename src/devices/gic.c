@@ -69,7 +69,28 @@ static void frame_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 		fr->ops->write(fr->gic, off, val, size);
 }
 
-static const struct vmb_io_ops frame_io = { .read = frame_read, .write = frame_write };
+static bool frame_reg_name(void *opaque, uint64_t off, bool write, char *buf,
+			   size_t len)
+{
+	const struct vmb_gic_frame *fr = opaque;
+	bool redist = fr->gic->desc.version == 3 && fr == &fr->gic->frame[1];
+	uint64_t cpu = off / VMB_GIC_REDIST_STRIDE;
+	size_t n;
+
+	if (!vmb_reg_table_name(fr->ops->regs, redist ?
+				off % VMB_GIC_REDIST_STRIDE : off, buf, len))
+		return false;
+	n = strlen(buf);
+	if (redist && n < len)
+		snprintf(buf + n, len - n, "(cpu%llu)", (unsigned long long)cpu);
+	return true;
+}
+
+static const struct vmb_io_ops frame_io = {
+	.read = frame_read,
+	.write = frame_write,
+	.reg_name = frame_reg_name,
+};
 
 bool vmb_gic_id_read(unsigned arch_rev, uint64_t off, uint64_t idbase, uint32_t *val)
 {

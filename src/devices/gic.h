@@ -69,7 +69,37 @@ struct vmb_gic;
 struct vmb_gic_frame_ops {
 	uint32_t (*read_word)(struct vmb_gic *gic, uint64_t off);
 	void (*write)(struct vmb_gic *gic, uint64_t off, uint64_t val, unsigned size);
+	/* Register names (traces); a GICv3 redistributor's are those of one
+	 * CPU's 128 KiB (RD_base, SGI_base at +0x10000), gic.c adds "(cpuN)". */
+	const struct vmb_reg_name *regs;
 };
+
+/* Register-name entries the distributors share (IHI0048B Table 4-1,
+ * IHI0069 Table 12-25), and the ID block of a frame whose PIDR4 is at
+ * "at" (PIDR4-7, PIDR0-3, CIDR0-3). */
+#define VMB_GICD_REG_NAMES                                                   \
+	{ 0x000, 4, 0, "GICD_CTLR" }, { 0x004, 4, 0, "GICD_TYPER" },        \
+	{ 0x008, 4, 0, "GICD_IIDR" },                                       \
+	{ 0x080, 0x80, 4, "GICD_IGROUPR" },                                 \
+	{ 0x100, 0x80, 4, "GICD_ISENABLER" },                               \
+	{ 0x180, 0x80, 4, "GICD_ICENABLER" },                               \
+	{ 0x200, 0x80, 4, "GICD_ISPENDR" },                                 \
+	{ 0x280, 0x80, 4, "GICD_ICPENDR" },                                 \
+	{ 0x300, 0x80, 4, "GICD_ISACTIVER" },                               \
+	{ 0x380, 0x80, 4, "GICD_ICACTIVER" },                               \
+	{ 0x400, 0x400, 4, "GICD_IPRIORITYR" },                             \
+	{ 0x800, 0x400, 4, "GICD_ITARGETSR" },                              \
+	{ 0xc00, 0x100, 4, "GICD_ICFGR" },                                  \
+	{ 0xe00, 0x100, 4, "GICD_NSACR" },                                  \
+	{ 0xf00, 4, 0, "GICD_SGIR" },                                       \
+	{ 0xf10, 0x10, 4, "GICD_CPENDSGIR" },                               \
+	{ 0xf20, 0x10, 4, "GICD_SPENDSGIR" }
+#define VMB_GIC_ID_REG_NAMES(P, at)                                          \
+	{ (at), 4, 0, P "_PIDR4" }, { (at) + 4, 4, 0, P "_PIDR5" },         \
+	{ (at) + 8, 4, 0, P "_PIDR6" }, { (at) + 12, 4, 0, P "_PIDR7" },    \
+	{ (at) + 16, 4, 0, P "_PIDR0" }, { (at) + 20, 4, 0, P "_PIDR1" },   \
+	{ (at) + 24, 4, 0, P "_PIDR2" }, { (at) + 28, 4, 0, P "_PIDR3" },   \
+	{ (at) + 32, 0x10, 4, P "_CIDR" }
 
 /* What a GIC device type gives gic.c: its frames' registers and DT names. */
 struct vmb_gic_model {

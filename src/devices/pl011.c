@@ -255,9 +255,30 @@ static void pl011_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	update_irq(s);
 }
 
+/* Register names of PL011 TRM r1p5 §3.2 (traces). */
+static const struct vmb_reg_name pl011_regs[] = {
+	{ PL011_DR, 4, 0, "UARTDR" },
+	{ PL011_RSR, 4, 0, "UARTRSR/UARTECR" },
+	{ PL011_FR, 4, 0, "UARTFR" },
+	{ PL011_ILPR, 4, 0, "UARTILPR" },
+	{ PL011_IBRD, 4, 0, "UARTIBRD" },
+	{ PL011_FBRD, 4, 0, "UARTFBRD" },
+	{ PL011_LCR_H, 4, 0, "UARTLCR_H" },
+	{ PL011_CR, 4, 0, "UARTCR" },
+	{ PL011_IFLS, 4, 0, "UARTIFLS" },
+	{ PL011_IMSC, 4, 0, "UARTIMSC" },
+	{ PL011_RIS, 4, 0, "UARTRIS" },
+	{ PL011_MIS, 4, 0, "UARTMIS" },
+	{ PL011_ICR, 4, 0, "UARTICR" },
+	{ PL011_DMACR, 4, 0, "UARTDMACR" },
+	VMB_PRIMECELL_REG_NAMES,
+	{ 0, 0, 0, NULL },
+};
+
 static const struct vmb_io_ops pl011_ops = {
 	.read = pl011_read,
 	.write = pl011_write,
+	.regs = pl011_regs,
 };
 
 /* Is an earlier PL011 on this board the console? (Decides stdout-path when

@@ -183,9 +183,24 @@ static void pl031_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	update_irq(s);
 }
 
+/* Register names of PL031 TRM §3.2 (traces). */
+static const struct vmb_reg_name pl031_regs[] = {
+	{ RTC_DR, 4, 0, "RTCDR" },
+	{ RTC_MR, 4, 0, "RTCMR" },
+	{ RTC_LR, 4, 0, "RTCLR" },
+	{ RTC_CR, 4, 0, "RTCCR" },
+	{ RTC_IMSC, 4, 0, "RTCIMSC" },
+	{ RTC_RIS, 4, 0, "RTCRIS" },
+	{ RTC_MIS, 4, 0, "RTCMIS" },
+	{ RTC_ICR, 4, 0, "RTCICR" },
+	VMB_PRIMECELL_REG_NAMES,
+	{ 0, 0, 0, NULL },
+};
+
 static const struct vmb_io_ops pl031_ops = {
 	.read = pl031_read,
 	.write = pl031_write,
+	.regs = pl031_regs,
 };
 
 static int pl031_create(struct vmb_device *dev, struct vmb_err *err)

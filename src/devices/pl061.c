@@ -161,9 +161,28 @@ static void pl061_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	update(s);
 }
 
+/* Register names of PL061 TRM §3.2 (traces). GPIODATA spans 0x000-0x3FC:
+ * address bits [9:2] mask the pins accessed, so "GPIODATA+0x3fc" is all
+ * eight. */
+static const struct vmb_reg_name pl061_regs[] = {
+	{ 0x000, 0x400, 0, "GPIODATA" },
+	{ GPIO_DIR, 4, 0, "GPIODIR" },
+	{ GPIO_IS, 4, 0, "GPIOIS" },
+	{ GPIO_IBE, 4, 0, "GPIOIBE" },
+	{ GPIO_IEV, 4, 0, "GPIOIEV" },
+	{ GPIO_IE, 4, 0, "GPIOIE" },
+	{ GPIO_RIS, 4, 0, "GPIORIS" },
+	{ GPIO_MIS, 4, 0, "GPIOMIS" },
+	{ GPIO_IC, 4, 0, "GPIOIC" },
+	{ GPIO_AFSEL, 4, 0, "GPIOAFSEL" },
+	VMB_PRIMECELL_REG_NAMES,
+	{ 0, 0, 0, NULL },
+};
+
 static const struct vmb_io_ops pl061_ops = {
 	.read = pl061_read,
 	.write = pl061_write,
+	.regs = pl061_regs,
 };
 
 void vmb_pl061_set_input(struct vmb_device *dev, unsigned pin, int level)

@@ -20,6 +20,10 @@
 
 #define VMB_PRIMECELL_SIZE 0x1000 /* one 4 KiB register page */
 
+/* The ID registers' entries of a register-name table (board.h). */
+#define VMB_PRIMECELL_REG_NAMES                                              \
+	{ 0xfe0, 0x10, 4, "PeriphID" }, { 0xff0, 0x10, 4, "PCellID" }
+
 /*
  * ID register read: id[0..3] are PeriphID0-3, id[4..7] PCellID0-3 (the
  * PrimeCell ID is 0x0D 0xF0 0x05 0xB1 for every cell). Returns true and

@@ -339,9 +339,28 @@ static void uart_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	vmb_uart16550_write(opaque, (unsigned)off & 7, (uint8_t)val);
 }
 
+/* The 16550's register at off as the access reaches it: offsets 0 and 1
+ * name the divisor latch while LCR.DLAB is set, and offsets 0 and 2 are
+ * different registers for reads and writes (NS16550A datasheet, Table 2). */
+static bool uart_reg_name(void *opaque, uint64_t off, bool write, char *buf,
+			  size_t len)
+{
+	static const char *const rd[8] = { "RBR", "IER", "IIR", "LCR", "MCR",
+					   "LSR", "MSR", "SCR" };
+	const struct vmb_uart16550 *s = opaque;
+	unsigned r = (unsigned)off & 7;
+	const char *name = write && r == 0 ? "THR" : write && r == 2 ? "FCR" : rd[r];
+
+	if ((s->lcr & LCR_DLAB) && r < 2)
+		name = r ? "DLM" : "DLL";
+	snprintf(buf, len, "%s", name);
+	return true;
+}
+
 static const struct vmb_io_ops uart_ops = {
 	.read = uart_read,
 	.write = uart_write,
+	.reg_name = uart_reg_name,
 };
 
 static int uart_create(struct vmb_device *dev, struct vmb_err *err)

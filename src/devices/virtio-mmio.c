@@ -280,7 +280,47 @@ static void mmio_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	pthread_mutex_unlock(&t->vd->lock);
 }
 
+/* Register names of virtio 1.2 §4.2.2 (Table 4.1), and the legacy
+ * interface's of §4.2.4 (traces). */
+static const struct vmb_reg_name mmio_regs[] = {
+	{ REG_MAGIC, 4, 0, "MagicValue" },
+	{ REG_VERSION, 4, 0, "Version" },
+	{ REG_DEVICE_ID, 4, 0, "DeviceID" },
+	{ REG_VENDOR_ID, 4, 0, "VendorID" },
+	{ REG_DEVICE_FEATURES, 4, 0, "DeviceFeatures" },
+	{ REG_DEVICE_FEATURES_SEL, 4, 0, "DeviceFeaturesSel" },
+	{ REG_DRIVER_FEATURES, 4, 0, "DriverFeatures" },
+	{ REG_DRIVER_FEATURES_SEL, 4, 0, "DriverFeaturesSel" },
+	{ 0x028, 4, 0, "GuestPageSize" },
+	{ REG_QUEUE_SEL, 4, 0, "QueueSel" },
+	{ REG_QUEUE_NUM_MAX, 4, 0, "QueueNumMax" },
+	{ REG_QUEUE_NUM, 4, 0, "QueueNum" },
+	{ 0x03c, 4, 0, "QueueAlign" },
+	{ 0x040, 4, 0, "QueuePFN" },
+	{ REG_QUEUE_READY, 4, 0, "QueueReady" },
+	{ REG_QUEUE_NOTIFY, 4, 0, "QueueNotify" },
+	{ REG_INTERRUPT_STATUS, 4, 0, "InterruptStatus" },
+	{ REG_INTERRUPT_ACK, 4, 0, "InterruptACK" },
+	{ REG_STATUS, 4, 0, "Status" },
+	{ REG_QUEUE_DESC_LOW, 4, 0, "QueueDescLow" },
+	{ REG_QUEUE_DESC_HIGH, 4, 0, "QueueDescHigh" },
+	{ REG_QUEUE_DRIVER_LOW, 4, 0, "QueueDriverLow" },
+	{ REG_QUEUE_DRIVER_HIGH, 4, 0, "QueueDriverHigh" },
+	{ REG_QUEUE_DEVICE_LOW, 4, 0, "QueueDeviceLow" },
+	{ REG_QUEUE_DEVICE_HIGH, 4, 0, "QueueDeviceHigh" },
+	{ REG_SHM_SEL, 4, 0, "SHMSel" },
+	{ REG_SHM_LEN_LOW, 4, 0, "SHMLenLow" },
+	{ REG_SHM_LEN_HIGH, 4, 0, "SHMLenHigh" },
+	{ REG_SHM_BASE_LOW, 4, 0, "SHMBaseLow" },
+	{ REG_SHM_BASE_HIGH, 4, 0, "SHMBaseHigh" },
+	{ 0x0c0, 4, 0, "QueueReset" },
+	{ REG_CONFIG_GENERATION, 4, 0, "ConfigGeneration" },
+	{ REG_CONFIG, 0xf00, 0, "Config" },
+	{ 0, 0, 0, NULL },
+};
+
 static const struct vmb_io_ops mmio_ops = {
+	.regs = mmio_regs,
 	.read = mmio_read,
 	.write = mmio_write,
 };

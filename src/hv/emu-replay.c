@@ -437,6 +437,9 @@ static int board_one(struct vmb_emu *e, bool write, uint64_t gpa, unsigned size,
 		     uint64_t *val, uint64_t *bad)
 {
 	struct vmb_region *r = vmb_addrmap_find(&e->b->map, gpa);
+	/* as vCPU 0, the one that made it (traces, per-CPU registers) */
+	struct vmb_access a = { .cpu = 0, .write = write, .addr = gpa, .size = size,
+				.val = write ? *val : 0 };
 	int rc;
 
 	if (r && r->hv_data) {
@@ -445,8 +448,9 @@ static int board_one(struct vmb_emu *e, bool write, uint64_t gpa, unsigned size,
 		else
 			((struct vmb_emu_rstat *)r->hv_data)->reads++;
 	}
-	rc = write ? vmb_board_mmio_write(e->b, gpa, size, *val)
-		   : vmb_board_mmio_read(e->b, gpa, size, val);
+	rc = vmb_board_access(e->b, &a);
+	if (!write)
+		*val = a.val;
 	if (rc)
 		*bad = gpa;
 	return rc;

@@ -69,6 +69,10 @@
  *    tree per store): store-heavy code runs about 10x slower than QEMU 7.2
  *    TCG. Nothing outside the library avoids it; U-Boot's 16 MiB heap
  *    memset is most of its time to the prompt (docs/backends.md).
+ *  - --trace insn (debug/trace.h): a UC_HOOK_CODE hook records each
+ *    instruction before it runs; installed only under that option, since
+ *    it makes Unicorn call out per instruction (U-Boot ~1.3x slower to
+ *    its prompt, bench/trace.sh).
  *  - Device accesses wider than 4 bytes reach the device as 4-byte halves,
  *    low address first (Unicorn's MMIO regions); replayed stores do the
  *    same, so a device sees one behaviour. One that crosses a page reaches
@@ -85,6 +89,7 @@
 #include <unistd.h>
 
 #include "arch/arm64/image.h"
+#include "debug/trace.h"
 #include "hv/emu.h"
 #include "util/bytes.h"
 #include "util/file.h"
@@ -478,6 +483,32 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 	uc_emu_stop(uc);
 }
 
+/*
+ * --trace insn: called before each instruction (UC_HOOK_CODE, installed
+ * only while tracing: it makes Unicorn call out per instruction). The
+ * encoding is copied from the board's memory at the PC (Unicorn's view:
+ * VA = PA) through a cached region, so most calls do no lookup.
+ */
+static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+	struct vmb_emu *e = opaque;
+	const uint8_t *p = NULL;
+
+	if (addr - e->code_gpa > e->code_size - 4 || e->code_size < 4) {
+		struct vmb_region *r = vmb_addrmap_find(&e->b->map, addr);
+
+		e->code_gpa = e->code_size = 0;
+		if (r && r->host && r->size >= 4) {
+			e->code_gpa = r->gpa;
+			e->code_size = r->size;
+			e->code_host = r->host;
+		}
+	}
+	if (e->code_size >= 4 && addr - e->code_gpa <= e->code_size - 4)
+		p = e->code_host + (addr - e->code_gpa);
+	vmb_insn_ring_add(&e->vm->insn_trace->cpu[0], addr, p, 4);
+}
+
 static void engine_close(struct vmb_emu *e)
 {
 	pthread_mutex_lock(&e->uc_lock);
@@ -597,11 +628,14 @@ static int engine_open(struct vmb_emu *e, struct vmb_err *err)
 			(void *)hook_unmapped, e, 1, 0) ||
 	    uc_hook_add(uc, &h, UC_HOOK_INTR, (void *)hook_intr, e, 1, 0))
 		return vmb_errf(err, NULL, "emu: cannot install hooks");
-	if (vmb_emu_clock_install(e, err))
+	if (vmb_emu_clock_install(e, err) || enter_el1(e, err))
 		return -1;
-	if (enter_el1(e, err))
-		return -1;
-	/* after the start-up stub, which must not stop on them */
+	/* After the start-up stub, which is not the guest's. */
+	if (e->vm->insn_trace &&
+	    uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)hook_code, e, 1, 0))
+		return vmb_errf(err, NULL, "emu: cannot install the --trace insn "
+				"hook");
+	/* after the start-up stub too, which must not stop on them */
 	return vmb_emu_debug_install(e, err);
 }
 
@@ -1265,6 +1299,7 @@ const struct vmb_hv_ops vmb_hv_emu = {
 	.name = "emu",
 	.summary = "Unicorn 2 emulation, any host: arm64 firmware and bare-metal "
 		   "guests, one vCPU, no interrupts",
+	.trace_insn = true,
 	.probe = emu_probe,
 	.create = emu_create,
 	.reset = emu_reset,

@@ -111,6 +111,10 @@ struct vmb_emu {
 	uint64_t vclock_ns;      /* atomic: read by device threads */
 	uint64_t cntfrq;         /* CNTFRQ_EL0, Hz */
 
+	/* --trace insn: the region the last traced PC was in (hook_code) */
+	uint64_t code_gpa, code_size;
+	const uint8_t *code_host;
+
 	struct vmb_emu_debug dbg;   /* emu-debug.c */
 
 	/* statistics (run thread only, except irqs) */

@@ -21,6 +21,8 @@
 
 #include "board/board.h"
 
+struct vmb_insn_trace;
+
 /* Initial vCPU state chosen by the boot protocol (arch/). */
 struct vmb_boot_state {
 	uint64_t pc;       /* entry point (GPA; MMU is off) */
@@ -160,6 +162,9 @@ struct vmb_vm {
 	struct vmb_fault fault;
 	void *priv;         /* backend state */
 	bool stats;         /* --stats: count exits */
+	/* --trace insn (debug/trace.h): one ring per vCPU the backend fills
+	 * with every instruction executed; NULL when off. */
+	struct vmb_insn_trace *insn_trace;
 	/* Debugger attached (NULL: none). debug_event is called by a vCPU
 	 * thread that hit its vmb_debug_cfg; debug_gate by the run loop
 	 * before every run(): it blocks while the debugger holds the machine
@@ -176,6 +181,8 @@ struct vmb_hv_ops {
 	 * `vmb run --help` tells the same-named KVM backends apart by it. */
 	const char *host;
 	const char *summary;
+	/* Fills vm->insn_trace (--trace insn): it sees every instruction. */
+	bool trace_insn;
 	/* 0 if this backend can run this board on this host; else -1 with a
 	 * reason in err ("no /dev/kvm", "emu runs arm64 guests only", ...). */
 	int (*probe)(const struct vmb_board *b, struct vmb_err *err);

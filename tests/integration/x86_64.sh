@@ -33,9 +33,9 @@ run() {
 	name=$1 want=$2
 	shift 2
 	if [ -f "$tmp/in" ]; then
-		timeout 60 "$VMB" run "$M" --accel kvm "$@" <"$tmp/in" >"$tmp/raw" 2>"$tmp/err"
+		timeout -k 10 60 "$VMB" run "$M" --accel kvm "$@" <"$tmp/in" >"$tmp/raw" 2>"$tmp/err"
 	else
-		timeout 60 "$VMB" run "$M" --accel kvm "$@" </dev/null >"$tmp/raw" 2>"$tmp/err"
+		timeout -k 10 60 "$VMB" run "$M" --accel kvm "$@" </dev/null >"$tmp/raw" 2>"$tmp/err"
 	fi
 	st=$?
 	tr -d '\r' <"$tmp/raw" >"$tmp/out"

@@ -21,6 +21,9 @@
 # CON_* variables are for the scripts that source this file.
 # shellcheck disable=SC2034
 WORK=${WORK:-/tmp/nested}
+# Knobs set on the host (BENCH_PARTS, RUNS, ...), written by pack.sh.
+# shellcheck disable=SC1091
+[ ! -f /nested/env ] || . /nested/env
 mkdir -p "$WORK"
 
 now_ms() {
@@ -39,8 +42,9 @@ pass() {
 fail() {
 	echo "VMBTEST: FAIL $1: $2 [at $(stamp) s]"
 	if [ -n "${CON_OUT:-}" ] && [ -f "$CON_OUT" ]; then
+		# Indented, so that run.sh tells L2's kernel messages from L1's.
 		echo "---- last console output of $CON_NAME:"
-		tail -n 25 "$CON_OUT" | tr -d '\r'
+		tail -n 25 "$CON_OUT" | tr -d '\r' | sed 's/^/  | /'
 		echo "----"
 	fi
 }

@@ -57,6 +57,12 @@ cp "$ROOT/tests/nested/l1-init" "$l1/init"
 cp "$ROOT/tests/nested/$check" "$l1/nested/check.sh"
 cp "$ROOT/tests/nested/lib.sh" "$l1/nested/"
 [ ! -f "$ROOT/bench/kvm-$arch.sh" ] || cp "$ROOT/bench/kvm-$arch.sh" "$l1/bench/bench.sh"
+[ ! -f "$ROOT/bench/kvm-$arch-net.sh" ] || cp "$ROOT/bench/kvm-$arch-net.sh" "$l1/bench/"
+# The benchmarks' knobs, from the host's environment (lib.sh reads the file).
+for v in BENCH_PARTS RUNS DISK_SECS NET_MB NET_PINGS; do
+	eval "val=\${$v:-}"
+	[ -z "$val" ] || printf "%s='%s'\n" "$v" "$val"
+done >"$l1/nested/env"
 # arm64: the networking checks tests.sh runs
 [ "$arch" != arm64 ] || cp "$ROOT/tests/nested/net-tests.sh" "$l1/nested/"
 cp "$ROOT"/machines/*.yaml "$l1/machines/"

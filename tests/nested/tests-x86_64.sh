@@ -71,21 +71,39 @@ irq_count() {
 		END { print s + 0 }'
 }
 
-# Boot a kernel to the shell: linux_start NAME KERNEL VMB-ARGS...
-linux_start() {
+# Boot a kernel to the shell once: boot_once NAME KERNEL VMB-ARGS...; 0 at
+# the prompt, else 1 with the reason in $why.
+boot_once() {
 	name=$1 kernel=$2
 	shift 2
 	con_start "$name" vmb run "$BOARD" --accel kvm --kernel "$kernel" \
 		--initrd "$I/l2.cpio.gz" --append "$APPEND" --set "$MEM" -v "$@"
 	if ! con_wait 'L2-INIT: up' "$T_LINUX"; then
-		fail "$name-boot" "no L2 /init within $T_LINUX s"
-		con_end 5
+		why="no L2 /init within $T_LINUX s"
 		return 1
 	fi
 	if ! con_wait "$L2_PROMPT" 60; then
-		fail "$name-boot" "no shell prompt"
-		con_end 5
+		why="no shell prompt"
 		return 1
+	fi
+}
+
+# Boot a kernel to the shell: linux_start NAME KERNEL VMB-ARGS...
+# A failed boot is retried once: L1's host is QEMU's TCG-emulated SVM,
+# which has been seen to corrupt its own kernel (tests/nested/run.sh);
+# the first failure's console, vmb's messages and L1's kernel log are
+# printed as notes, and a second failure fails the check.
+linux_start() {
+	if ! boot_once "$@"; then
+		echo "VMBTEST: note $1-boot failed once ($why), retrying; its console and L1's kernel log:"
+		tail -n 30 "$CON_OUT" | tr -d '\r' | sed "s/^/VMBTEST: note $1-first: /"
+		con_end 5
+		dmesg | tail -n 15 | sed "s/^/VMBTEST: note L1 dmesg: /"
+		if ! boot_once "$@"; then
+			fail "$name-boot" "$why (second attempt)"
+			con_end 5
+			return 1
+		fi
 	fi
 	pass "$name-boot" "$(( $(now_ms) - CON_T0 )) ms to the shell"
 	# Where a slow boot spent its time: the kernel's clock at /init and
