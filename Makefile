@@ -40,7 +40,8 @@ SRCS     := $(shell find src -name '*.c' | sort)
 # cannot be linked statically (GOT overflow), and the static aarch64 vmb of
 # the nested KVM tests (tests/nested/build-arm64.sh) runs on KVM only.
 ifeq ($(VMB_EMU),0)
-SRCS     := $(filter-out src/hv/emu.c src/hv/emu-replay.c src/hv/emu-clock.c,$(SRCS))
+SRCS     := $(filter-out src/hv/emu.c src/hv/emu-replay.c src/hv/emu-clock.c \
+	    src/hv/emu-debug.c,$(SRCS))
 endif
 # VMB_NBD=0 leaves out libnbd (nbd:// drives), e.g. for static cross builds.
 VMB_NBD  ?= 1

@@ -49,6 +49,18 @@ printf '  ping 10.0.2.2       vmb %6d ms  qemu %6d ms  ratio %s\n' \
 	"$(cat "$tmp/net-p-vmb")" "$(cat "$tmp/net-p-qemu")" \
 	"$(ratio "$(cat "$tmp/net-p-vmb")" "$(cat "$tmp/net-p-qemu")")"
 
+echo "== gdb stub cost under emu: U-Boot banner to prompt, A B C alternating ($RUNS runs, median)"
+expect "$ROOT/bench/gdb-prompt.exp" "$RUNS" "$VMB" "$ROOT/machines/virt.yaml" "$UBOOT" "$tmp" >"$tmp/gdb"
+for m in plain gdb bp; do
+	awk -v m=$m '$1 == m { print $2 }' "$tmp/gdb" | median >"$tmp/gdb-$m"
+done
+gp=$(cat "$tmp/gdb-plain")
+printf '  no debugger         %6d ms\n' "$gp"
+printf '  gdb attached        %6d ms  ratio %s (target <= 1.02)\n' "$(cat "$tmp/gdb-gdb")" \
+	"$(ratio "$(cat "$tmp/gdb-gdb")" "$gp")"
+printf '  one breakpoint      %6d ms  ratio %s\n' "$(cat "$tmp/gdb-bp")" \
+	"$(ratio "$(cat "$tmp/gdb-bp")" "$gp")"
+
 echo "== vmb start-up: exec to guest power-off for a 2-instruction guest ($RUNS runs, median)"
 # movz w0, #0x8400, lsl #16; add w0, w0, #8 (PSCI SYSTEM_OFF); hvc #0
 printf '\000\200\260\122\000\040\000\021\002\000\000\324' >"$tmp/off.bin"

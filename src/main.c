@@ -123,6 +123,10 @@ static const char run_help[] =
 "                                  to FILE ('-': stderr), one line each:\n"
 "                                  time vcpu device:register R|W width value\n"
 "                                  address device-type\n"
+"      --gdb DEV         serve a gdb remote stub on DEV: tcp:HOST:PORT or\n"
+"                        unix:PATH (gdb-multiarch: target remote HOST:PORT)\n"
+"      --gdb-wait        with --gdb: start stopped until the debugger\n"
+"                        continues or steps (QEMU's -S); see docs/debugging.md\n"
 "  -v, --verbose         print the backend, entry point and stop reason\n"
 "  -h, --help            this text\n"
 "\n"
@@ -213,6 +217,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 enum {
 	OPT_FIRMWARE = 256, OPT_KERNEL, OPT_INITRD, OPT_DTB, OPT_APPEND, OPT_SMP,
 	OPT_DTB_OUT, OPT_STATS, OPT_SERIAL, OPT_DETERMINISTIC, OPT_JSON,
+	OPT_GDB, OPT_GDB_WAIT,
 	OPT_DEVOPT = 0x1000, /* + index of a device shorthand (config/devopt.h) */
 };
 
@@ -560,6 +565,12 @@ static bool run_opt(void *ctx, int c, const char *arg)
 		o->serial = list;
 		return true;
 	}
+	case OPT_GDB:
+		o->gdb = arg;
+		return true;
+	case OPT_GDB_WAIT:
+		o->gdb_wait = true;
+		return true;
 	case 'v':
 		o->verbose = true;
 		return true;
@@ -589,6 +600,8 @@ static int cmd_run(int argc, char **argv)
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "serial", required_argument, NULL, OPT_SERIAL },
 		{ "trace", required_argument, NULL, OPT_TRACE },
+		{ "gdb", required_argument, NULL, OPT_GDB },
+		{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -604,6 +617,9 @@ static int cmd_run(int argc, char **argv)
 		/* --help or a usage error: rc says which */
 	} else if (run_trace_err.msg[0]) {
 		rc = usage_error("run", "%s", run_trace_err.msg);
+	} else if (o.gdb_wait && !o.gdb) {
+		rc = usage_error("run", "%s", "--gdb-wait needs --gdb tcp:HOST:PORT "
+				 "or unix:PATH");
 	} else {
 		s = load_machine(&m);
 		rc = s ? vmb_vm_run(s, &o) : VMB_EXIT_ERROR;

@@ -31,6 +31,7 @@
 #include "board/board.h"
 #include "board/console.h"
 #include "debug/crash.h"
+#include "debug/gdbstub.h"
 #include "fdt/fdt.h"
 #include "hv/hv.h"
 #include "util/loop.h"
@@ -189,7 +190,12 @@ static enum vmb_stop_reason run_loop(struct vmb_vm *vm, unsigned *resets,
 				     struct vmb_err *err)
 {
 	for (;;) {
-		enum vmb_stop_reason r = vm->ops->run(vm);
+		enum vmb_stop_reason r;
+
+		/* a debugger holding the machine stopped (--gdb-wait, reset) */
+		if (vm->debug_gate)
+			vm->debug_gate(vm);
+		r = vm->ops->run(vm);
 
 		if (r != VMB_STOP_RESET)
 			return r;
@@ -239,6 +245,7 @@ int vmb_vm_run(const struct vmb_spec *spec, const struct vmb_run_opts *o)
 	struct vmb_vm vm = { 0 };
 	struct vmb_console *con;
 	struct sig_ctx sig = { 0 };
+	struct vmb_gdbstub *gdb = NULL;
 	sigset_t oldmask;
 	unsigned resets = 0;
 	int status = VMB_EXIT_ERROR;
@@ -287,9 +294,13 @@ int vmb_vm_run(const struct vmb_spec *spec, const struct vmb_run_opts *o)
 				 (unsigned long long)vm.boot.dtb,
 				 (unsigned long long)vm.boot.dtb_size);
 	}
+	if (o->gdb && !(gdb = vmb_gdbstub_start(&vm, o->gdb, o->gdb_wait, &err)))
+		goto out;
 	{
 		enum vmb_stop_reason r = run_loop(&vm, &resets, &err);
 
+		vmb_gdbstub_stop(gdb);
+		gdb = NULL;
 		vmb_console_flush(con); /* guest output before vmb's messages */
 		status = report_stop(&vm, r, &err, o->verbose);
 	}
@@ -301,6 +312,7 @@ int vmb_vm_run(const struct vmb_spec *spec, const struct vmb_run_opts *o)
 			vm.ops->print_stats(&vm, stderr);
 	}
 out:
+	vmb_gdbstub_stop(gdb);
 	if (err.msg[0])
 		vmb_warn("%s", err.msg);
 	/* A backend whose create() failed midway frees what it made in

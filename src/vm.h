@@ -42,6 +42,8 @@ struct vmb_run_opts {
 	const char *const *serial; /* --serial specs, UART order (chardev.h); */
 	unsigned nserial;          /* none: the first UART on stdio */
 	struct vmb_trace_opts trace; /* --trace (debug/trace.h) */
+	const char *gdb;     /* --gdb tcp:HOST:PORT | unix:PATH (NULL: none) */
+	bool gdb_wait;       /* --gdb-wait: start stopped until gdb resumes */
 };
 
 /*

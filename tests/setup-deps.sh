@@ -18,6 +18,8 @@ set -eu
 #                fdisk mtools dosfstools e2fsprogs qemu-utils (disk images,
 #                qemu-nbd), zstd (bundles read with tar), python3 with
 #                jsonschema and yaml (check-schema), acpica-tools (iasl -d)
+#   gdb tests    gdb-multiarch (drives the --gdb stub; socat reaches its
+#                unix socket)
 #   install      help2man (the man page, generated from --help)
 # tests/nested/setup-arm64.sh adds the nested tests' own.
 PKGS="make gcc pkg-config libc6-dev
@@ -26,7 +28,8 @@ libslirp-dev nettle-dev libarchive-dev libzstd-dev
 device-tree-compiler gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 qemu-system-arm qemu-system-x86 expect cpio xz-utils file time socat help2man
 fdisk mtools dosfstools e2fsprogs qemu-utils zstd
-python3 python3-jsonschema python3-yaml acpica-tools"
+python3 python3-jsonschema python3-yaml acpica-tools
+gdb-multiarch"
 # Extra packages needed by optional targets are passed as arguments.
 PKGS="$PKGS $*"
 

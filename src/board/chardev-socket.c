@@ -153,20 +153,20 @@ static int parse_opts(const char *arg, char **addr, bool *server, bool *wait,
 	return rc;
 }
 
-/* A socket for addr, bound and listening (server) or connected. */
-static int unix_socket(const char *path, bool server, struct vmb_err *err,
-		       const char *spec)
+/* A socket for addr, bound and listening (server) or connected (chardev.h). */
+int vmb_socket_unix(const char *path, bool server, const char *opt,
+		    const char *spec, struct vmb_err *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
 	if (!path[0] || strlen(path) >= sizeof(sa.sun_path))
-		return vmb_errf(err, NULL, "--serial %s: expected a socket path of "
-				"1 to %zu bytes", spec, sizeof(sa.sun_path) - 1);
+		return vmb_errf(err, NULL, "%s %s: expected a socket path of "
+				"1 to %zu bytes", opt, spec, sizeof(sa.sun_path) - 1);
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return vmb_errf(err, NULL, "--serial %s: socket: %s", spec,
+		return vmb_errf(err, NULL, "%s %s: socket: %s", opt, spec,
 				strerror(errno));
 	if (server) {
 		unlink(path); /* a stale socket from an earlier run */
@@ -177,14 +177,14 @@ static int unix_socket(const char *path, bool server, struct vmb_err *err,
 	}
 	return fd;
 fail:
-	vmb_errf(err, NULL, "--serial %s: cannot %s '%s': %s", spec,
+	vmb_errf(err, NULL, "%s %s: cannot %s '%s': %s", opt, spec,
 		 server ? "listen on" : "connect to", path, strerror(errno));
 	close(fd);
 	return -1;
 }
 
-static int tcp_socket(const char *hostport, bool server, struct vmb_err *err,
-		      const char *spec)
+int vmb_socket_tcp(const char *hostport, bool server, const char *opt,
+		   const char *spec, struct vmb_err *err)
 {
 	const char *colon = strrchr(hostport, ':');
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
@@ -193,12 +193,12 @@ static int tcp_socket(const char *hostport, bool server, struct vmb_err *err,
 	int fd = -1, rc, one = 1, saved = 0;
 
 	if (!colon || !colon[1])
-		return vmb_errf(err, NULL, "--serial %s: expected tcp:HOST:PORT", spec);
+		return vmb_errf(err, NULL, "%s %s: expected tcp:HOST:PORT", opt, spec);
 	host = strndup(hostport, (size_t)(colon - hostport));
 	rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &res);
 	free(host);
 	if (rc)
-		return vmb_errf(err, NULL, "--serial %s: %s", spec, gai_strerror(rc));
+		return vmb_errf(err, NULL, "%s %s: %s", opt, spec, gai_strerror(rc));
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 			    ai->ai_protocol);
@@ -217,7 +217,7 @@ static int tcp_socket(const char *hostport, bool server, struct vmb_err *err,
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		return vmb_errf(err, NULL, "--serial %s: cannot %s %s: %s", spec,
+		return vmb_errf(err, NULL, "%s %s: cannot %s %s: %s", opt, spec,
 				server ? "listen on" : "connect to", hostport,
 				strerror(saved));
 	return fd;
@@ -239,8 +239,8 @@ struct vmb_chardev *vmb_chardev_socket(const char *spec, bool tcp, const char *a
 		free(addr);
 		return NULL;
 	}
-	fd = tcp ? tcp_socket(addr, server, err, spec) :
-		   unix_socket(addr, server, err, spec);
+	fd = tcp ? vmb_socket_tcp(addr, server, "--serial", spec, err) :
+		   vmb_socket_unix(addr, server, "--serial", spec, err);
 	if (fd < 0) {
 		free(addr);
 		return NULL;

@@ -69,6 +69,14 @@ ssize_t vmb_chardev_read_fd(int fd, void *buf, size_t len, int wake_fd);
 bool vmb_chardev_write_fd(int fd, const void *buf, size_t n);
 
 /* chardev-socket.c: "unix:..." and "tcp:..." (spec without the prefix). */
+/* A stream socket listening (server) or connected to path / "HOST:PORT";
+ * errors name the option and its argument as typed ("--gdb tcp:..."). The
+ * fd, or -1 with err set. A unix server removes a stale socket first. */
+int vmb_socket_unix(const char *path, bool server, const char *opt,
+		    const char *spec, struct vmb_err *err);
+int vmb_socket_tcp(const char *hostport, bool server, const char *opt,
+		   const char *spec, struct vmb_err *err);
+
 struct vmb_chardev *vmb_chardev_socket(const char *spec, bool tcp, const char *arg,
 				       unsigned index, struct vmb_err *err);
 

@@ -515,6 +515,7 @@ static void engine_close(struct vmb_emu *e)
 	if (e->uc)
 		uc_close(e->uc);
 	e->uc = NULL;
+	e->dbg.nhook = 0;       /* the hooks went with the engine */
 	pthread_mutex_unlock(&e->uc_lock);
 }
 
@@ -634,7 +635,8 @@ static int engine_open(struct vmb_emu *e, struct vmb_err *err)
 	    uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)hook_code, e, 1, 0))
 		return vmb_errf(err, NULL, "emu: cannot install the --trace insn "
 				"hook");
-	return 0;
+	/* after the start-up stub too, which must not stop on them */
+	return vmb_emu_debug_install(e, err);
 }
 
 /* Lowest-risk place for the start-up stub: the highest free page of a
@@ -703,7 +705,7 @@ static void emu_kick(void *opaque)
 
 	pthread_mutex_lock(&e->uc_lock);
 	e->kick_req = true;
-	if (e->uc && e->in_emu)
+	if (e->uc && e->in_emu && !vmb_emu_debug_precise(e))
 		uc_emu_stop(e->uc);
 	pthread_cond_signal(&e->kick_cond);
 	pthread_mutex_unlock(&e->uc_lock);
@@ -724,7 +726,7 @@ static void *kicker_main(void *arg)
 			pthread_cond_wait(&e->kick_cond, &e->uc_lock);
 			continue;
 		}
-		if (e->uc && e->in_emu)
+		if (e->uc && e->in_emu && !vmb_emu_debug_precise(e))
 			uc_emu_stop(e->uc);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 1000000;
@@ -937,6 +939,12 @@ static void emu_run_body(void *arg)
 	struct vmb_emu *e = arg;
 	struct vmb_board *b = e->b;
 
+	/* A kick that outlived the previous run (vmb_vcpu_thread_pause kicks
+	 * until the body has returned) is stale: the loop condition below
+	 * sees every request made since. */
+	pthread_mutex_lock(&e->uc_lock);
+	e->kick_req = false;
+	pthread_mutex_unlock(&e->uc_lock);
 	while (!b->stop && !vmb_vcpu_should_pause(&e->t)) {
 		uint64_t pc;
 		uc_err rc;
@@ -949,6 +957,7 @@ static void emu_run_body(void *arg)
 		}
 		e->acc.valid = false;
 		pc = vmb_emu_pc(e);
+		vmb_emu_debug_arm(e, pc);
 		pthread_mutex_lock(&e->uc_lock);
 		e->in_emu = true;
 		pthread_mutex_unlock(&e->uc_lock);
@@ -972,6 +981,9 @@ static void emu_run_body(void *arg)
 			stop_fault(e);
 			break;
 		}
+		/* a debugger's breakpoint, watchpoint or step (emu-debug.c) */
+		if (vmb_emu_debug_stopped(e, false))
+			break;
 		switch (rc) {
 		case UC_ERR_OK:
 			if (!b->stop)
@@ -1039,6 +1051,9 @@ static void emu_run_body(void *arg)
 					       uc_strerror(rc));
 			break;
 		}
+		/* a step that ended with a WFI, a replayed store, ... */
+		if (!b->stop && vmb_emu_debug_stopped(e, true))
+			break;
 	}
 	/* The stop has been seen: the kicker can rest. */
 	pthread_mutex_lock(&e->uc_lock);
@@ -1111,6 +1126,12 @@ static void get_regs_on_thread(void *arg)
 		if (sysreg_get(uc, &el1_regs[i].r,
 			       (uint64_t *)((char *)r + el1_regs[i].off)))
 			c->rc = -1;
+	/* FP/SIMD for debuggers: Unicorn reads a V register as 16 bytes */
+	for (unsigned i = 0; i < 32; i++)
+		uc_reg_read(uc, UC_ARM64_REG_V0 + (int)i, r->v[i]);
+	r->fpsr = (uint32_t)vmb_emu_reg_get(uc, UC_ARM64_REG_FPSR);
+	r->fpcr = (uint32_t)vmb_emu_reg_get(uc, UC_ARM64_REG_FPCR);
+	r->has_fp = true;
 }
 
 static void set_regs_on_thread(void *arg)
@@ -1137,6 +1158,12 @@ static void set_regs_on_thread(void *arg)
 		if (sysreg_set(uc, &el1_regs[i].r,
 			       *(const uint64_t *)((const char *)r + el1_regs[i].off)))
 			c->rc = -1;
+	if (r->has_fp) {
+		for (unsigned i = 0; i < 32; i++)
+			uc_reg_write(uc, UC_ARM64_REG_V0 + (int)i, r->v[i]);
+		vmb_emu_reg_set(uc, UC_ARM64_REG_FPSR, r->fpsr);
+		vmb_emu_reg_set(uc, UC_ARM64_REG_FPCR, r->fpcr);
+	}
 }
 
 static int emu_get_regs(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r)
@@ -1283,6 +1310,8 @@ const struct vmb_hv_ops vmb_hv_emu = {
 	.get_regs = emu_get_regs,
 	.set_regs = emu_set_regs,
 	.read_virt = emu_read_virt,
+	.write_virt = vmb_emu_write_virt,
+	.set_debug = vmb_emu_set_debug,
 	.print_stats = emu_print_stats,
 	.destroy = emu_destroy,
 };

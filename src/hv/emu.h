@@ -58,6 +58,20 @@ struct vmb_emu_split {
 	uint8_t data[16];
 };
 
+/* Guest debugging state (emu-debug.c), touched on the vCPU thread only. */
+struct vmb_emu_debug {
+	struct vmb_debug_cfg cfg;    /* what the debugger asked for */
+	uc_hook hook[VMB_DEBUG_MAX_BP + VMB_DEBUG_MAX_WP + 2];
+	unsigned nhook;              /* installed in the open engine */
+	bool skip;                   /* resumed on a breakpoint: pass it once */
+	uint64_t skip_pc;
+	unsigned executed;           /* instructions the step hook saw */
+	bool hit;                    /* a hook stopped the engine for ev */
+	struct vmb_debug_event ev;
+	bool precise;                /* the pause hook serves stop requests
+					(atomic: read by the kicker) */
+};
+
 struct vmb_emu {
 	struct vmb_vm *vm;
 	struct vmb_board *b;
@@ -100,6 +114,8 @@ struct vmb_emu {
 	/* --trace insn: the region the last traced PC was in (hook_code) */
 	uint64_t code_gpa, code_size;
 	const uint8_t *code_host;
+
+	struct vmb_emu_debug dbg;   /* emu-debug.c */
 
 	/* statistics (run thread only, except irqs) */
 	uint64_t starts, hypercalls, hvc_unknown, wfis, rom_writes, remaps;
@@ -240,5 +256,25 @@ void vmb_emu_set_fault(struct vmb_emu *e, bool exact, const char *fmt, ...)
 int vmb_emu_clock_install(struct vmb_emu *e, struct vmb_err *err);
 void vmb_emu_clock_wfi(struct vmb_emu *e);
 uint64_t vmb_emu_clock_ns(void *opaque);
+
+/* Guest debugging (emu-debug.c). install: (re)install the hooks of
+ * e->dbg.cfg in the open engine (engine_open, set_debug). arm: before each
+ * uc_emu_start() at pc. stopped: after it (ran: the engine ran guest code
+ * to a normal end); true if a breakpoint, watchpoint or finished step
+ * stopped the vCPU, which was then reported to vm->debug_event. */
+int vmb_emu_debug_install(struct vmb_emu *e, struct vmb_err *err);
+/* A gdb stub serves: stop requests are served by a code hook at an exact
+ * instruction boundary, so the kicker must not stop the engine
+ * asynchronously (emu-debug.c says why). */
+static inline bool vmb_emu_debug_precise(struct vmb_emu *e)
+{
+	return __atomic_load_n(&e->dbg.precise, __ATOMIC_ACQUIRE);
+}
+void vmb_emu_debug_arm(struct vmb_emu *e, uint64_t pc);
+bool vmb_emu_debug_stopped(struct vmb_emu *e, bool ran);
+int vmb_emu_set_debug(struct vmb_vm *vm, unsigned cpu, const struct vmb_debug_cfg *cfg,
+		      struct vmb_err *err);
+int vmb_emu_write_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, const void *buf,
+		       unsigned len);
 
 #endif

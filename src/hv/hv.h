@@ -51,6 +51,13 @@ struct vmb_arm64_regs {
 	/* EL1 system registers: exception syndrome and MMU state. */
 	uint64_t esr_el1, far_el1, sctlr_el1, tcr_el1, ttbr0_el1, ttbr1_el1,
 		 vbar_el1, mair_el1;
+	/* FP/SIMD (Arm ARM C1.2.5): V0..V31 as {low, high} 64-bit halves,
+	 * FPSR, FPCR. Valid only when has_fp: backends that do not read them
+	 * leave it false (gdb then shows them as unavailable) and ignore them
+	 * in set_regs. */
+	bool has_fp;
+	uint64_t v[32][2];
+	uint32_t fpsr, fpcr;
 };
 
 struct vmb_x86_64_regs {
@@ -103,6 +110,51 @@ struct vmb_fault {
 			       ESR 0x..." , "KVM internal error: ..." */
 };
 
+/*
+ * Guest debugging (the gdb stub, src/debug/gdbstub.c). A vCPU traps on
+ * what its struct vmb_debug_cfg lists; when it does, the backend calls
+ * vm->debug_event() on the vCPU's thread and returns from its run body,
+ * so the vCPU stays parked (hv/vcpu.h) until the debugger resumes it.
+ */
+#define VMB_DEBUG_MAX_BP 64
+#define VMB_DEBUG_MAX_WP 16
+
+enum vmb_wp_kind {            /* as gdb's Z2 / Z3 / Z4 */
+	VMB_WP_WRITE = 2,
+	VMB_WP_READ = 3,
+	VMB_WP_ACCESS = 4,
+};
+
+struct vmb_debug_cfg {
+	bool attached;          /* a debugger may stop the machine at any time
+				   (a gdb stub serves): pause() must stop the
+				   vCPU at an exact instruction boundary */
+	bool step;              /* stop after one instruction */
+	unsigned nbp;           /* breakpoints, by virtual address */
+	struct {
+		uint64_t addr;
+		bool hw;            /* Z1 (debug registers) rather than Z0 */
+	} bp[VMB_DEBUG_MAX_BP];
+	unsigned nwp;
+	struct {
+		uint64_t addr, len; /* virtual address, bytes (1..4096) */
+		enum vmb_wp_kind kind;
+	} wp[VMB_DEBUG_MAX_WP];
+};
+
+enum vmb_debug_reason {
+	VMB_DEBUG_STEP,
+	VMB_DEBUG_SWBREAK,
+	VMB_DEBUG_HWBREAK,
+	VMB_DEBUG_WATCH,
+};
+
+struct vmb_debug_event {
+	enum vmb_debug_reason reason;
+	uint64_t addr;          /* WATCH: the data address accessed */
+	enum vmb_wp_kind kind;  /* WATCH: which watchpoint kind matched */
+};
+
 struct vmb_vm {
 	struct vmb_board *board;
 	const struct vmb_hv_ops *ops;
@@ -113,6 +165,14 @@ struct vmb_vm {
 	/* --trace insn (debug/trace.h): one ring per vCPU the backend fills
 	 * with every instruction executed; NULL when off. */
 	struct vmb_insn_trace *insn_trace;
+	/* Debugger attached (NULL: none). debug_event is called by a vCPU
+	 * thread that hit its vmb_debug_cfg; debug_gate by the run loop
+	 * before every run(): it blocks while the debugger holds the machine
+	 * stopped (--gdb-wait, a reset while stopped). */
+	void *debugger;
+	void (*debug_event)(struct vmb_vm *vm, unsigned cpu,
+			    const struct vmb_debug_event *ev);
+	void (*debug_gate)(struct vmb_vm *vm);
 };
 
 struct vmb_hv_ops {
@@ -153,6 +213,17 @@ struct vmb_hv_ops {
 	 * page tables); -1 if not mapped. May be NULL (then GPA is used). */
 	int (*read_virt)(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf,
 			 unsigned len);
+	/* Write guest memory by virtual address, as the vCPU sees it; ROM
+	 * and flash contents too (a debugger patching code), never device
+	 * registers. -1 if not mapped. May be NULL. */
+	int (*write_virt)(struct vmb_vm *vm, unsigned cpu, uint64_t va,
+			  const void *buf, unsigned len);
+	/* What vCPU cpu (parked) traps on from its next run; replaces the
+	 * previous set, and survives a reset. -1 with err set if the backend
+	 * cannot (too many hardware breakpoints, a watchpoint it cannot
+	 * express). May be NULL: no debugging on this backend. */
+	int (*set_debug)(struct vmb_vm *vm, unsigned cpu,
+			 const struct vmb_debug_cfg *cfg, struct vmb_err *err);
 	/* Crash reports: print how va translates for the vCPU, entry by entry
 	 * (the page walk), titled "page walk of WHAT va". May be NULL. */
 	void (*print_walk)(struct vmb_vm *vm, unsigned cpu, uint64_t va,

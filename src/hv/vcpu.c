@@ -131,10 +131,15 @@ void vmb_vcpu_thread_call(struct vmb_vcpu_thread *t, vmb_vcpu_fn fn, void *arg)
 		return;
 	}
 	pthread_mutex_lock(&t->lock);
+	/* Two controllers may call at once (the run loop resetting, a
+	 * debugger reading registers): one call at a time, each waits for
+	 * its own. */
+	while (t->call_fn)
+		pthread_cond_wait(&t->cond, &t->lock);
 	t->call_fn = fn;
 	t->call_arg = arg;
 	pthread_cond_broadcast(&t->cond);
-	while (t->call_fn)
+	while (t->call_fn == fn && t->call_arg == arg)
 		pthread_cond_wait(&t->cond, &t->lock);
 	pthread_mutex_unlock(&t->lock);
 }

@@ -15,8 +15,9 @@
  *          vCPU operations from the thread that created the vCPU, and KVM
  *          pays an RCU synchronisation whenever KVM_RUN moves threads;
  *   exit   leave and be joined.
- * Commands come from one controlling thread at a time (vm.c's run loop, a
- * debugger): the mailbox is not a queue.
+ * run/pause come from one controlling thread at a time (vm.c's run loop,
+ * or a debugger while the run loop waits): the mailbox is not a queue;
+ * calls from two threads are serialised.
  */
 #ifndef VMB_HV_VCPU_H
 #define VMB_HV_VCPU_H
