@@ -779,6 +779,7 @@ static void vcpu_run(void *arg)
 				v->probe_exits++; /* the kick's exit is not activity */
 			v->probe = false;
 			v->dead = k->arch->vcpu_dead && k->arch->vcpu_dead(v);
+			__atomic_add_fetch(&v->exams, 1, __ATOMIC_RELEASE);
 		}
 		if (v->run->immediate_exit) {
 			v->run->immediate_exit = 0;
@@ -808,10 +809,14 @@ static bool watchdog(struct vmb_kvm *k)
 		struct vmb_kvm_vcpu *v = &k->vcpu[i];
 		uint64_t act = __atomic_load_n(&v->st.exits, __ATOMIC_RELAXED) -
 			       __atomic_load_n(&v->probe_exits, __ATOMIC_RELAXED);
+		uint64_t ex = __atomic_load_n(&v->exams, __ATOMIC_ACQUIRE);
 		bool idle = act == v->seen;
 
 		v->seen = act;
-		all_dead &= idle && v->dead;
+		/* Only an examination made since the last tick counts: a
+		 * probe still pending leaves the verdict of an older one. */
+		all_dead &= idle && ex != v->exams_seen && v->dead;
+		v->exams_seen = ex;
 		/* Kick again while a probe is pending: a kick that lands just
 		 * before the vCPU re-enters KVM_RUN can be absorbed. */
 		if (idle) {
@@ -854,8 +859,9 @@ enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm)
 		if (!k->arch->vcpu_dead || k->paused)
 			continue;
 		dead_ticks = watchdog(k) ? dead_ticks + 1 : 0;
-		/* Two ticks in a row, so no vCPU woke between its probe and ours. */
-		if (dead_ticks >= 2)
+		/* Ticks in a row, so no vCPU woke between its probe and ours
+		 * (kvm.h: halt watchdog). */
+		if (dead_ticks >= VMB_KVM_DEAD_TICKS)
 			vmb_board_request_stop(b, VMB_STOP_POWEROFF, "guest halted: "
 					       "every vCPU is stopped with "
 					       "interrupts disabled");

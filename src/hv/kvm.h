@@ -23,7 +23,12 @@
  *    the guest, halted in the kernel, or about to enter;
  *  - a halt watchdog: a vCPU that has not exited for VMB_KVM_TICK_MS is
  *    kicked and asked (arch vcpu_dead hook) whether it can ever run again;
- *    when none can, the machine powers off;
+ *    when none can at VMB_KVM_DEAD_TICKS ticks in a row, the machine powers
+ *    off. Not two: a Linux guest with KVM's paravirtual spinlocks waits
+ *    for a contended lock in HLT with interrupts off until the holder's
+ *    KVM_HC_KICK_CPU (Linux arch/x86/kernel/kvm.c, kvm_wait()), handled
+ *    in the kernel without an exit; on a slow host both vCPUs were once
+ *    caught so at two ticks in a row during a boot, which was powered off;
  *  - --stats: exits per vCPU by reason and by board region, and the time
  *    spent inside KVM_RUN (guest) against the time outside it (VMM).
  *
@@ -51,6 +56,8 @@ struct vmb_kvm;
 #define VMB_KVM_NR_EXITS 64
 /* Halt watchdog period. */
 #define VMB_KVM_TICK_MS 50
+/* Ticks every vCPU must be found dead in a row (1 s). */
+#define VMB_KVM_DEAD_TICKS 20
 
 struct vmb_kvm_stats {
 	uint64_t exits;                      /* every return from KVM_RUN */
@@ -70,6 +77,8 @@ struct vmb_kvm_vcpu {
 	volatile bool dead;    /* arch says it can never run again */
 	uint64_t probe_exits;  /* exits caused by watchdog probes */
 	uint64_t seen;         /* exits - probe_exits at the last tick */
+	uint64_t exams;        /* vcpu_dead examinations done (atomic) */
+	uint64_t exams_seen;   /* exams at the last tick */
 	struct vmb_kvm_stats st;
 	void *arch;            /* arch per-vCPU state */
 };
