@@ -90,6 +90,12 @@ arm64)
 	kernel=$(ls "$IMAGES/$kpkg"/boot/vmlinuz-* | head -n 1)
 	busybox=$IMAGES/busybox-static/bin/busybox
 	NESTED_IMAGES="Image=$kernel u-boot.bin=$IMAGES/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin"
+	# The gdb stub test: the kernel's symbols and a static gdb client.
+	NESTED_IMAGES="$NESTED_IMAGES System.map=$(ls "$IMAGES/$kpkg"/boot/System.map-* | head -n 1)"
+	mkdir -p "$OUT/gdb-root/bin"
+	aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -o "$OUT/gdb-root/bin/gdbclient" \
+		tests/nested/gdbclient.c
+	overlay="$overlay $OUT/gdb-root"
 	NESTED_MODULES="" NESTED_TREE="" NESTED_L2_FILES=""
 	if [ "$mode" = bench ]; then
 		sh tests/nested/fetch-qemu.sh "$IMAGES" "$OUT/qemu-root" \
