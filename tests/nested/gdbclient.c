@@ -7,7 +7,10 @@
  * --gdb unix socket and prints what it saw, one "key: value" line each,
  * for the shell script to check. It asserts nothing itself.
  *
- *   gdbclient SOCKET SYSTEM.MAP FUNCTION FILENAME WATCHSYMBOL
+ *   gdbclient SOCKET SYMBOLS FUNCTION FILENAME
+ *
+ * SYMBOLS is in System.map's format ("ffff8000... T name" lines; the test
+ * takes them from the guest's /proc/kallsyms).
  *
  * 1. attach (the stub stops the machine), list the threads, read every
  *    vCPU's PC (all-stop: each answers);
@@ -15,16 +18,18 @@
  *    tells the script to run `cat FILENAME` in the guest; stops whose
  *    second argument (x1, the user's path for do_sys_openat2) is not
  *    FILENAME are stepped over (z1, s, Z1, c); at the right one: the stop
- *    packet, pc and lr symbolised through SYSTEM.MAP, the path, then one
+ *    packet, pc and lr symbolised through SYMBOLS, the path, then one
  *    single step;
  * 3. the same with Z0 (BRK written into the kernel's text);
- * 4. Z2 (write watchpoint) on WATCHSYMBOL (8 bytes), continue until the
- *    stop, remove it;
+ * 4. Z3 (read watchpoint) on the aligned doubleword holding the start of
+ *    the path the last stop found in x1 (the kernel copies it in next,
+ *    getname), continue until the stop, remove it;
  * 5. D (detach: the guest runs on).
  */
 #include <ctype.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +103,8 @@ static const char *recv_pkt(int timeout_s)
 	getbyte(timeout_s);
 	getbyte(timeout_s);
 	pkt[n] = 0;
-	if (write(fd, "+", 1) != 1)
+	/* after D the stub has closed: the ack may find no reader */
+	if (write(fd, "+", 1) != 1 && pkt[0] != 'O')
 		die("write to the stub failed");
 	return pkt;
 }
@@ -143,7 +149,7 @@ static uint64_t sym_addr(const char *name)
 	for (size_t i = 0; i < nsyms; i++)
 		if (!strcmp(syms[i].name, name))
 			return syms[i].a;
-	die("no symbol %s in System.map", name);
+	die("no symbol %s in the symbol file", name);
 	return 0;
 }
 
@@ -250,20 +256,22 @@ static const char *cont(int timeout_s)
 static void step(const char *tag, const char *tid)
 {
 	char vc[32];
-	const char *t;
+	char stop[256];
 
 	snprintf(vc, sizeof(vc), "vCont;s:%s", tid);
 	send_pkt("%s", vc);
-	t = recv_pkt(30);
-	printf("%s-step-stop: %s\n", tag, t);
-	select_thread(stop_thread(t));
+	snprintf(stop, sizeof(stop), "%s", recv_pkt(30));
+	printf("%s-step-stop: %s\n", tag, stop);
+	select_thread(stop_thread(stop));
 	printf("%s-step-pc: 0x%" PRIx64 " %s\n", tag, reg(32), symbolise(reg(32)));
 }
 
 /* Break at func with breakpoint type (0 or 1) until the path in x1 is
  * want; print the stop, then single-step once. */
-static void break_on(const char *tag, int type, uint64_t func, const char *want)
+static uint64_t break_on(const char *tag, int type, uint64_t func, const char *want)
 {
+	uint64_t x1 = 0;
+	char stop[256];
 	char tid[16];
 	const char *t;
 
@@ -276,12 +284,14 @@ static void break_on(const char *tag, int type, uint64_t func, const char *want)
 		const char *path;
 
 		t = recv_pkt(120);
+		snprintf(stop, sizeof(stop), "%s", t);
 		snprintf(tid, sizeof(tid), "%s", stop_thread(t));
 		select_thread(tid);
 		pc = reg(32);
-		path = guest_string(reg(1));
+		x1 = reg(1);
+		path = guest_string(x1);
 		if (!strcmp(path, want) || tries == 50) {
-			printf("%s-stop: %s\n", tag, t);
+			printf("%s-stop: %s\n", tag, stop);
 			printf("%s-pc: 0x%" PRIx64 " %s\n", tag, pc, symbolise(pc));
 			printf("%s-lr: 0x%" PRIx64 " %s\n", tag, reg(30), symbolise(reg(30)));
 			printf("%s-x1: %s\n", tag, path);
@@ -297,24 +307,23 @@ static void break_on(const char *tag, int type, uint64_t func, const char *want)
 	}
 	zpoint('z', type, func, 4);
 	step(tag, tid);
+	return x1;
 }
 
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	uint64_t func, watch;
-	const char *t;
-	char list[256], *tok, *save;
+	uint64_t func, path, watch;
+	char t[256], list[256], *tok, *save;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: gdbclient SOCKET SYSTEM.MAP FUNCTION FILENAME "
-			"WATCHSYMBOL\n");
+	if (argc != 5) {
+		fprintf(stderr, "usage: gdbclient SOCKET SYMBOLS FUNCTION FILENAME\n");
 		return 64;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
 	load_map(argv[2]);
 	func = sym_addr(argv[3]);
-	watch = sym_addr(argv[5]);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
@@ -331,7 +340,7 @@ int main(int argc, char **argv)
 	}
 
 	break_on("hwbreak", 1, func, argv[4]);
-	break_on("swbreak", 0, func, argv[4]);
+	path = break_on("swbreak", 0, func, argv[4]);
 	/* with every vCPU stopped, read the others too */
 	snprintf(list, sizeof(list), "%s", cmd("qfThreadInfo", ""));
 	for (tok = strtok_r(list + 1, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -340,12 +349,16 @@ int main(int argc, char **argv)
 		       symbolise(reg(32)));
 	}
 
-	zpoint('Z', 2, watch, 8);
-	t = cont(60);
+	watch = path & ~7ull;
+	zpoint('Z', 3, watch, 8);
+	snprintf(t, sizeof(t), "%s", cont(60));
 	printf("watch-stop: %s\n", t);
+	if (strstr(t, "watch:"))
+		printf("watch-offset: %lld\n", (long long)(strtoull(strstr(t, "watch:") + 6,
+							       NULL, 16) - watch));
 	select_thread(stop_thread(t));
 	printf("watch-pc: 0x%" PRIx64 " %s\n", reg(32), symbolise(reg(32)));
-	zpoint('z', 2, watch, 8);
+	zpoint('z', 3, watch, 8);
 
 	printf("detach: %s\n", cmd("D", ""));
 	printf("done\n");
