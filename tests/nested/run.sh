@@ -94,8 +94,11 @@ arm64)
 	mkdir -p "$OUT/gdb-root/bin"
 	aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -o "$OUT/gdb-root/bin/gdbclient" \
 		tests/nested/gdbclient.c
+	# ... and for L2, a program that executes its own BRK
+	aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -o "$OUT/guestbrk" \
+		tests/nested/guestbrk.c
 	overlay="$overlay $OUT/gdb-root"
-	NESTED_MODULES="" NESTED_TREE="" NESTED_L2_FILES=""
+	NESTED_MODULES="" NESTED_TREE="" NESTED_L2_FILES="$OUT/guestbrk=bin/guestbrk"
 	if [ "$mode" = bench ]; then
 		sh tests/nested/fetch-qemu.sh "$IMAGES" "$OUT/qemu-root" \
 			qemu-system-arm:arm64 qemu-system-aarch64

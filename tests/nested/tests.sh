@@ -35,7 +35,9 @@
 #     /proc/kallsyms: Debian's System.map is a placeholder) stop
 #     `cat /proc/version` in the guest shell
 #     with the PC at the symbol, LR in its caller, x1 the path; a single
-#     step moves the PC; a read watchpoint on the path's first bytes fires
+#     step moves the PC; a BRK of an L2 program's own (guestbrk.c),
+#     executed while the software breakpoint is in place, reaches it as
+#     SIGTRAP; a read watchpoint on the path's first bytes fires
 #     as the kernel copies it in; after detach the shell still answers.
 . "$(dirname "$0")/lib.sh"
 
@@ -456,6 +458,12 @@ test_gdb() {
 			break
 		fi
 		sleep 1
+		if [ $bp = swbreak ]; then
+			# a BRK of the guest's own while BRK #0 sits in its text
+			l2_run "guestbrk" 60
+			con_since_mark | grep -q '^guest-brk: delivered$' && brk=ok ||
+				brk=$(con_since_mark | grep '^guest-brk' | head -n 1)
+		fi
 		con_mark
 		con_send "cat /proc/version"
 		gdbc_wait "^$bp-step-pc:" 120 || { ok=0; break; }
@@ -490,6 +498,11 @@ test_gdb() {
 			fail gdb-kvm-$bp-step "after the step: '$(gdbc_get $bp-step-stop)' '$spc'"
 		fi
 	done
+	if [ "${brk:-}" = ok ] && ! grep -q '^guest-brk' "$WORK/gdbc.out"; then
+		pass gdb-kvm-guest-brk "the guest's own BRK reached it as SIGTRAP"
+	else
+		fail gdb-kvm-guest-brk "'${brk:-not run}'"
+	fi
 	if [ -n "$(gdbc_get stopped-thread-1-pc)" ] && [ -n "$(gdbc_get stopped-thread-2-pc)" ]; then
 		pass gdb-kvm-all-stop "both vCPUs stopped at a breakpoint"
 	else
