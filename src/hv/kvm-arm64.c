@@ -171,6 +171,36 @@ int vmb_arm64_stage1(const struct vmb_arm64_mmu *m, uint64_t va, uint64_t *pa,
 	}
 }
 
+/* Arm ARM D2.9.3 (DBGBCR: E, PMC = EL1 and EL0, BAS = the whole A64
+ * instruction, unlinked address match) and D2.10.3 (DBGWCR: E, PAC = EL1
+ * and EL0, LSC load/store/both, BAS bytes of the doubleword at DBGWVR, or
+ * MASK for an aligned power of two with BAS all ones). */
+uint64_t vmb_kvm_arm64_bcr(uint64_t addr, unsigned long long *bvr)
+{
+	*bvr = addr & ~3ull;
+	return 1 | 3u << 1 | 0xfu << 5;
+}
+
+int vmb_kvm_arm64_wcr(uint64_t addr, uint64_t len, enum vmb_wp_kind kind,
+		      uint64_t *wcr, uint64_t *wvr)
+{
+	uint64_t lsc = kind == VMB_WP_READ ? 1 : kind == VMB_WP_WRITE ? 2 : 3;
+	uint64_t ctl = 1 | 3u << 1 | lsc << 3;
+
+	if (!len || len > 1ull << 31)
+		return -1;
+	if ((addr & 7) + len <= 8) {
+		*wvr = addr & ~7ull;
+		*wcr = ctl | (((1ull << len) - 1) << (addr & 7)) << 5;
+		return 0;
+	}
+	if (len & (len - 1) || addr & (len - 1))
+		return -1;
+	*wvr = addr;
+	*wcr = ctl | 0xffull << 5 | (uint64_t)__builtin_ctzll(len) << 24;
+	return 0;
+}
+
 #if defined(__aarch64__)
 
 #include <fcntl.h>
@@ -767,25 +797,6 @@ static int sync_swbp(struct vmb_vm *vm, struct arm64 *a, unsigned cpu,
 	return 0;
 }
 
-/* DBGWCR/DBGWVR for one watchpoint; -1 if it cannot be expressed. */
-static int encode_wp(uint64_t addr, uint64_t len, enum vmb_wp_kind kind,
-		     __u64 *wcr, __u64 *wvr)
-{
-	uint64_t lsc = kind == VMB_WP_READ ? 1 : kind == VMB_WP_WRITE ? 2 : 3;
-	uint64_t ctl = 1 | 3u << 1 | lsc << 3;   /* E, PAC = EL1 and EL0 */
-
-	if ((addr & 7) + len <= 8) {
-		*wvr = addr & ~7ull;
-		*wcr = ctl | (((1ull << len) - 1) << (addr & 7)) << 5;
-		return 0;
-	}
-	if (len & (len - 1) || addr & (len - 1))
-		return -1;
-	*wvr = addr;
-	*wcr = ctl | 0xffull << 5 | (uint64_t)__builtin_ctzll(len) << 24;
-	return 0;
-}
-
 static int set_guest_debug(struct vmb_kvm_vcpu *v, void *arg)
 {
 	return ioctl(v->fd, KVM_SET_GUEST_DEBUG, arg);
@@ -819,21 +830,26 @@ static int kvm_set_debug(struct vmb_vm *vm, unsigned cpu, const struct vmb_debug
 		if ((int)nhw >= max_bp)
 			return vmb_errf(err, NULL, "kvm: this host has %d hardware "
 					"breakpoints", max_bp > 0 ? max_bp : 0);
-		/* E, PMC = EL1 and EL0, BAS = the A64 instruction */
-		g.arch.dbg_bcr[nhw] = 1 | 3u << 1 | 0xfu << 5;
-		g.arch.dbg_bvr[nhw++] = c->bp[i].addr & ~3ull;
+		g.arch.dbg_bcr[nhw] = vmb_kvm_arm64_bcr(c->bp[i].addr,
+							 &g.arch.dbg_bvr[nhw]);
+		nhw++;
 	}
 	if ((int)c->nwp > max_wp)
 		return vmb_errf(err, NULL, "kvm: this host has %d watchpoints",
 				max_wp > 0 ? max_wp : 0);
-	for (unsigned i = 0; i < c->nwp; i++)
-		if (encode_wp(c->wp[i].addr, c->wp[i].len, c->wp[i].kind,
-			      &g.arch.dbg_wcr[i], &g.arch.dbg_wvr[i]))
+	for (unsigned i = 0; i < c->nwp; i++) {
+		uint64_t wcr, wvr;
+
+		if (vmb_kvm_arm64_wcr(c->wp[i].addr, c->wp[i].len, c->wp[i].kind,
+				      &wcr, &wvr))
 			return vmb_errf(err, NULL, "kvm: cannot watch %llu bytes at "
 					"0x%llx (at most 8 inside an aligned "
 					"doubleword, or an aligned power of two)",
 					(unsigned long long)c->wp[i].len,
 					(unsigned long long)c->wp[i].addr);
+		g.arch.dbg_wcr[i] = wcr;
+		g.arch.dbg_wvr[i] = wvr;
+	}
 	if (sync_swbp(vm, a, cpu, c, err))
 		return -1;
 	if (c->step)
