@@ -225,7 +225,8 @@ struct arm64 {
 	struct vmb_debug_cfg *dcfg;
 	unsigned nswbp;
 	struct {
-		uint64_t va;
+		uint64_t va, gpa;    /* GPA: restored there even if the guest
+					has remapped the VA meanwhile */
 		uint32_t orig;       /* the instruction BRK #0 replaced */
 	} swbp[VMB_DEBUG_MAX_BP];
 };
@@ -763,21 +764,44 @@ static bool swbp_wanted(const struct vmb_debug_cfg *c, uint64_t va)
 	return false;
 }
 
+/* Write a 32-bit instruction into guest RAM/ROM (host pointer p); the
+ * host's instruction cache is cleaned over it. */
+static void poke_insn(uint8_t *p, uint32_t insn)
+{
+	memcpy(p, &insn, 4);
+	__builtin___clear_cache((char *)p, (char *)p + 4);
+}
+
 /* Make guest memory hold BRK #0 exactly at the cfg's Z0 addresses. */
 static int sync_swbp(struct vmb_vm *vm, struct arm64 *a, unsigned cpu,
 		     const struct vmb_debug_cfg *c, struct vmb_err *err)
 {
+	struct arm64_xlate x = { .board = vm->board };
+	int fd = vmb_kvm_of(vm)->vcpu[cpu].fd;
+
 	for (unsigned i = 0; i < a->nswbp;) {
+		uint8_t *p = vmb_board_gpa_ptr(vm->board, a->swbp[i].gpa, 4);
+		uint32_t now;
+
 		if (swbp_wanted(c, a->swbp[i].va)) {
 			i++;
 			continue;
 		}
-		/* The guest may have unmapped it meanwhile: forget it then. */
-		kvm_write_virt(vm, cpu, a->swbp[i].va, &a->swbp[i].orig, 4);
+		/* Put the instruction back unless the guest rewrote the word
+		 * (code unloaded, page reused). */
+		if (p) {
+			memcpy(&now, p, 4);
+			if (now == A64_BRK0)
+				poke_insn(p, a->swbp[i].orig);
+		}
 		a->swbp[i] = a->swbp[--a->nswbp];
 	}
+	if (reg_get(fd, REG_SCTLR_EL1, &x.m.sctlr) || reg_get(fd, REG_TCR_EL1, &x.m.tcr) ||
+	    reg_get(fd, REG_TTBR0_EL1, &x.m.ttbr0) || reg_get(fd, REG_TTBR1_EL1, &x.m.ttbr1))
+		return vmb_errf(err, NULL, "kvm: cannot read vCPU %u's MMU registers", cpu);
 	for (unsigned i = 0; i < c->nbp; i++) {
-		uint32_t brk = A64_BRK0, orig;
+		uint64_t gpa, left;
+		uint8_t *p = NULL;
 		unsigned j;
 
 		if (c->bp[i].hw)
@@ -786,13 +810,16 @@ static int sync_swbp(struct vmb_vm *vm, struct arm64 *a, unsigned cpu,
 			;
 		if (j < a->nswbp)
 			continue;
-		if ((c->bp[i].addr & 3) || kvm_read_virt(vm, cpu, c->bp[i].addr, &orig, 4) ||
-		    kvm_write_virt(vm, cpu, c->bp[i].addr, &brk, 4))
+		if (!(c->bp[i].addr & 3) && !arm64_xlate(&x, c->bp[i].addr, &gpa, &left))
+			p = vmb_board_gpa_ptr(vm->board, gpa, 4);
+		if (!p)
 			return vmb_errf(err, NULL, "kvm: cannot insert a breakpoint at "
 					"0x%llx: not guest memory",
 					(unsigned long long)c->bp[i].addr);
 		a->swbp[a->nswbp].va = c->bp[i].addr;
-		a->swbp[a->nswbp++].orig = orig;
+		a->swbp[a->nswbp].gpa = gpa;
+		memcpy(&a->swbp[a->nswbp++].orig, p, 4);
+		poke_insn(p, A64_BRK0);
 	}
 	return 0;
 }
