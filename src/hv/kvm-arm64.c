@@ -171,6 +171,36 @@ int vmb_arm64_stage1(const struct vmb_arm64_mmu *m, uint64_t va, uint64_t *pa,
 	}
 }
 
+/* Arm ARM D2.9.3 (DBGBCR: E, PMC = EL1 and EL0, BAS = the whole A64
+ * instruction, unlinked address match) and D2.10.3 (DBGWCR: E, PAC = EL1
+ * and EL0, LSC load/store/both, BAS bytes of the doubleword at DBGWVR, or
+ * MASK for an aligned power of two with BAS all ones). */
+uint64_t vmb_kvm_arm64_bcr(uint64_t addr, unsigned long long *bvr)
+{
+	*bvr = addr & ~3ull;
+	return 1 | 3u << 1 | 0xfu << 5;
+}
+
+int vmb_kvm_arm64_wcr(uint64_t addr, uint64_t len, enum vmb_wp_kind kind,
+		      uint64_t *wcr, uint64_t *wvr)
+{
+	uint64_t lsc = kind == VMB_WP_READ ? 1 : kind == VMB_WP_WRITE ? 2 : 3;
+	uint64_t ctl = 1 | 3u << 1 | lsc << 3;
+
+	if (!len || len > 1ull << 31)
+		return -1;
+	if ((addr & 7) + len <= 8) {
+		*wvr = addr & ~7ull;
+		*wcr = ctl | (((1ull << len) - 1) << (addr & 7)) << 5;
+		return 0;
+	}
+	if (len & (len - 1) || addr & (len - 1))
+		return -1;
+	*wvr = addr;
+	*wcr = ctl | 0xffull << 5 | (uint64_t)__builtin_ctzll(len) << 24;
+	return 0;
+}
+
 #if defined(__aarch64__)
 
 #include <fcntl.h>
@@ -188,6 +218,17 @@ struct arm64 {
 	struct vmb_kvm_vgic vgic;
 	int vgic_fd, its_fd;
 	int pmu_intid;               /* PMU overflow PPI as INTID, 0: no PMU */
+	/* Guest debugging (the gdb stub): per vCPU what KVM_SET_GUEST_DEBUG
+	 * was given and the stub's configuration it came from; the software
+	 * breakpoints are patched into guest memory, shared by all vCPUs. */
+	struct kvm_guest_debug *gdbg;
+	struct vmb_debug_cfg *dcfg;
+	unsigned nswbp;
+	struct {
+		uint64_t va, gpa;    /* GPA: restored there even if the guest
+					has remapped the VA meanwhile */
+		uint32_t orig;       /* the instruction BRK #0 replaced */
+	} swbp[VMB_DEBUG_MAX_BP];
 };
 
 static int kvm_probe(const struct vmb_board *b, struct vmb_err *err)
@@ -236,6 +277,8 @@ static int arm64_vm_init(struct vmb_kvm *k, struct vmb_err *err)
 
 	a->vgic_fd = a->its_fd = -1;
 	k->arch_priv = a;
+	a->gdbg = vmb_zalloc(k->board->ncpus * sizeof(*a->gdbg));
+	a->dcfg = vmb_zalloc(k->board->ncpus * sizeof(*a->dcfg));
 	if (vmb_kvm_arm64_vgic(k->board, k->board->ncpus, &a->vgic, err))
 		return -1;
 	/* MMIO accesses without a valid syndrome (load/store pair, writeback)
@@ -309,8 +352,13 @@ static int reg_get(int fd, uint64_t id, uint64_t *v)
 static int arm64_vcpu_reset(struct vmb_kvm_vcpu *v, const struct vmb_boot_state *bs,
 			    struct vmb_err *err)
 {
+	struct arm64 *a = v->kvm->arch_priv;
+
 	if (vcpu_arm_init(v, err))
 		return -1;
+	/* the debugger's traps survive a machine reset */
+	if (a->gdbg[v->id].control && ioctl(v->fd, KVM_SET_GUEST_DEBUG, &a->gdbg[v->id]))
+		return vmb_errf(err, NULL, "kvm: KVM_SET_GUEST_DEBUG: %s", strerror(errno));
 	if (v->id)
 		return 0;
 	if (reg_set(v->fd, CORE_REG(regs.pc), bs->pc))
@@ -497,10 +545,14 @@ static void arm64_set_irq(struct vmb_kvm *k, uint32_t irq, int level)
 		vmb_warn("kvm: SPI %u level %d: %s", irq, level, strerror(errno));
 }
 
+static int arm64_debug_exit(struct vmb_kvm_vcpu *v);
+
 static int arm64_handle_exit(struct vmb_kvm_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 
+	if (run->exit_reason == KVM_EXIT_DEBUG)
+		return arm64_debug_exit(v);
 	if (run->exit_reason != KVM_EXIT_ARM_NISV)
 		return -1;
 	return vmb_kvm_fault_access(v, false, false, run->arm_nisv.fault_ipa, 0,
@@ -520,6 +572,8 @@ static void arm64_destroy(struct vmb_kvm *k)
 		close(a->its_fd);
 	if (a->vgic_fd >= 0)
 		close(a->vgic_fd);
+	free(a->gdbg);
+	free(a->dcfg);
 	free(a);
 	k->arch_priv = NULL;
 }
@@ -662,6 +716,257 @@ static int kvm_read_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf
 	return vmb_kvm_copy_virt(k, arm64_xlate, &x, va, buf, len);
 }
 
+static int kvm_write_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va,
+			  const void *buf, unsigned len)
+{
+	struct vmb_kvm *k = vmb_kvm_of(vm);
+	struct arm64_xlate x = { .board = vm->board };
+	int fd;
+
+	if (!k || cpu >= k->nvcpus)
+		return -1;
+	fd = k->vcpu[cpu].fd;
+	if (reg_get(fd, REG_SCTLR_EL1, &x.m.sctlr) || reg_get(fd, REG_TCR_EL1, &x.m.tcr) ||
+	    reg_get(fd, REG_TTBR0_EL1, &x.m.ttbr0) || reg_get(fd, REG_TTBR1_EL1, &x.m.ttbr1))
+		return -1;
+	return vmb_kvm_write_virt(k, arm64_xlate, &x, va, buf, len);
+}
+
+/* --- guest debugging -------------------------------------------------------
+ *
+ * KVM_SET_GUEST_DEBUG (api.rst 4.63) per vCPU, the exits as KVM_EXIT_DEBUG
+ * with the ESR of the debug exception (Arm ARM D17.2.37, ESR_ELx.EC):
+ *  - single step: KVM_GUESTDBG_SINGLESTEP, EC 0x32/0x33;
+ *  - software breakpoints (Z0): BRK #0 written over the instruction (by
+ *    VA, through the vCPU's stage-1 tables), KVM_GUESTDBG_USE_SW_BP only
+ *    while some exist, EC 0x3c. A BRK at another PC is the guest's own
+ *    (Linux's BUG/WARN, kgdb): it is delivered to the guest as the BRK
+ *    exception it would have taken, as QEMU does;
+ *  - hardware breakpoints (Z1) and watchpoints (Z2-Z4): the debug
+ *    registers through KVM_GUESTDBG_USE_HW, DBGBCR/DBGWCR encoded as Arm
+ *    ARM D2.9/D2.10 (EL1 and EL0, address match; a watchpoint is at most
+ *    8 bytes inside an aligned doubleword, or a naturally aligned power
+ *    of two (MASK)); KVM_CAP_GUEST_DEBUG_HW_BPS/WPS give the counts; EC
+ *    0x30/0x31 and 0x34/0x35 (FAR: the address accessed).
+ * With nothing to trap, guest debugging is off (control 0): the guest
+ * keeps its own debug registers and runs at full speed.
+ */
+#define A64_BRK0 0xd4200000u
+
+enum { EC_HW_BP_LOW = 0x30, EC_HW_BP = 0x31, EC_SS_LOW = 0x32, EC_SS = 0x33,
+       EC_WP_LOW = 0x34, EC_WP = 0x35, EC_BRK = 0x3c };
+
+static bool swbp_wanted(const struct vmb_debug_cfg *c, uint64_t va)
+{
+	for (unsigned i = 0; i < c->nbp; i++)
+		if (!c->bp[i].hw && c->bp[i].addr == va)
+			return true;
+	return false;
+}
+
+/* Write a 32-bit instruction into guest RAM/ROM (host pointer p); the
+ * host's instruction cache is cleaned over it. */
+static void poke_insn(uint8_t *p, uint32_t insn)
+{
+	memcpy(p, &insn, 4);
+	__builtin___clear_cache((char *)p, (char *)p + 4);
+}
+
+/* Make guest memory hold BRK #0 exactly at the cfg's Z0 addresses. */
+static int sync_swbp(struct vmb_vm *vm, struct arm64 *a, unsigned cpu,
+		     const struct vmb_debug_cfg *c, struct vmb_err *err)
+{
+	struct arm64_xlate x = { .board = vm->board };
+	int fd = vmb_kvm_of(vm)->vcpu[cpu].fd;
+
+	for (unsigned i = 0; i < a->nswbp;) {
+		uint8_t *p = vmb_board_gpa_ptr(vm->board, a->swbp[i].gpa, 4);
+		uint32_t now;
+
+		if (swbp_wanted(c, a->swbp[i].va)) {
+			i++;
+			continue;
+		}
+		/* Put the instruction back unless the guest rewrote the word
+		 * (code unloaded, page reused). */
+		if (p) {
+			memcpy(&now, p, 4);
+			if (now == A64_BRK0)
+				poke_insn(p, a->swbp[i].orig);
+		}
+		a->swbp[i] = a->swbp[--a->nswbp];
+	}
+	if (reg_get(fd, REG_SCTLR_EL1, &x.m.sctlr) || reg_get(fd, REG_TCR_EL1, &x.m.tcr) ||
+	    reg_get(fd, REG_TTBR0_EL1, &x.m.ttbr0) || reg_get(fd, REG_TTBR1_EL1, &x.m.ttbr1))
+		return vmb_errf(err, NULL, "kvm: cannot read vCPU %u's MMU registers", cpu);
+	for (unsigned i = 0; i < c->nbp; i++) {
+		uint64_t gpa, left;
+		uint8_t *p = NULL;
+		unsigned j;
+
+		if (c->bp[i].hw)
+			continue;
+		for (j = 0; j < a->nswbp && a->swbp[j].va != c->bp[i].addr; j++)
+			;
+		if (j < a->nswbp)
+			continue;
+		if (!(c->bp[i].addr & 3) && !arm64_xlate(&x, c->bp[i].addr, &gpa, &left))
+			p = vmb_board_gpa_ptr(vm->board, gpa, 4);
+		if (!p)
+			return vmb_errf(err, NULL, "kvm: cannot insert a breakpoint at "
+					"0x%llx: not guest memory",
+					(unsigned long long)c->bp[i].addr);
+		a->swbp[a->nswbp].va = c->bp[i].addr;
+		a->swbp[a->nswbp].gpa = gpa;
+		memcpy(&a->swbp[a->nswbp++].orig, p, 4);
+		poke_insn(p, A64_BRK0);
+	}
+	return 0;
+}
+
+static int set_guest_debug(struct vmb_kvm_vcpu *v, void *arg)
+{
+	return ioctl(v->fd, KVM_SET_GUEST_DEBUG, arg);
+}
+
+static int kvm_set_debug(struct vmb_vm *vm, unsigned cpu, const struct vmb_debug_cfg *c,
+			 struct vmb_err *err)
+{
+	struct vmb_kvm *k = vmb_kvm_of(vm);
+	struct arm64 *a = k ? k->arch_priv : NULL;
+	struct kvm_guest_debug g = { 0 };
+	int max_bp, max_wp;
+	unsigned nhw = 0;
+
+	if (!a || cpu >= k->nvcpus)
+		return vmb_errf(err, NULL, "kvm: no vCPU %u", cpu);
+	if (c->nbp > VMB_DEBUG_MAX_BP || c->nwp > VMB_DEBUG_MAX_WP)
+		return vmb_errf(err, NULL, "kvm: too many breakpoints or watchpoints");
+	if (vmb_kvm_cap(k, KVM_CAP_SET_GUEST_DEBUG) <= 0)
+		return vmb_errf(err, NULL, "kvm: this host's KVM cannot debug guests "
+				"(no KVM_CAP_SET_GUEST_DEBUG)");
+	max_bp = vmb_kvm_vm_cap(k, KVM_CAP_GUEST_DEBUG_HW_BPS);
+	max_wp = vmb_kvm_vm_cap(k, KVM_CAP_GUEST_DEBUG_HW_WPS);
+	if (max_bp > KVM_ARM_MAX_DBG_REGS)
+		max_bp = KVM_ARM_MAX_DBG_REGS;
+	if (max_wp > KVM_ARM_MAX_DBG_REGS)
+		max_wp = KVM_ARM_MAX_DBG_REGS;
+	for (unsigned i = 0; i < c->nbp; i++) {
+		if (!c->bp[i].hw)
+			continue;
+		if ((int)nhw >= max_bp)
+			return vmb_errf(err, NULL, "kvm: this host has %d hardware "
+					"breakpoints", max_bp > 0 ? max_bp : 0);
+		g.arch.dbg_bcr[nhw] = vmb_kvm_arm64_bcr(c->bp[i].addr,
+							 &g.arch.dbg_bvr[nhw]);
+		nhw++;
+	}
+	if ((int)c->nwp > max_wp)
+		return vmb_errf(err, NULL, "kvm: this host has %d watchpoints",
+				max_wp > 0 ? max_wp : 0);
+	for (unsigned i = 0; i < c->nwp; i++) {
+		uint64_t wcr, wvr;
+
+		if (vmb_kvm_arm64_wcr(c->wp[i].addr, c->wp[i].len, c->wp[i].kind,
+				      &wcr, &wvr))
+			return vmb_errf(err, NULL, "kvm: cannot watch %llu bytes at "
+					"0x%llx (at most 8 inside an aligned "
+					"doubleword, or an aligned power of two)",
+					(unsigned long long)c->wp[i].len,
+					(unsigned long long)c->wp[i].addr);
+		g.arch.dbg_wcr[i] = wcr;
+		g.arch.dbg_wvr[i] = wvr;
+	}
+	if (sync_swbp(vm, a, cpu, c, err))
+		return -1;
+	if (c->step)
+		g.control |= KVM_GUESTDBG_SINGLESTEP;
+	if (a->nswbp)
+		g.control |= KVM_GUESTDBG_USE_SW_BP;
+	if (nhw || c->nwp)
+		g.control |= KVM_GUESTDBG_USE_HW;
+	if (g.control)
+		g.control |= KVM_GUESTDBG_ENABLE;
+	if (vmb_kvm_on_vcpu(vm, cpu, set_guest_debug, &g))
+		return vmb_errf(err, NULL, "kvm: KVM_SET_GUEST_DEBUG on vCPU %u: %s",
+				cpu, strerror(errno));
+	a->gdbg[cpu] = g;
+	a->dcfg[cpu] = *c;
+	return 0;
+}
+
+/* Deliver the guest's own BRK to it: the synchronous exception entry to
+ * EL1 (Arm ARM D1.10): ESR_EL1 the syndrome, ELR_EL1 the BRK itself (its
+ * preferred return address), SPSR_EL1 the PSTATE, then EL1h with DAIF
+ * masked at VBAR_EL1 + 0x000 (EL1t), 0x200 (EL1h) or 0x400 (from EL0). */
+static int inject_brk(struct vmb_kvm_vcpu *v, uint64_t pc, uint32_t esr)
+{
+	uint64_t pstate, vbar, off;
+
+	if (reg_get(v->fd, CORE_REG(regs.pstate), &pstate) ||
+	    reg_get(v->fd, REG_VBAR_EL1, &vbar))
+		return -1;
+	off = (pstate & 0xc) == 0 ? 0x400 : (pstate & 1) ? 0x200 : 0;
+	if (reg_set(v->fd, REG_ESR_EL1, esr) ||
+	    reg_set(v->fd, CORE_REG(elr_el1), pc) ||
+	    reg_set(v->fd, CORE_REG(spsr[KVM_SPSR_EL1]), pstate) ||
+	    reg_set(v->fd, CORE_REG(regs.pstate), 0x3c5) ||
+	    reg_set(v->fd, CORE_REG(regs.pc), vbar + off))
+		return -1;
+	return 0;
+}
+
+static int arm64_debug_exit(struct vmb_kvm_vcpu *v)
+{
+	struct vmb_kvm *k = v->kvm;
+	struct arm64 *a = k->arch_priv;
+	const struct vmb_debug_cfg *c = &a->dcfg[v->id];
+	uint32_t esr = v->run->debug.arch.hsr;
+	uint64_t far = v->run->debug.arch.far, pc;
+	struct vmb_debug_event ev = { VMB_DEBUG_STEP, 0, 0 };
+	unsigned i;
+
+	if (reg_get(v->fd, CORE_REG(regs.pc), &pc))
+		return vmb_kvm_fault(v, "kvm: debug exit: cannot read the PC");
+	switch (esr >> 26) {
+	case EC_BRK:
+		for (i = 0; i < a->nswbp && a->swbp[i].va != pc; i++)
+			;
+		if (i == a->nswbp)
+			return inject_brk(v, pc, esr) ?
+			       vmb_kvm_fault(v, "kvm: cannot deliver the guest's "
+					     "BRK at 0x%llx", (unsigned long long)pc) : 0;
+		ev.reason = VMB_DEBUG_SWBREAK;
+		break;
+	case EC_SS_LOW:
+	case EC_SS:
+		break;
+	case EC_HW_BP_LOW:
+	case EC_HW_BP:
+		ev.reason = VMB_DEBUG_HWBREAK;
+		break;
+	case EC_WP_LOW:
+	case EC_WP:
+		ev.reason = VMB_DEBUG_WATCH;
+		ev.addr = far;
+		ev.kind = VMB_WP_ACCESS;
+		for (i = 0; i < c->nwp; i++)
+			if (far + 8 > c->wp[i].addr && far < c->wp[i].addr + c->wp[i].len) {
+				ev.addr = far < c->wp[i].addr ? c->wp[i].addr : far;
+				ev.kind = c->wp[i].kind;
+				break;
+			}
+		break;
+	default:
+		return vmb_kvm_fault(v, "kvm: debug exit with ESR 0x%08x", esr);
+	}
+	/* A stop the debugger no longer wants (it detached meanwhile). */
+	if (!k->vm->debug_event)
+		return 0;
+	k->vm->debug_event(k->vm, v->id, &ev);
+	return 1;
+}
+
 const struct vmb_hv_ops vmb_hv_kvm_arm64 = {
 	.name = "kvm",
 	.host = "arm64",
@@ -677,6 +982,8 @@ const struct vmb_hv_ops vmb_hv_kvm_arm64 = {
 	.get_regs = kvm_get_regs,
 	.set_regs = kvm_set_regs,
 	.read_virt = kvm_read_virt,
+	.write_virt = kvm_write_virt,
+	.set_debug = kvm_set_debug,
 	.print_stats = vmb_kvm_print_stats,
 	.destroy = vmb_kvm_destroy,
 };

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "board/board.h"
+#include "hv/hv.h"
 #include "util/err.h"
 
 /*
@@ -65,5 +66,17 @@ int vmb_arm64_stage1(const struct vmb_arm64_mmu *m, uint64_t va, uint64_t *pa,
 
 /* KVM_IRQ_LINE "irq" field for SPI n (GIC INTID 32 + n), KVM api.rst 4.25. */
 uint32_t vmb_kvm_arm64_spi_line(uint32_t spi);
+
+/*
+ * Debug registers for the gdb stub's hardware breakpoints and watchpoints
+ * (Arm ARM D2.9, D2.10): DBGBCR for a breakpoint at addr (DBGBVR in *bvr),
+ * and DBGWCR/DBGWVR for a watchpoint of len bytes — at most 8 inside one
+ * aligned doubleword (BAS), or a power of two aligned to its size (MASK).
+ * Both match at EL1 and EL0. vmb_kvm_arm64_wcr returns -1 for any other
+ * range.
+ */
+uint64_t vmb_kvm_arm64_bcr(uint64_t addr, unsigned long long *bvr);
+int vmb_kvm_arm64_wcr(uint64_t addr, uint64_t len, enum vmb_wp_kind kind,
+		      uint64_t *wcr, uint64_t *wvr);
 
 #endif

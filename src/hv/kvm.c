@@ -118,14 +118,13 @@ int vmb_kvm_vm_cap(const struct vmb_kvm *k, long cap)
 	return r < 0 ? 0 : r;
 }
 
-int vmb_kvm_copy_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
-		      uint64_t va, void *buf, unsigned len)
+/* Both directions of the page-by-page copy (a debugger's m and M). */
+static int copy_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
+		     uint64_t va, uint8_t *buf, unsigned len, bool to_guest)
 {
-	uint8_t *out = buf;
-
 	while (len) {
 		uint64_t pa, left;
-		const uint8_t *p;
+		uint8_t *p;
 		unsigned n;
 
 		if (xlate(ctx, va, &pa, &left) || !left)
@@ -134,12 +133,30 @@ int vmb_kvm_copy_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
 		p = vmb_board_gpa_ptr(k->board, pa, n);
 		if (!p)
 			return -1;
-		memcpy(out, p, n);
-		out += n;
+		if (to_guest) {
+			memcpy(p, buf, n);
+			/* patched code (a breakpoint) must be fetched afresh */
+			__builtin___clear_cache((char *)p, (char *)p + n);
+		} else {
+			memcpy(buf, p, n);
+		}
+		buf += n;
 		va += n;
 		len -= n;
 	}
 	return 0;
+}
+
+int vmb_kvm_copy_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
+		      uint64_t va, void *buf, unsigned len)
+{
+	return copy_virt(k, xlate, ctx, va, buf, len, false);
+}
+
+int vmb_kvm_write_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
+		       uint64_t va, const void *buf, unsigned len)
+{
+	return copy_virt(k, xlate, ctx, va, (uint8_t *)buf, len, true);
 }
 
 /* ---- faults ---------------------------------------------------------- */
@@ -719,8 +736,12 @@ static int handle_exit(struct vmb_kvm_vcpu *v)
 				     (unsigned long long)
 				     run->fail_entry.hardware_entry_failure_reason);
 	}
-	if (v->kvm->arch->handle_exit && !v->kvm->arch->handle_exit(v))
-		return 0;
+	if (v->kvm->arch->handle_exit) {
+		int rc = v->kvm->arch->handle_exit(v);
+
+		if (rc >= 0)
+			return rc;
+	}
 	return vmb_kvm_fault(v, "unexpected KVM exit reason %u (%s)", run->exit_reason,
 			     vmb_kvm_exit_name(run->exit_reason));
 }

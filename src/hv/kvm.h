@@ -112,7 +112,9 @@ struct vmb_kvm_arch {
 	 * may be irqfds (board/irq.h). */
 	bool irqfd;
 	/* Exit reasons the generic loop does not handle: 0 handled (the
-	 * hook may have requested a stop), -1 unknown (reported as a fault). */
+	 * hook may have requested a stop), 1 handled and the vCPU parks (a
+	 * debug stop reported to vm->debug_event), -1 unknown (reported as a
+	 * fault). */
 	int (*handle_exit)(struct vmb_kvm_vcpu *v);
 	/* No region owns this access: 0 completes it (reads return all
 	 * ones), -1 reports a guest fault. NULL: always a fault. */
@@ -205,6 +207,13 @@ typedef int (*vmb_kvm_xlate_fn)(void *ctx, uint64_t va, uint64_t *pa,
  * walk). Returns 0, or -1 if any byte is unmapped or not guest memory. */
 int vmb_kvm_copy_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
 		      uint64_t va, void *buf, unsigned len);
+
+/* The other direction, for write_virt: ROM and flash contents too (a
+ * debugger's breakpoint), never device registers; the host's instruction
+ * cache is cleaned over the bytes written. 0, or -1 if any byte is
+ * unmapped (bytes before it may have been written). */
+int vmb_kvm_write_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
+		       uint64_t va, const void *buf, unsigned len);
 
 /* x86_64 get_regs / set_regs (kvm-x86_64-regs.c). */
 int vmb_kvm_x86_get_regs(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r);

@@ -120,7 +120,15 @@ arm64)
 	kernel=$(ls "$IMAGES/$kpkg"/boot/vmlinuz-* | head -n 1)
 	busybox=$IMAGES/busybox-static/bin/busybox
 	NESTED_IMAGES="Image=$kernel u-boot.bin=$IMAGES/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin"
-	NESTED_MODULES="" NESTED_TREE="" NESTED_L2_FILES=""
+	# The gdb stub test's static protocol client (L1 has no gdb).
+	mkdir -p "$OUT/gdb-root/bin"
+	aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -o "$OUT/gdb-root/bin/gdbclient" \
+		tests/nested/gdbclient.c
+	# ... and for L2, a program that executes its own BRK
+	aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -o "$OUT/guestbrk" \
+		tests/nested/guestbrk.c
+	overlay="$overlay $OUT/gdb-root"
+	NESTED_MODULES="" NESTED_TREE="" NESTED_L2_FILES="$OUT/guestbrk=bin/guestbrk"
 	if [ "$mode" = bench ]; then
 		sh tests/nested/fetch-qemu.sh "$IMAGES" "$OUT/qemu-root" \
 			qemu-system-arm:arm64 qemu-system-aarch64

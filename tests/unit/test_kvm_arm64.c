@@ -324,6 +324,43 @@ static void test_stage1_64k(void **state)
 	assert_int_equal(pa, 0x50005678);
 }
 
+/* Debug register encodings, worked out by hand from the Arm ARM (D2.9.3
+ * DBGBCR, D2.10.3 DBGWCR): E bit 0, PMC/PAC bits 2:1, LSC bits 4:3, BAS
+ * from bit 5, MASK bits 28:24. */
+static void test_debug_regs(void **state)
+{
+	unsigned long long bvr;
+	uint64_t wcr, wvr;
+
+	(void)state;
+	assert_int_equal(vmb_kvm_arm64_bcr(0xffff8000083a8ba2ull, &bvr), 0x1e7);
+	assert_true(bvr == 0xffff8000083a8ba0ull);
+	/* 4-byte write watch at +4 of a doubleword: BAS 0xf0 */
+	assert_int_equal(vmb_kvm_arm64_wcr(0x1004, 4, VMB_WP_WRITE, &wcr, &wvr), 0);
+	assert_int_equal(wcr, 0x1e17);
+	assert_int_equal(wvr, 0x1000);
+	/* one byte read at +7: BAS 0x80, LSC load */
+	assert_int_equal(vmb_kvm_arm64_wcr(0x1007, 1, VMB_WP_READ, &wcr, &wvr), 0);
+	assert_int_equal(wcr, 0x100f);
+	assert_int_equal(wvr, 0x1000);
+	/* a whole doubleword, any access */
+	assert_int_equal(vmb_kvm_arm64_wcr(0x2000, 8, VMB_WP_ACCESS, &wcr, &wvr), 0);
+	assert_int_equal(wcr, 0x1fff);
+	assert_int_equal(wvr, 0x2000);
+	/* 16 aligned bytes: MASK 4, BAS all ones */
+	assert_int_equal(vmb_kvm_arm64_wcr(0x3000, 16, VMB_WP_WRITE, &wcr, &wvr), 0);
+	assert_int_equal(wcr, 0x04001ff7);
+	assert_int_equal(wvr, 0x3000);
+	assert_int_equal(vmb_kvm_arm64_wcr(0x4000, 4096, VMB_WP_READ, &wcr, &wvr), 0);
+	assert_int_equal(wcr >> 24, 12);
+	/* not expressible: across doublewords, not a power of two, misaligned,
+	 * empty */
+	assert_int_equal(vmb_kvm_arm64_wcr(0x1006, 4, VMB_WP_WRITE, &wcr, &wvr), -1);
+	assert_int_equal(vmb_kvm_arm64_wcr(0x1000, 12, VMB_WP_WRITE, &wcr, &wvr), -1);
+	assert_int_equal(vmb_kvm_arm64_wcr(0x1008, 16, VMB_WP_WRITE, &wcr, &wvr), -1);
+	assert_int_equal(vmb_kvm_arm64_wcr(0x1000, 0, VMB_WP_WRITE, &wcr, &wvr), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_stage1_4k),
 		cmocka_unit_test(test_stage1_4k_39bit),
 		cmocka_unit_test(test_stage1_64k),
+		cmocka_unit_test(test_debug_regs),
 	};
 
 	return cmocka_run_group_tests_name("kvm-arm64", tests, NULL, NULL);

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A minimal GDB remote-protocol client for the nested KVM test of vmb's gdb
+ * stub (tests/nested/tests.sh, test_gdb): L1 has no gdb, so this static
+ * aarch64 program speaks the packets gdb would (GDB manual, "Remote
+ * Protocol": $data#checksum with + acks, run-length replies) over vmb's
+ * --gdb unix socket and prints what it saw, one "key: value" line each,
+ * for the shell script to check. It asserts nothing itself.
+ *
+ *   gdbclient SOCKET SYMBOLS FUNCTION FILENAME
+ *
+ * SYMBOLS is in System.map's format ("ffff8000... T name" lines; the test
+ * takes them from the guest's /proc/kallsyms).
+ *
+ * 1. attach (the stub stops the machine), list the threads, read every
+ *    vCPU's PC (all-stop: each answers);
+ * 2. Z1 (hardware breakpoint) at FUNCTION, continue; "ready: hwbreak"
+ *    tells the script to run `cat FILENAME` in the guest; stops whose
+ *    second argument (x1, the user's path for do_sys_openat2) is not
+ *    FILENAME are stepped over (z1, s, Z1, c); at the right one: the stop
+ *    packet, pc and lr symbolised through SYMBOLS, the path, then one
+ *    single step;
+ * 3. the same with Z0 (BRK written into the kernel's text);
+ * 4. Z3 (read watchpoint) on the aligned doubleword holding the start of
+ *    the path the last stop found in x1 (the kernel copies it in next,
+ *    getname), continue until the stop, remove it;
+ * 5. D (detach: the guest runs on).
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int fd;
+static char pkt[65536];
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("error: ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	exit(1);
+}
+
+static int getbyte(int timeout_s)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	unsigned char c;
+
+	if (poll(&p, 1, timeout_s * 1000) <= 0)
+		die("timed out after %d s waiting for the stub", timeout_s);
+	if (read(fd, &c, 1) != 1)
+		die("the stub closed the connection");
+	return c;
+}
+
+static void send_pkt(const char *fmt, ...)
+{
+	char body[1024], out[1100];
+	unsigned sum = 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	for (const char *p = body; *p; p++)
+		sum += (unsigned char)*p;
+	n = snprintf(out, sizeof(out), "$%s#%02x", body, sum & 0xff);
+	if (write(fd, out, (size_t)n) != n)
+		die("write to the stub failed");
+}
+
+/* Next packet (acks skipped), run-length decoded, into pkt. */
+static const char *recv_pkt(int timeout_s)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getbyte(timeout_s)) != '$')
+		;
+	while ((c = getbyte(timeout_s)) != '#') {
+		if (c == '*' && n) {
+			int rep = getbyte(timeout_s) - 29;
+
+			while (rep-- > 0 && n < sizeof(pkt) - 1)
+				pkt[n] = pkt[n - 1], n++;
+		} else if (n < sizeof(pkt) - 1) {
+			pkt[n++] = (char)c;
+		}
+	}
+	getbyte(timeout_s);
+	getbyte(timeout_s);
+	pkt[n] = 0;
+	/* after D the stub has closed: the ack may find no reader */
+	if (write(fd, "+", 1) != 1 && pkt[0] != 'O')
+		die("write to the stub failed");
+	return pkt;
+}
+
+static const char *cmd(const char *fmt, const char *arg)
+{
+	send_pkt(fmt, arg);
+	return recv_pkt(30);
+}
+
+/* ---- System.map ---------------------------------------------------------- */
+
+static struct sym { uint64_t a; char name[64]; } *syms;
+static size_t nsyms;
+
+static void load_map(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256], type, name[64];
+	unsigned long long a;
+	size_t cap = 0;
+
+	if (!f)
+		die("cannot open %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %63s", &a, &type, name) != 3)
+			continue;
+		if (nsyms == cap) {
+			cap = cap ? 2 * cap : 4096;
+			syms = realloc(syms, cap * sizeof(*syms));
+			if (!syms)
+				die("out of memory");
+		}
+		syms[nsyms].a = a;
+		strcpy(syms[nsyms++].name, name);
+	}
+	fclose(f);
+}
+
+static uint64_t sym_addr(const char *name)
+{
+	for (size_t i = 0; i < nsyms; i++)
+		if (!strcmp(syms[i].name, name))
+			return syms[i].a;
+	die("no symbol %s in the symbol file", name);
+	return 0;
+}
+
+/* "name+0xoff" of the closest symbol at or below a (text symbols). */
+static const char *symbolise(uint64_t a)
+{
+	static char out[96];
+	const struct sym *best = NULL;
+
+	for (size_t i = 0; i < nsyms; i++)
+		if (syms[i].a <= a && (!best || syms[i].a > best->a))
+			best = &syms[i];
+	if (!best)
+		return "?";
+	snprintf(out, sizeof(out), "%s+0x%" PRIx64, best->name, a - best->a);
+	return out;
+}
+
+/* ---- registers and memory ------------------------------------------------ */
+
+static uint64_t le64(const char *hex)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--) {
+		unsigned b;
+
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			die("bad register value '%s'", hex);
+		v = v << 8 | b;
+	}
+	return v;
+}
+
+/* Register n of the current Hg thread (aarch64 numbering: x0-x30, sp 31,
+ * pc 32). */
+static uint64_t reg(unsigned n)
+{
+	char r[8];
+
+	snprintf(r, sizeof(r), "%x", n);
+	return le64(cmd("p%s", r));
+}
+
+static void select_thread(const char *tid)
+{
+	if (strcmp(cmd("Hg%s", tid), "OK"))
+		die("Hg%s: %s", tid, pkt);
+}
+
+/* The NUL-terminated string at guest virtual address va (at most 63). */
+static const char *guest_string(uint64_t va)
+{
+	static char s[64];
+	char a[40];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(a, sizeof(a), "%" PRIx64 ",3f", va);
+	p = cmd("m%s", a);
+	if (p[0] == 'E')
+		return "(unreadable)";
+	for (; p[0] && p[1] && n < sizeof(s) - 1; p += 2) {
+		unsigned b;
+
+		sscanf(p, "%2x", &b);
+		if (!b)
+			break;
+		s[n++] = isprint((int)b) ? (char)b : '?';
+	}
+	s[n] = 0;
+	return s;
+}
+
+/* Thread id ("1") named by a T stop packet. */
+static const char *stop_thread(const char *t)
+{
+	static char tid[16];
+	const char *p = strstr(t, "thread:");
+
+	if (!p)
+		die("stop packet without a thread: %s", t);
+	snprintf(tid, sizeof(tid), "%.*s", (int)strcspn(p + 7, ";"), p + 7);
+	return tid;
+}
+
+/* Insert (Z) or remove (z) a breakpoint / watchpoint. */
+static void zpoint(char op, int type, uint64_t addr, unsigned len)
+{
+	char a[64];
+
+	snprintf(a, sizeof(a), "%c%d,%" PRIx64 ",%x", op, type, addr, len);
+	if (strcmp(cmd("%s", a), "OK"))
+		die("%s: %s", a, pkt);
+}
+
+static const char *cont(int timeout_s)
+{
+	send_pkt("c");
+	return recv_pkt(timeout_s);
+}
+
+/* One single step of the stopped thread; prints the new PC. */
+static void step(const char *tag, const char *tid)
+{
+	char vc[32];
+	char stop[256];
+
+	snprintf(vc, sizeof(vc), "vCont;s:%s", tid);
+	send_pkt("%s", vc);
+	snprintf(stop, sizeof(stop), "%s", recv_pkt(30));
+	printf("%s-step-stop: %s\n", tag, stop);
+	select_thread(stop_thread(stop));
+	printf("%s-step-pc: 0x%" PRIx64 " %s\n", tag, reg(32), symbolise(reg(32)));
+}
+
+/* Break at func with breakpoint type (0 or 1) until the path in x1 is
+ * want; print the stop, then single-step once. */
+static uint64_t break_on(const char *tag, int type, uint64_t func, const char *want)
+{
+	uint64_t x1 = 0;
+	char stop[256];
+	char tid[16];
+	const char *t;
+
+	zpoint('Z', type, func, 4);
+	send_pkt("c");
+	printf("ready: %s\n", tag);
+	fflush(stdout);
+	for (int tries = 0;; tries++) {
+		uint64_t pc;
+		const char *path;
+
+		t = recv_pkt(120);
+		snprintf(stop, sizeof(stop), "%s", t);
+		snprintf(tid, sizeof(tid), "%s", stop_thread(t));
+		select_thread(tid);
+		pc = reg(32);
+		x1 = reg(1);
+		path = guest_string(x1);
+		if (!strcmp(path, want) || tries == 50) {
+			printf("%s-stop: %s\n", tag, stop);
+			printf("%s-pc: 0x%" PRIx64 " %s\n", tag, pc, symbolise(pc));
+			printf("%s-lr: 0x%" PRIx64 " %s\n", tag, reg(30), symbolise(reg(30)));
+			printf("%s-x1: %s\n", tag, path);
+			printf("%s-skipped: %d\n", tag, tries);
+			break;
+		}
+		/* someone else's openat: step over the breakpoint, go on */
+		zpoint('z', type, func, 4);
+		send_pkt("vCont;s:%s", tid);
+		recv_pkt(30);
+		zpoint('Z', type, func, 4);
+		send_pkt("c");
+	}
+	zpoint('z', type, func, 4);
+	step(tag, tid);
+	return x1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint64_t func, path, watch;
+	char t[256], list[256], *tok, *save;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: gdbclient SOCKET SYMBOLS FUNCTION FILENAME\n");
+		return 64;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	load_map(argv[2]);
+	func = sym_addr(argv[3]);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		die("cannot connect to %s", argv[1]);
+
+	printf("supported: %s\n", cmd("qSupported:swbreak+;hwbreak+", ""));
+	printf("attach-stop: %s\n", cmd("?", ""));
+	snprintf(list, sizeof(list), "%s", cmd("qfThreadInfo", ""));
+	printf("threads: %s\n", list);
+	/* all-stop: every vCPU is parked, its registers readable */
+	for (tok = strtok_r(list + 1, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		select_thread(tok);
+		printf("thread-%s-pc: 0x%" PRIx64 "\n", tok, reg(32));
+	}
+
+	break_on("hwbreak", 1, func, argv[4]);
+	path = break_on("swbreak", 0, func, argv[4]);
+	/* with every vCPU stopped, read the others too */
+	snprintf(list, sizeof(list), "%s", cmd("qfThreadInfo", ""));
+	for (tok = strtok_r(list + 1, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		select_thread(tok);
+		printf("stopped-thread-%s-pc: 0x%" PRIx64 " %s\n", tok, reg(32),
+		       symbolise(reg(32)));
+	}
+
+	watch = path & ~7ull;
+	zpoint('Z', 3, watch, 8);
+	snprintf(t, sizeof(t), "%s", cont(60));
+	printf("watch-stop: %s\n", t);
+	if (strstr(t, "watch:"))
+		printf("watch-offset: %lld\n", (long long)(strtoull(strstr(t, "watch:") + 6,
+							       NULL, 16) - watch));
+	select_thread(stop_thread(t));
+	printf("watch-pc: 0x%" PRIx64 " %s\n", reg(32), symbolise(reg(32)));
+	zpoint('z', 3, watch, 8);
+
+	printf("detach: %s\n", cmd("D", ""));
+	printf("done\n");
+	return 0;
+}
