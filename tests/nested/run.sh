@@ -268,5 +268,12 @@ elif [ "$fail" -gt 0 ]; then
 		grep -v '^VMBTEST: PASS'
 	grep '^VMBTEST: note [a-z0-9-]*: vmb: ' "$log" | tail -n 12
 fi
-echo "kvm-$arch: $pass passed, $fail failed"
+retry=$(grep -c '^VMBTEST: RETRY' "$log" || true)
+suffix=""
+if [ "$retry" -gt 0 ]; then
+	suffix=", $retry retried"
+	echo "nested: $retry L2 boot(s) needed a second attempt (see the notes):"
+	grep -a '^VMBTEST: RETRY' "$log"
+fi
+echo "kvm-$arch: $pass passed, $fail failed$suffix"
 [ "$fail" = 0 ] && [ "$pass" -gt 0 ]
