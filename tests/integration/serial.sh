@@ -107,7 +107,12 @@ if [ -n "$pty" ]; then
 	# its input for the next one (the master sees a hang-up meanwhile)
 	timeout 1 socat -u "$pty,raw,echo=0" - >"$tmp/pty.first" 2>&1
 	has serial-pty-output "$tmp/pty.first" "hello on uart1"
-	(sleep 0.5; printf 'pty\n'; sleep 5) | timeout 20 socat -t 5 - "$pty,raw,echo=0" >"$tmp/pty.out" 2>&1
+	# Keep the pty open until the echo is back (up to 15 s: a loaded
+	# machine is slow), then let socat go.
+	(sleep 0.5; printf 'pty\n'; i=0
+	 while [ $i -lt 150 ] && ! grep -q '^pty' "$tmp/pty.out" 2>/dev/null; do
+		sleep 0.1; i=$((i + 1))
+	 done) | timeout 25 socat -t 1 - "$pty,raw,echo=0" >"$tmp/pty.out" 2>&1
 	has serial-pty-echo-after-reattach "$tmp/pty.out" "^pty"
 else
 	fail serial-pty-name "no pty name: $(cat "$tmp/pty.err")"
