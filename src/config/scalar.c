@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "config/node.h"
+#include "util/bytes.h"
 
 #define PARSE_BAD      -1
 #define PARSE_OVERFLOW -2
@@ -34,17 +35,6 @@ const char *vmb_node_kind_name(const struct vmb_node *n)
 	return n->quoted ? "a quoted string" : "a scalar";
 }
 
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Parse the number at the start of s: decimal, 0x/0o/0b prefixed, with
  * single '_' separators between digits. *end is set past the digits.
@@ -67,10 +57,10 @@ static int parse_number(const char *s, const char **end, uint64_t *out)
 			p += 2;
 	}
 	for (;; p++) {
-		int d = digit_value(*p);
+		int d = vmb_hex_digit(*p);
 
 		if (*p == '_') {
-			int next = digit_value(p[1]);
+			int next = vmb_hex_digit(p[1]);
 
 			if (!any || next < 0 || (unsigned)next >= base)
 				return PARSE_BAD;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "debug/gdb-packet.h"
+#include "util/bytes.h"
 
 #define RLE_MIN_COUNT 3      /* n - 29 for the lowest printable n, ' ' */
 #define RLE_MAX_COUNT 97     /* for '~' */
@@ -14,17 +15,6 @@ void vmb_gdb_rx_init(struct vmb_gdb_rx *rx)
 	rx->overflow = rx->bad = false;
 	rx->sum = rx->sum_rx = 0;
 	rx->buf[0] = '\0';
-}
-
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static void put(struct vmb_gdb_rx *rx, uint8_t c)
@@ -57,7 +47,7 @@ enum vmb_gdb_rx_event vmb_gdb_rx_byte(struct vmb_gdb_rx *rx, uint8_t c)
 		}
 	case RX_SUM1:
 	case RX_SUM2:
-		h = hexval(c);
+		h = vmb_hex_digit(c);
 		if (h < 0) {
 			/* A '$' here starts a packet; anything else is noise. */
 			bool restart = c == '$';
@@ -190,8 +180,8 @@ int vmb_gdb_hex_bytes(const char *hex, void *out, size_t n)
 	uint8_t *o = out;
 
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval((uint8_t)hex[2 * i]);
-		int lo = hi < 0 ? -1 : hexval((uint8_t)hex[2 * i + 1]);
+		int hi = vmb_hex_digit((uint8_t)hex[2 * i]);
+		int lo = hi < 0 ? -1 : vmb_hex_digit((uint8_t)hex[2 * i + 1]);
 
 		if (lo < 0)
 			return -1;
@@ -219,7 +209,7 @@ int vmb_gdb_hex_u64(const char **p, uint64_t *v)
 	unsigned n = 0;
 	int h;
 
-	while ((h = hexval((uint8_t)*s)) >= 0) {
+	while ((h = vmb_hex_digit((uint8_t)*s)) >= 0) {
 		if (++n > 16)
 			return -1;
 		x = x << 4 | (uint64_t)h;

@@ -700,36 +700,38 @@ static int arm64_xlate(void *ctx, uint64_t va, uint64_t *pa, uint64_t *page_left
 	return vmb_arm64_stage1(&x->m, va, pa, read_desc, x->board);
 }
 
-static int kvm_read_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf,
-			 unsigned len)
+/* The vCPU's stage-1 MMU registers into x; its KVM, or NULL. */
+static struct vmb_kvm *xlate_of(struct vmb_vm *vm, unsigned cpu, struct arm64_xlate *x)
 {
 	struct vmb_kvm *k = vmb_kvm_of(vm);
-	struct arm64_xlate x = { .board = vm->board };
 	int fd;
 
 	if (!k || cpu >= k->nvcpus)
-		return -1;
+		return NULL;
 	fd = k->vcpu[cpu].fd;
-	if (reg_get(fd, REG_SCTLR_EL1, &x.m.sctlr) || reg_get(fd, REG_TCR_EL1, &x.m.tcr) ||
-	    reg_get(fd, REG_TTBR0_EL1, &x.m.ttbr0) || reg_get(fd, REG_TTBR1_EL1, &x.m.ttbr1))
-		return -1;
-	return vmb_kvm_copy_virt(k, arm64_xlate, &x, va, buf, len);
+	x->board = vm->board;
+	if (reg_get(fd, REG_SCTLR_EL1, &x->m.sctlr) || reg_get(fd, REG_TCR_EL1, &x->m.tcr) ||
+	    reg_get(fd, REG_TTBR0_EL1, &x->m.ttbr0) || reg_get(fd, REG_TTBR1_EL1, &x->m.ttbr1))
+		return NULL;
+	return k;
+}
+
+static int kvm_read_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf,
+			 unsigned len)
+{
+	struct arm64_xlate x = { 0 };
+	struct vmb_kvm *k = xlate_of(vm, cpu, &x);
+
+	return k ? vmb_kvm_copy_virt(k, arm64_xlate, &x, va, buf, len) : -1;
 }
 
 static int kvm_write_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va,
 			  const void *buf, unsigned len)
 {
-	struct vmb_kvm *k = vmb_kvm_of(vm);
-	struct arm64_xlate x = { .board = vm->board };
-	int fd;
+	struct arm64_xlate x = { 0 };
+	struct vmb_kvm *k = xlate_of(vm, cpu, &x);
 
-	if (!k || cpu >= k->nvcpus)
-		return -1;
-	fd = k->vcpu[cpu].fd;
-	if (reg_get(fd, REG_SCTLR_EL1, &x.m.sctlr) || reg_get(fd, REG_TCR_EL1, &x.m.tcr) ||
-	    reg_get(fd, REG_TTBR0_EL1, &x.m.ttbr0) || reg_get(fd, REG_TTBR1_EL1, &x.m.ttbr1))
-		return -1;
-	return vmb_kvm_write_virt(k, arm64_xlate, &x, va, buf, len);
+	return k ? vmb_kvm_write_virt(k, arm64_xlate, &x, va, buf, len) : -1;
 }
 
 /* --- guest debugging -------------------------------------------------------

@@ -9,6 +9,19 @@
 
 #include <stdint.h>
 
+/* Value of a hexadecimal digit ('0'-'9', 'a'-'f', 'A'-'F'), -1 for any
+ * other character: for number parsers, digests and the gdb protocol. */
+static inline int vmb_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* The n (1..8) bytes at p as a little-endian number. */
 static inline uint64_t vmb_get_le(const void *p, unsigned n)
 {

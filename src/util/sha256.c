@@ -14,6 +14,7 @@
 #include <nettle/sha2.h>
 
 #include "util/sha256.h"
+#include "util/bytes.h"
 
 #define CHUNK (1u << 20)
 
@@ -55,23 +56,12 @@ void vmb_sha256_hex(const uint8_t d[VMB_SHA256_LEN], char *hex)
 	hex[VMB_SHA256_HEX_LEN] = '\0';
 }
 
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int vmb_sha256_parse(const char *hex, uint8_t out[VMB_SHA256_LEN])
 {
 	if (strlen(hex) != VMB_SHA256_HEX_LEN)
 		return -1;
 	for (unsigned i = 0; i < VMB_SHA256_LEN; i++) {
-		int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+		int hi = vmb_hex_digit(hex[2 * i]), lo = vmb_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
