@@ -986,7 +986,7 @@ static void emu_run_body(void *arg)
 			stop_fault(e);
 			break;
 		}
-		/* the pause hook stopped before a block: nothing ran there */
+		/* the pause hook stopped before a block, none of which ran */
 		paused = vmb_emu_debug_paused(e);
 		/* a debugger's breakpoint, watchpoint or step (emu-debug.c) */
 		if (vmb_emu_debug_stopped(e, false))
