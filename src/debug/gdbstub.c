@@ -403,8 +403,30 @@ static void cmd_X(struct vmb_gdbstub *s, const char *p)
 
 /* ---- breakpoints and watchpoints ----------------------------------------- */
 
+/* A Z/z changes the configuration the next resume installs. While the
+ * machine is stopped the backend is asked at once, so that what it cannot
+ * do (a fifth x86 debug register, a read watchpoint on x86, a breakpoint
+ * outside guest memory under KVM) fails this packet, where gdb names the
+ * breakpoint, rather than the next continue; the previous configuration
+ * is put back. */
+static void commit_Z(struct vmb_gdbstub *s, const struct vmb_debug_cfg *old)
+{
+	struct vmb_err err = { "" };
+
+	for (unsigned i = 0; s->stopped && i < s->ncpus; i++)
+		if (s->vm->ops->set_debug(s->vm, i, &s->cfg, &err)) {
+			vmb_warn("gdb: %s", err.msg);
+			s->cfg = *old;
+			for (unsigned j = 0; j <= i; j++)
+				s->vm->ops->set_debug(s->vm, j, &s->cfg, &err);
+			return reply_error(s, 22);
+		}
+	send_packet(s, "OK");
+}
+
 static void cmd_Z(struct vmb_gdbstub *s, const char *p, bool insert)
 {
+	struct vmb_debug_cfg old = s->cfg;
 	struct vmb_debug_cfg *c = &s->cfg;
 	uint64_t type, addr, kind;
 	unsigned i;
@@ -429,7 +451,7 @@ static void cmd_Z(struct vmb_gdbstub *s, const char *p, bool insert)
 		} else if (!insert && i < c->nbp) {
 			c->bp[i] = c->bp[--c->nbp];
 		}
-		return send_packet(s, "OK");
+		return commit_Z(s, &old);
 	}
 	if (!kind || kind > 4096 || addr + kind < addr)
 		return reply_error(s, 22);
@@ -446,7 +468,7 @@ static void cmd_Z(struct vmb_gdbstub *s, const char *p, bool insert)
 	} else if (!insert && i < c->nwp) {
 		c->wp[i] = c->wp[--c->nwp];
 	}
-	send_packet(s, "OK");
+	commit_Z(s, &old);
 }
 
 static void cmd_Zins(struct vmb_gdbstub *s, const char *p) { cmd_Z(s, p, true); }
