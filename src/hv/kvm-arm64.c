@@ -617,6 +617,45 @@ static const struct {
 	{ offsetof(struct vmb_arm64_regs, mair_el1), REG_MAIR_EL1 },
 };
 
+/* FP/SIMD state as core registers (api.rst 4.68, arm64 core registers:
+ * fp_regs.vregs[] 128 bits each, fpsr and fpcr 32 bits). */
+#define VREG(i) (KVM_REG_ARM64 | KVM_REG_SIZE_U128 | KVM_REG_ARM_CORE | \
+		 KVM_REG_ARM_CORE_REG(fp_regs.vregs[i]))
+#define FP32(x) (KVM_REG_ARM64 | KVM_REG_SIZE_U32 | KVM_REG_ARM_CORE | \
+		 KVM_REG_ARM_CORE_REG(fp_regs.x))
+
+static int one_reg(int fd, unsigned long req, uint64_t id, void *val)
+{
+	struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)val };
+
+	return ioctl(fd, req, &r);
+}
+
+/* V0-V31 as {low, high} halves: a little-endian host's __uint128_t
+ * layout, which KVM copies. has_fp stays false if KVM refuses (a vCPU
+ * without FP/SIMD): gdb then shows them unavailable. */
+static void fp_get(int fd, struct vmb_arm64_regs *r)
+{
+	for (unsigned i = 0; i < 32; i++)
+		if (one_reg(fd, KVM_GET_ONE_REG, VREG(i), r->v[i]))
+			return;
+	if (one_reg(fd, KVM_GET_ONE_REG, FP32(fpsr), &r->fpsr) ||
+	    one_reg(fd, KVM_GET_ONE_REG, FP32(fpcr), &r->fpcr))
+		return;
+	r->has_fp = true;
+}
+
+static int fp_set(int fd, const struct vmb_arm64_regs *r)
+{
+	if (!r->has_fp)
+		return 0;
+	for (unsigned i = 0; i < 32; i++)
+		if (one_reg(fd, KVM_SET_ONE_REG, VREG(i), (void *)r->v[i]))
+			return -1;
+	return one_reg(fd, KVM_SET_ONE_REG, FP32(fpsr), (void *)&r->fpsr) ||
+	       one_reg(fd, KVM_SET_ONE_REG, FP32(fpcr), (void *)&r->fpcr) ? -1 : 0;
+}
+
 /* On the vCPU thread: KVM_GET_ONE_REG / KVM_SET_ONE_REG for each. */
 static int regs_get(struct vmb_kvm_vcpu *v, void *arg)
 {
@@ -628,6 +667,7 @@ static int regs_get(struct vmb_kvm_vcpu *v, void *arg)
 	for (size_t i = 0; i < sizeof(reg_ids) / sizeof(reg_ids[0]); i++)
 		if (reg_get(v->fd, reg_ids[i].id, (uint64_t *)((char *)r + reg_ids[i].off)))
 			return -1;
+	fp_get(v->fd, r);
 	return 0;
 }
 
@@ -642,7 +682,7 @@ static int regs_set(struct vmb_kvm_vcpu *v, void *arg)
 		if (reg_set(v->fd, reg_ids[i].id,
 			    *(const uint64_t *)((const char *)r + reg_ids[i].off)))
 			return -1;
-	return 0;
+	return fp_set(v->fd, r);
 }
 
 static int kvm_get_regs(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r)

@@ -3,7 +3,8 @@
 # the protocol. test_gdb boots Linux with 2 vCPUs and nokaslr under
 # --gdb unix: (the arch's gdb_boot SOCKET) and checks:
 #  - attach: both vCPUs stopped (2 threads, each PC readable);
-#  - Ctrl-C while the guest runs stops it (T02); a single step of that
+#  - Ctrl-C while the guest runs stops it (T02); arm64: the FP/SIMD
+#    registers v0 and fpcr read (not unavailable); a single step of that
 #    vCPU then moves its PC; on x86 a fifth hardware breakpoint and a
 #    read-only watchpoint are refused at the Z packet;
 #  - a hardware and then a software breakpoint on do_sys_openat2 (address
@@ -17,8 +18,10 @@
 #  - all-stop: at a breakpoint, every vCPU's registers read;
 #  - a read watchpoint (GDB_READ_WATCH: rwatch, or awatch on x86 where a
 #    read-only one is refused, which is checked) on the path's first bytes
-#    fires as the kernel copies it in; a write watchpoint on jiffies fires
-#    from the timer tick with the address;
+#    fires as the kernel copies it in; a write watchpoint fires with an
+#    address inside it (x86: jiffies, written by the timer tick; arm64:
+#    the 4 KiB page of kernel stack the vCPU is on: Debian's arm64
+#    kallsyms has no data symbols);
 #  - after detach the shell still answers.
 # Arch variables: GDB_CALLERS, GDB_STEP_TO (grep -E), GDB_EXTRA_SYMS (more
 # kallsyms names to load, |-separated), GDB_READ_WATCH. GDB_NO_TRAP (from
@@ -54,12 +57,11 @@ gdb_watch_checks() {
 	else
 		fail gdb-kvm-$GDB_READ_WATCH "'$(gdbc_get watch-stop)', offset '$off'"
 	fi
-	jiffies=$(gdbc_get wwatch-addr | sed 's/^0x//')
-	if [ -n "$jiffies" ] &&
-	   gdbc_get wwatch-stop | grep -qE "^T05thread:[12];watch:$jiffies;"; then
+	if gdbc_get wwatch-stop | grep -qE "^T05thread:[12];watch:[0-9a-f]+;" &&
+	   [ "$(gdbc_get wwatch-inside)" = yes ]; then
 		pass gdb-kvm-watch "$(gdbc_get wwatch-stop) at $(gdbc_get wwatch-pc)"
 	else
-		fail gdb-kvm-watch "'$(gdbc_get wwatch-stop)' (jiffies at '$jiffies')"
+		fail gdb-kvm-watch "'$(gdbc_get wwatch-stop)' (watching $(gdbc_get wwatch-addr))"
 	fi
 }
 
@@ -129,6 +131,14 @@ test_gdb() {
 		pass gdb-kvm-step "from $ipc to $(gdbc_get interrupt-step-pc)"
 	else
 		fail gdb-kvm-step "'$(gdbc_get interrupt-step-stop)' from '$ipc' to '$spc'"
+	fi
+	if [ "$GDB_READ_WATCH" = rwatch ]; then
+		if gdbc_get fp-v0 | grep -qE '^[0-9a-f]{32}$' &&
+		   gdbc_get fp-fpcr | grep -qE '^[0-9a-f]{8}$'; then
+			pass gdb-kvm-fp-regs "v0 $(gdbc_get fp-v0), fpcr $(gdbc_get fp-fpcr)"
+		else
+			fail gdb-kvm-fp-regs "v0 '$(gdbc_get fp-v0)', fpcr '$(gdbc_get fp-fpcr)'"
+		fi
 	fi
 	if [ "$GDB_READ_WATCH" = awatch ]; then
 		if [ "$(gdbc_get hw-insert-4)" = OK ] &&

@@ -19,7 +19,8 @@
  * 1. attach (the stub stops the machine), list the threads, read every
  *    vCPU's PC (all-stop: each answers);
  * 2. continue, then interrupt with Ctrl-C (0x03) a second later: the stop
- *    packet and the PC, then one single step of that vCPU; on x86, a fifth
+ *    packet and the PC (arm64: and v0 and fpcr, the FP/SIMD registers),
+ *    then one single step of that vCPU; on x86, a fifth
  *    Z1 (four debug registers) and a Z3 (no read-only watchpoints) must
  *    be refused at the Z packet;
  * 3. Z1 (hardware breakpoint) at FUNCTION, continue; "ready: hwbreak"
@@ -33,7 +34,8 @@
  *    tried and must be refused, then Z4, an access watchpoint) on the
  *    aligned doubleword holding the start of the path the last stop found
  *    (the kernel copies it in next, getname), continue until the stop;
- * 6. Z2 (write watchpoint) on `jiffies`, which the timer tick writes;
+ * 6. Z2 (write watchpoint): x86 on `jiffies`, which the timer tick
+ *    writes; arm64 on the 4 KiB page of kernel stack the vCPU is on;
  * 7. D (detach: the guest runs on).
  */
 #include <ctype.h>
@@ -215,6 +217,7 @@ static uint64_t reg(unsigned n)
 #define REG_PC   32
 #define REG_ARG1 1      /* x1 (AAPCS64) */
 #define REG_LR   30
+#define REG_SP   31
 #define READ_WATCH 3
 #define BP_KIND  4
 #else
@@ -356,7 +359,7 @@ static uint64_t break_on(const char *tag, int type, uint64_t func, const char *w
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	uint64_t func, path, watch;
+	uint64_t func, path, watch, wlen;
 	char t[256], list[256], tid[16], *tok, *save;
 	bool trap;
 
@@ -395,6 +398,11 @@ int main(int argc, char **argv)
 	printf("interrupt-pc: 0x%" PRIx64 " %s\n", reg(REG_PC), symbolise(reg(REG_PC)));
 
 	snprintf(tid, sizeof(tid), "%s", stop_thread(t));
+#if defined(__aarch64__)
+	/* FP/SIMD under KVM: v0 (gdb's 34) and fpcr (67), x's if unavailable */
+	printf("fp-v0: %s\n", cmd("p22", ""));
+	printf("fp-fpcr: %s\n", cmd("p43", ""));
+#endif
 	step("interrupt", tid);
 #if defined(__x86_64__)
 	for (int i = 0; i < 5; i++) {
@@ -439,15 +447,30 @@ int main(int argc, char **argv)
 	printf("watch-pc: 0x%" PRIx64 " %s\n", reg(REG_PC), symbolise(reg(REG_PC)));
 	zpoint('z', READ_WATCH, watch, 8);
 
-	/* a write watchpoint: the timer tick writes jiffies */
+	/* A write watchpoint. x86: on jiffies, which the timer tick writes
+	 * (8 bytes: one debug register). arm64: Debian's kernel has no data
+	 * symbols in kallsyms (no KALLSYMS_ALL), so the 4 KiB page of the
+	 * kernel stack this vCPU is on, which its next store to the stack
+	 * hits (one MASK watchpoint). */
+#if defined(__x86_64__)
 	watch = sym_addr("jiffies");
+	wlen = 8;
+#else
+	watch = reg(REG_SP) & ~4095ull;
+	wlen = 4096;
+#endif
 	printf("wwatch-addr: 0x%" PRIx64 "\n", watch);
-	zpoint('Z', 2, watch, 8);
+	zpoint('Z', 2, watch, wlen);
 	snprintf(t, sizeof(t), "%s", cont(60));
 	printf("wwatch-stop: %s\n", t);
+	if (strstr(t, "watch:")) {
+		uint64_t a = strtoull(strstr(t, "watch:") + 6, NULL, 16);
+
+		printf("wwatch-inside: %s\n", a >= watch && a < watch + wlen ? "yes" : "no");
+	}
 	select_thread(stop_thread(t));
 	printf("wwatch-pc: 0x%" PRIx64 " %s\n", reg(REG_PC), symbolise(reg(REG_PC)));
-	zpoint('z', 2, watch, 8);
+	zpoint('z', 2, watch, wlen);
 
 detach:
 	printf("detach: %s\n", cmd("D", ""));
