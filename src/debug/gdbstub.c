@@ -513,19 +513,34 @@ static void cmd_T(struct vmb_gdbstub *s, const char *p)
 	send_packet(s, "OK");
 }
 
+/* "c ADDR" / "s ADDR" (GDB manual, "Packets"): resume at ADDR, set as the
+ * PC of the current thread first. gdb itself no longer sends the address;
+ * other clients may. */
+static int resume_at(struct vmb_gdbstub *s, const char *p)
+{
+	struct vmb_regs r;
+	uint64_t addr;
+
+	if (!*p)
+		return 0;
+	if (vmb_gdb_hex_u64(&p, &addr) || *p || get_regs(s, &r))
+		return -1;
+	if (r.arch == VMB_ARCH_ARM64)
+		r.arm64.pc = addr;
+	else
+		r.x86_64.rip = addr;
+	return s->vm->ops->set_regs(s->vm, s->g_cpu, &r);
+}
+
 static void cmd_continue(struct vmb_gdbstub *s, const char *p)
 {
-	if (*p)  /* "c ADDR": resume elsewhere, a feature gdb does not use */
-		return reply_error(s, 22);
-	if (resume_machine(s, -1))
+	if (resume_at(s, p) || resume_machine(s, -1))
 		reply_error(s, 22);
 }
 
 static void cmd_step(struct vmb_gdbstub *s, const char *p)
 {
-	if (*p)
-		return reply_error(s, 22);
-	if (resume_machine(s, (int)s->g_cpu))
+	if (resume_at(s, p) || resume_machine(s, (int)s->g_cpu))
 		reply_error(s, 22);
 }
 
