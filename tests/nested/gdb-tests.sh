@@ -3,8 +3,9 @@
 # the protocol. test_gdb boots Linux with 2 vCPUs and nokaslr under
 # --gdb unix: (the arch's gdb_boot SOCKET) and checks:
 #  - attach: both vCPUs stopped (2 threads, each PC readable);
-#  - Ctrl-C while the guest runs stops it (T02); arm64: the FP/SIMD
-#    registers v0 and fpcr read (not unavailable); a single step of that
+#  - Ctrl-C while the guest runs stops it (T02); FP/SIMD registers read
+#    (arm64 v0 and fpcr, x86 xmm0 and mxcsr: not unavailable); a single
+#    step of that
 #    vCPU then moves its PC; on x86 a fifth hardware breakpoint and a
 #    read-only watchpoint are refused at the Z packet;
 #  - a hardware and then a software breakpoint on do_sys_openat2 (address
@@ -22,6 +23,8 @@
 #    address inside it (x86: jiffies, written by the timer tick; arm64:
 #    the 4 KiB page of kernel stack the vCPU is on: Debian's arm64
 #    kallsyms has no data symbols);
+#  - `monitor reset` while stopped: on continue Linux boots again to its
+#    shell with the debugger attached, which then stops it with Ctrl-C;
 #  - after detach the shell still answers.
 # Arch variables: GDB_CALLERS, GDB_STEP_TO (grep -E), GDB_EXTRA_SYMS (more
 # kallsyms names to load, |-separated), GDB_READ_WATCH. GDB_NO_TRAP (from
@@ -87,8 +90,10 @@ test_gdb() {
 			echo "VMBTEST: note gdb-kvm-$c: not run: $GDB_NO_TRAP"
 		done
 	fi
+	GDBC_GO=$WORK/gdbc.go rebooted=""
+	rm -f "$GDBC_GO"
 	# shellcheck disable=SC2086
-	gdbclient "$sock" "$WORK/kallsyms.map" do_sys_openat2 /proc/version $notrap \
+	GDBC_RESET_FIRST=1 GDBC_GO=$GDBC_GO gdbclient "$sock" "$WORK/kallsyms.map" do_sys_openat2 /proc/version $notrap \
 		>"$WORK/gdbc.out" 2>&1 &
 	GDBC_PID=$!
 	ok=1
@@ -108,7 +113,13 @@ test_gdb() {
 		con_send "cat /proc/version"
 		gdbc_wait "^$bp-step-pc:" 120 || { ok=0; break; }
 	done
-	gdbc_wait '^done$|^error' $([ -n "$notrap" ] && echo 60 || echo 120)
+	# monitor reset: Linux boots again under the attached debugger
+	if [ $ok = 1 ] && gdbc_wait '^ready: reset' 120; then
+		con_mark
+		con_wait 'L2-INIT: up' "$T_LINUX" && con_wait "$L2_PROMPT" 60 && rebooted=yes
+		touch "$GDBC_GO"
+	fi
+	gdbc_wait '^done$|^error' 120
 	kill "$GDBC_PID" 2>/dev/null
 	wait "$GDBC_PID" 2>/dev/null
 	sed 's/^/VMBTEST: note gdbclient: /' "$WORK/gdbc.out"
@@ -132,13 +143,11 @@ test_gdb() {
 	else
 		fail gdb-kvm-step "'$(gdbc_get interrupt-step-stop)' from '$ipc' to '$spc'"
 	fi
-	if [ "$GDB_READ_WATCH" = rwatch ]; then
-		if gdbc_get fp-v0 | grep -qE '^[0-9a-f]{32}$' &&
-		   gdbc_get fp-fpcr | grep -qE '^[0-9a-f]{8}$'; then
-			pass gdb-kvm-fp-regs "v0 $(gdbc_get fp-v0), fpcr $(gdbc_get fp-fpcr)"
-		else
-			fail gdb-kvm-fp-regs "v0 '$(gdbc_get fp-v0)', fpcr '$(gdbc_get fp-fpcr)'"
-		fi
+	if gdbc_get fp-vec | grep -qE '^[0-9a-f]{32}$' &&
+	   gdbc_get fp-ctl | grep -qE '^[0-9a-f]{8}$'; then
+		pass gdb-kvm-fp-regs "vector $(gdbc_get fp-vec), control $(gdbc_get fp-ctl)"
+	else
+		fail gdb-kvm-fp-regs "vector '$(gdbc_get fp-vec)', control '$(gdbc_get fp-ctl)'"
 	fi
 	if [ "$GDB_READ_WATCH" = awatch ]; then
 		if [ "$(gdbc_get hw-insert-4)" = OK ] &&
@@ -186,6 +195,14 @@ test_gdb() {
 		fi
 	fi
 	[ -n "$notrap" ] || gdb_watch_checks
+	if [ "$(gdbc_get reset)" = OK ] && [ "$rebooted" = yes ] &&
+	   gdbc_get reset-stop | grep -qE '^T02thread:[12];$'; then
+		pass gdb-kvm-reset "monitor reset: Linux up again, then stopped at $(gdbc_get reset-pc)"
+	else
+		fail gdb-kvm-reset "reset '$(gdbc_get reset)', shell again '$rebooted', stop '$(gdbc_get reset-stop)'"
+		con_since_mark | grep -a -A12 -E '^vmb: |crash report' | head -n 40 |
+			sed 's/^/VMBTEST: note gdb-kvm-reset: /'
+	fi
 	if [ "$(gdbc_get detach)" = OK ] && gdb_l2 "cat /proc/version" 30 &&
 	   con_since_mark | grep -q '^Linux version'; then
 		pass gdb-kvm-detach "the guest runs on"

@@ -19,7 +19,8 @@
  * 1. attach (the stub stops the machine), list the threads, read every
  *    vCPU's PC (all-stop: each answers);
  * 2. continue, then interrupt with Ctrl-C (0x03) a second later: the stop
- *    packet and the PC (arm64: and v0 and fpcr, the FP/SIMD registers),
+ *    packet and the PC, a vector and an FP control register (arm64 v0,
+ *    fpcr; x86 xmm0, mxcsr),
  *    then one single step of that vCPU; on x86, a fifth
  *    Z1 (four debug registers) and a Z3 (no read-only watchpoints) must
  *    be refused at the Z packet;
@@ -36,7 +37,10 @@
  *    (the kernel copies it in next, getname), continue until the stop;
  * 6. Z2 (write watchpoint): x86 on `jiffies`, which the timer tick
  *    writes; arm64 on the 4 KiB page of kernel stack the vCPU is on;
- * 7. D (detach: the guest runs on).
+ * 7. with GDBC_GO set: `monitor reset` while stopped, continue; once the
+ *    file GDBC_GO names exists (the guest is back at its shell), Ctrl-C:
+ *    the debugger still holds the machine after its reset;
+ * 8. D (detach: the guest runs on).
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -356,6 +360,31 @@ static uint64_t break_on(const char *tag, int type, uint64_t func, const char *w
 	return x1;
 }
 
+	/* monitor reset while stopped: the machine starts over when
+	 * continued, the debugger still attached; the script creates the
+	 * file GDBC_GO names once the guest's shell is back */
+static void reset_test(void)
+{
+	char t[256];
+
+	if (getenv("GDBC_GO")) {
+		send_pkt("qRcmd,%s", "7265736574");     /* "reset" */
+		while (recv_pkt(30)[0] == 'O' && strcmp(pkt, "OK"))
+			;                                /* console output */
+		printf("reset: %s\n", pkt);
+		send_pkt("c");
+		printf("ready: reset\n");
+		for (int i = 0; i < 3000 && access(getenv("GDBC_GO"), F_OK); i++)
+			usleep(200000);
+		if (write(fd, "\x03", 1) != 1)
+			die("write to the stub failed");
+		snprintf(t, sizeof(t), "%s", recv_pkt(30));
+		printf("reset-stop: %s\n", t);
+		select_thread(stop_thread(t));
+		printf("reset-pc: 0x%" PRIx64 " %s\n", reg(REG_PC), symbolise(reg(REG_PC)));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -387,6 +416,8 @@ int main(int argc, char **argv)
 		printf("thread-%s-pc: 0x%" PRIx64 "\n", tok, reg(REG_PC));
 	}
 
+	if (getenv("GDBC_RESET_FIRST"))
+		reset_test();
 	/* Ctrl-C while the guest runs */
 	send_pkt("c");
 	sleep(1);
@@ -398,10 +429,17 @@ int main(int argc, char **argv)
 	printf("interrupt-pc: 0x%" PRIx64 " %s\n", reg(REG_PC), symbolise(reg(REG_PC)));
 
 	snprintf(tid, sizeof(tid), "%s", stop_thread(t));
+	/* FP/SIMD under KVM, x's if unavailable: a vector register and a
+	 * control register (arm64 v0 and fpcr, gdb's 34 and 67; x86 xmm0 and
+	 * mxcsr, 40 and 56) */
 #if defined(__aarch64__)
-	/* FP/SIMD under KVM: v0 (gdb's 34) and fpcr (67), x's if unavailable */
-	printf("fp-v0: %s\n", cmd("p22", ""));
-	printf("fp-fpcr: %s\n", cmd("p43", ""));
+	printf("fp-vec: %s\n", cmd("p22", ""));
+	printf("fp-ctl: %s\n", cmd("p43", ""));
+#else
+	printf("fp-vec: %s\n", cmd("p28", ""));
+	printf("fp-ctl: %s\n", cmd("p38", ""));
+	printf("fp-fctrl: %s\n", cmd("p20", ""));
+	printf("fp-ftag: %s\n", cmd("p22", ""));
 #endif
 	step("interrupt", tid);
 #if defined(__x86_64__)
@@ -473,6 +511,8 @@ int main(int argc, char **argv)
 	zpoint('z', 2, watch, wlen);
 
 detach:
+	if (!getenv("GDBC_RESET_FIRST"))
+		reset_test();
 	printf("detach: %s\n", cmd("D", ""));
 	printf("done\n");
 	return 0;

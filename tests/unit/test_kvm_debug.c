@@ -6,13 +6,15 @@
  * bit 2n+1, R/Wn at 16+4n, LENn at 18+4n, LEN 00/01/11/10 for 1/2/4/8
  * bytes), and the software-breakpoint table both KVM backends patch guest
  * memory with (vmb_kvm_swbp_sync): inserted, kept, restored, and refused
- * where there is no guest memory.
+ * where there is no guest memory; and the x87 tag word gdb is shown,
+ * rebuilt from KVM's abridged one (vmb_x86_fpu_tag, SDM Vol. 1 §8.1.7).
  */
 #include <string.h>
 
 #include "fixture.h"
 #include "unit.h"
 
+#include "arch/x86_64/fpu.h"
 #include "hv/kvm-x86_64.h"
 #include "hv/kvm.h"
 
@@ -153,12 +155,34 @@ static void test_swbp(void **state)
 	tb_free(&t);
 }
 
+static void test_fpu_tag(void **state)
+{
+	uint8_t fpr[8][16];
+
+	(void)state;
+	memset(fpr, 0, sizeof(fpr));
+	/* empty stack: every register 11 */
+	assert_int_equal(vmb_x86_fpu_tag(0, 0, fpr), 0xffff);
+	/* TOP = 6 after two loads: ST0 = 1.0 in physical 6 (valid 00), ST1
+	 * = +0 in physical 7 (zero 01) */
+	fpr[0][7] = 0x80;                 /* J bit */
+	fpr[0][8] = 0xff, fpr[0][9] = 0x3f; /* exponent 0x3fff */
+	assert_int_equal(vmb_x86_fpu_tag(6 << 11, 0xc0, fpr), 0x4fff);
+	/* ST0 an infinity instead: special 10 */
+	fpr[0][8] = 0xff, fpr[0][9] = 0x7f;
+	assert_int_equal(vmb_x86_fpu_tag(6 << 11, 0xc0, fpr), 0x6fff);
+	/* J bit clear with a normal exponent (unnormal): special */
+	fpr[0][7] = 0, fpr[0][9] = 0x3f;
+	assert_int_equal(vmb_x86_fpu_tag(6 << 11, 0xc0, fpr), 0x6fff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dregs_breakpoints),
 		cmocka_unit_test(test_dregs_watchpoints),
 		cmocka_unit_test(test_swbp),
+		cmocka_unit_test(test_fpu_tag),
 	};
 
 	return cmocka_run_group_tests_name("kvm-debug", tests, NULL, NULL);
