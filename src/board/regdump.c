@@ -54,6 +54,17 @@ void vmb_regdump_text(FILE *out, const char *name, const char *fmt, ...)
 	fputc('\n', out);
 }
 
+void vmb_regdump_fifo(FILE *out, const char *name, const uint8_t *ring,
+		      unsigned ring_size, unsigned head, unsigned count,
+		      unsigned depth)
+{
+	fprintf(out, "  %-*s %u of %u bytes%s", NAME_COL, name, count, depth,
+		count ? ":" : "");
+	for (unsigned i = 0; i < count && i < ring_size; i++)
+		fprintf(out, " %02x", ring[(head + i) % ring_size]);
+	fputc('\n', out);
+}
+
 static bool bit_set(const uint32_t *w, unsigned i)
 {
 	return (w[i / 32] >> (i % 32)) & 1;

@@ -53,6 +53,14 @@ void vmb_regdump_text(FILE *out, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
+ * "  NAME  N of DEPTH bytes: xx xx ...": the count bytes of a ring buffer
+ * of ring_size bytes starting at head (a device FIFO), oldest first.
+ */
+void vmb_regdump_fifo(FILE *out, const char *name, const uint8_t *ring,
+		      unsigned ring_size, unsigned head, unsigned count,
+		      unsigned depth);
+
+/*
  * "  NAME  first-last n ...\n": the numbers of the set bits of a bitmap
  * (32-bit words, bit i of word i / 32 is number base + i), runs of three
  * or more joined with '-', "none" when empty. For INTID lists.

@@ -434,7 +434,6 @@ static const struct vmb_regfield dmacr_fields[] = {	/* §3.3.14 */
 static void pl011_dump(struct vmb_device *dev, FILE *out)
 {
 	const struct pl011 *s = dev->priv;
-	char bytes[3 * FIFO_DEPTH + 1] = "";
 
 	vmb_regdump(out, "UARTFR", 16, flags(s), fr_fields);
 	vmb_regdump(out, "UARTILPR", 8, s->ilpr, NULL);		/* §3.3.4 */
@@ -447,11 +446,8 @@ static void pl011_dump(struct vmb_device *dev, FILE *out)
 	vmb_regdump(out, "UARTRIS", 16, s->ris, int_fields);
 	vmb_regdump(out, "UARTMIS", 16, s->ris & s->imsc, int_fields);
 	vmb_regdump(out, "UARTDMACR", 8, s->dmacr, dmacr_fields);
-	for (unsigned i = 0; i < s->count; i++)
-		snprintf(bytes + 3 * i, sizeof(bytes) - 3 * i, " %02x",
-			 s->fifo[(s->head + i) % FIFO_DEPTH]);
-	vmb_regdump_text(out, "RX FIFO", "%u of %u bytes%s%s", s->count,
-			 depth(s), s->count ? ":" : "", bytes);
+	vmb_regdump_fifo(out, "RX FIFO", s->fifo, FIFO_DEPTH, s->head, s->count,
+			 depth(s));
 	vmb_regdump_text(out, "TX FIFO", "0 of %u bytes (sent at once)",
 			 depth(s));
 }
