@@ -306,6 +306,7 @@ static const struct vmb_device_type blk_type = {
 	.reset = blk_dev_reset,
 	.fdt_node = vmb_virtio_mmio_fdt,
 	.destroy = blk_destroy,
+	.dump = vmb_virtio_mmio_dump,
 };
 
 VMB_DEVICE_TYPE(blk_type)

@@ -239,5 +239,6 @@ static const struct vmb_device_type virtio_console = {
 	.reset = vcon_dev_reset,
 	.fdt_node = vmb_virtio_mmio_fdt,
 	.destroy = vcon_destroy,
+	.dump = vmb_virtio_mmio_dump,
 };
 VMB_DEVICE_TYPE(virtio_console);

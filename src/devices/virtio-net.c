@@ -494,5 +494,6 @@ static const struct vmb_device_type virtio_net = {
 	.reset = vnet_dev_reset,
 	.fdt_node = vmb_virtio_mmio_fdt,
 	.destroy = vnet_destroy,
+	.dump = vmb_virtio_mmio_dump,
 };
 VMB_DEVICE_TYPE(virtio_net);
