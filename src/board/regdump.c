@@ -6,8 +6,8 @@
 #include "board/device.h"
 #include "board/regdump.h"
 
-/* Column of the value: wide enough for "GICD_ISACTIVER" and friends. */
-#define NAME_COL 16
+/* Column of the value: wide enough for "DeviceFeaturesSel" and friends. */
+#define NAME_COL 18
 
 static uint64_t field_mask(const struct vmb_regfield *f)
 {

@@ -240,14 +240,13 @@ static void gicv2_dump(struct vmb_device *dev, FILE *out)
 
 	vmb_gic_dump_kernel_note(gic, out);
 	vmb_regdump(out, "GICD_CTLR", 32, s->dctlr, enable_fields);	/* §4.3.1 */
-	/* dist_word and cpu_word have no side effects */
+	/* dist_word and v2m_word have no side effects */
 	vmb_regdump(out, "GICD_TYPER", 32, dist_word(gic, GICD_TYPER), typer_fields);
 	vmb_regdump(out, "GICD_IIDR", 32, dist_word(gic, GICD_IIDR), NULL);
 	vmb_regdump(out, "GICC_CTLR", 32, s->cctlr, enable_fields);	/* §4.4.1 */
 	vmb_regdump(out, "GICC_PMR", 8, s->pmr, NULL);			/* §4.4.2 */
 	vmb_regdump(out, "GICC_BPR", 8, s->bpr, NULL);			/* §4.4.3 */
 	vmb_regdump(out, "GICC_ABPR", 8, s->abpr, NULL);		/* §4.4.6 */
-	vmb_regdump(out, "GICC_IAR", 32, cpu_word(gic, GICC_IAR), NULL);
 	if (gic->desc.has_v2m)
 		vmb_regdump_text(out, "MSI_TYPER", "0x%08x  (INTIDs %u-%u)",
 				 v2m_word(gic, V2M_MSI_TYPER),

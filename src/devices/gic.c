@@ -260,12 +260,12 @@ void vmb_gic_dump_lines(const struct vmb_gic *gic, FILE *out)
 				high[spi / 32] |= 1u << (spi % 32);
 		}
 	}
-	vmb_regdump_bitmap(out, "SPIs wired", wired, n, 32);
+	vmb_regdump_bitmap(out, "SPI INTIDs wired", wired, n, 32);
 	vmb_regdump_bitmap(out, "SPI lines high", high, n, 32);
 	/* IHI0048B §4.3.5-4.3.8, IHI0069 §12.9: the model reads them as 0 */
-	vmb_regdump_text(out, "enabled/pending/active", "not kept by the model "
-			 "(GICD_ISENABLER/ISPENDR/ISACTIVER read as zero; emu "
-			 "delivers no interrupts)");
+	vmb_regdump_text(out, "SPI state", "enable/pending/active not kept by "
+			 "the model (GICD_ISENABLER/ISPENDR/ISACTIVER read as "
+			 "zero; emu delivers no interrupts)");
 	free(wired);
 	free(high);
 }

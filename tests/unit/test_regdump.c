@@ -15,9 +15,12 @@
 #include "board/console.h"
 #include "board/regdump.h"
 #include "debug/gdb-monitor.h"
+#include "devices/pl061.h"
+#include "devices/virtio-mmio.h"
 #include "hv/hv.h"
 
 #include "fixture.h"
+#include "vdriver.h"
 
 static struct vmb_device *find_dev(struct tb *t, const char *name)
 {
@@ -44,6 +47,8 @@ static char *dump(struct tb *t, const char *name)
 	}
 	assert_string_equal(text[0], text[1]);
 	free(text[1]);
+	if (getenv("REGDUMP_SHOW")) /* to read them while changing a dump */
+		fprintf(stderr, "--- %s\n%s", name, text[0]);
 	return text[0];
 }
 
@@ -160,6 +165,309 @@ static void test_pl011(void **state)
 	tb_free(&t);
 }
 
+#define RTC 0x09010000
+#define GPIO 0x09030000
+
+static void test_pl031(void **state)
+{
+	struct tb t;
+	char *d;
+	uint32_t dr;
+
+	assert_int_equal(tb_make(&t, arm_yaml), 0);
+	tb_wr(&t, RTC + 0x08, 4, 0x12345678);		/* RTCLR */
+	dr = (uint32_t)tb_rd(&t, RTC + 0x00, 4);
+	tb_wr(&t, RTC + 0x04, 4, dr + 1000);		/* RTCMR, 1000 s ahead */
+	tb_wr(&t, RTC + 0x10, 4, 1);			/* RTCIMSC */
+	d = dump(&t, "rtc");
+	LINE(d, "RTCLR ", "0x12345678");
+	LINE(d, "RTCMR ", "0x12345");
+	LINE(d, "RTCDR ", "0x12345", "UTC");
+	LINE(d, "RTCCR ", "(RTCSTART)");
+	LINE(d, "RTCIMSC ", "0x00000001  (RTCINTR)");
+	LINE(d, "RTCRIS ", "0x00000000");
+	LINE(d, "alarm ", "RTCDR reaches RTCMR in");
+	free(d);
+	tb_free(&t);
+}
+
+static void test_pl061(void **state)
+{
+	struct tb t;
+	char *d;
+
+	assert_int_equal(tb_make(&t, arm_yaml), 0);
+	tb_wr(&t, GPIO + 0x400, 4, 0x0c);		/* DIR: pins 2, 3 out */
+	tb_wr(&t, GPIO + 0x3fc, 4, 0x04);		/* DATA: pin 2 high */
+	tb_wr(&t, GPIO + 0x410, 4, 0x01);		/* IE: pin 0 */
+	tb_wr(&t, GPIO + 0x40c, 4, 0x01);		/* IEV: rising */
+	vmb_pl061_set_input(find_dev(&t, "gpio"), 0, 1);
+	d = dump(&t, "gpio");
+	LINE(d, "GPIODIR ", "0x0c  (pin2 pin3)");
+	LINE(d, "GPIODATA ", "0x05  (pin0 pin2)");
+	LINE(d, "GPIOIE ", "0x01  (pin0)");
+	LINE(d, "GPIOIEV ", "0x01  (pin0)");
+	LINE(d, "GPIORIS ", "(pin0)");
+	LINE(d, "GPIOMIS ", "(pin0)");
+	LINE(d, "inputs ", "(pin0)");
+	free(d);
+	/* the edge is still latched: the dump cleared nothing */
+	assert_int_equal(tb_rd(&t, GPIO + 0x418, 4), 0x01);
+	tb_free(&t);
+}
+
+static const char pc_yaml[] =
+	"arch: x86_64\n"
+	"memory:\n"
+	"  - {name: ram, type: ram, base: 0, size: 16M}\n"
+	"devices:\n"
+	"  - {name: com1, type: uart16550, base: 0x3f8, irq: 4}\n"
+	"  - {name: rtc, type: cmos-rtc, base: 0x70, size: 2}\n"
+	"  - {name: kbc, type: i8042, base: 0x60, size: 5}\n";
+
+static void pio_wr(struct tb *t, uint64_t port, uint8_t v)
+{
+	assert_int_equal(vmb_board_pio_write(t->b, port, 1, v), 0);
+}
+
+static uint8_t pio_rd(struct tb *t, uint64_t port)
+{
+	uint64_t v = 0;
+
+	assert_int_equal(vmb_board_pio_read(t->b, port, 1, &v), 0);
+	return (uint8_t)v;
+}
+
+static void test_uart16550(void **state)
+{
+	struct tb t;
+	char *d;
+
+	tb_dir(&t);
+	t.con = vmb_console_memory();
+	assert_int_equal(tb_board(&t, pc_yaml), 0);
+	pio_wr(&t, 0x3fb, 0x83);		/* LCR: DLAB, 8 bits */
+	pio_wr(&t, 0x3f8, 0x01);		/* DLL: 115200 baud */
+	pio_wr(&t, 0x3f9, 0x00);		/* DLM */
+	pio_wr(&t, 0x3fb, 0x03);		/* LCR: 8N1 */
+	pio_wr(&t, 0x3fa, 0xc1);		/* FCR: FIFO, trigger 14 */
+	pio_wr(&t, 0x3fc, 0x0b);		/* MCR: DTR RTS OUT2 */
+	pio_wr(&t, 0x3f9, 0x01);		/* IER: ERBFI */
+	pio_wr(&t, 0x3ff, 0x5a);		/* SCR */
+	vmb_console_inject(t.con, "xyz", 3);
+	d = dump(&t, "com1");
+	LINE(d, "IER ", "0x01  (ERBFI)");
+	LINE(d, "IIR ", "0xcc", "ID=char-timeout");
+	LINE(d, "FCR ", "(FIFOE RXTRIG=14)");
+	LINE(d, "LCR ", "0x03  (WLS=8)");
+	LINE(d, "MCR ", "0x0b  (DTR RTS OUT2)");
+	LINE(d, "LSR ", "(DR THRE TEMT)");
+	LINE(d, "MSR ", "CTS DSR DCD");
+	LINE(d, "SCR ", "0x5a");
+	LINE(d, "DLL ", "0x01");
+	LINE(d, "DLM ", "0x00");
+	LINE(d, "baud rate", "115200");
+	LINE(d, "RX FIFO", "3 of 16 bytes: 78 79 7a");
+	free(d);
+	assert_int_equal(pio_rd(&t, 0x3f8), 'x');
+	tb_free(&t);
+}
+
+static void test_cmos_i8042(void **state)
+{
+	struct tb t;
+	char *d;
+
+	assert_int_equal(tb_make(&t, pc_yaml), 0);
+	pio_wr(&t, 0x70, 0x0b);
+	pio_wr(&t, 0x71, 0x06);			/* register B: DM, 24h */
+	pio_wr(&t, 0x70, 0x20);
+	pio_wr(&t, 0x71, 0xab);			/* NVRAM 0x20 */
+	pio_wr(&t, 0x70, 0x8a);			/* register A, NMI masked */
+	d = dump(&t, "rtc");
+	LINE(d, "index ", "0x0a  (NMI masked)");
+	LINE(d, "register B ", "0x06  (DM 24/12)");
+	LINE(d, "register A ", "0x26  (DV=32.768kHz RS=6)");
+	LINE(d, "register D ", "(VRT)");
+	LINE(d, "NVRAM 0x20 ", "ab 00");
+	LINE(d, "guest time ", "UTC");
+	free(d);
+	pio_wr(&t, 0x64, 0x60);			/* write CTR */
+	pio_wr(&t, 0x60, 0x47);
+	pio_wr(&t, 0x64, 0xaa);			/* self test: 0x55 waits */
+	d = dump(&t, "kbc");
+	LINE(d, "CTR ", "0x47  (KBDINT AUXINT SYS XLATE)");
+	LINE(d, "status ", "(OBF SYS A2 INH)");
+	LINE(d, "output buffer ", "0x55 (from the keyboard)");
+	free(d);
+	assert_int_equal(pio_rd(&t, 0x60), 0x55);
+	tb_free(&t);
+}
+
+static void test_flash(void **state)
+{
+	static const char yaml[] =
+		"arch: arm64\n"
+		"memory:\n"
+		"  - {name: ram, type: ram, base: 0x40000000, size: 16M}\n"
+		"devices:\n"
+		"  - {name: flash, type: cfi-flash, base: 0, size: 4M, banks: 2,\n"
+		"     bank-width: 4, device-width: 2}\n";
+	struct tb t;
+	char *d;
+
+	assert_int_equal(tb_make(&t, yaml), 0);
+	tb_wr(&t, 0x200000, 4, 0x00980098);	/* bank 1: CFI query */
+	tb_wr(&t, 0, 4, 0x00200020);		/* bank 0: erase setup */
+	tb_wr(&t, 0, 4, 0x00330033);		/* not a confirm: sequence error */
+	d = dump(&t, "flash");
+	LINE(d, "geometry ", "2 bank(s) of 0x200000 bytes", "x16 chips");
+	LINE(d, "bank0 mode ", "read-status");
+	LINE(d, "bank0 status ", "0xb0  (WSMS ECLBS PSLBS)");
+	LINE(d, "bank1 mode ", "cfi-query, command 0x98");
+	LINE(d, "bank1 status ", "0x80  (WSMS)");
+	free(d);
+	/* status still reads with its error bits */
+	assert_int_equal(tb_rd(&t, 0, 4) & 0xff, 0xb0);
+	tb_free(&t);
+}
+
+static void test_fw_cfg(void **state)
+{
+	static const char yaml[] =
+		"arch: arm64\n"
+		"memory:\n"
+		"  - {name: ram, type: ram, base: 0x40000000, size: 16M}\n"
+		"devices:\n"
+		"  - name: fw-cfg\n"
+		"    type: fw-cfg-mmio\n"
+		"    base: 0x09020000\n"
+		"    files:\n"
+		"      - {name: opt/hello, string: hello}\n";
+	struct tb t;
+	char *d;
+
+	assert_int_equal(tb_make(&t, yaml), 0);
+	tb_wr(&t, 0x09020008, 2, 0x2000);	/* select 0x0020, big-endian */
+	tb_rd(&t, 0x09020000, 2);		/* two bytes read */
+	d = dump(&t, "fw-cfg");
+	LINE(d, "selector ", "0x0020  (opt/hello)");
+	LINE(d, "data offset ", "2 of 5 bytes");
+	LINE(d, "files ", "1 (keys 0x0020-0x0020)");
+	free(d);
+	tb_wr(&t, 0x09020008, 2, 0x0100);	/* FW_CFG_ID */
+	d = dump(&t, "fw-cfg");
+	LINE(d, "selector ", "0x0001  (FW_CFG_ID)");
+	free(d);
+	tb_free(&t);
+}
+
+static void test_gic_v2(void **state)
+{
+	struct tb t;
+	char *d;
+
+	assert_int_equal(tb_make(&t, arm_yaml), 0);
+	tb_wr(&t, 0x08000000, 4, 1);		/* GICD_CTLR */
+	tb_wr(&t, 0x08010000, 4, 1);		/* GICC_CTLR */
+	tb_wr(&t, 0x08010004, 4, 0xf0);		/* GICC_PMR */
+	vmb_dev_set_irq(find_dev(&t, "gpio"), 0, 1);	/* SPI 7 high */
+	d = dump(&t, "gic");
+	LINE(d, "GICD_CTLR ", "0x00000001  (Enable)");
+	LINE(d, "GICD_TYPER ", "ITLinesNumber=8");
+	LINE(d, "GICC_CTLR ", "(Enable)");
+	LINE(d, "GICC_PMR ", "0xf0");
+	LINE(d, "GICC_BPR ", "0x02");
+	LINE(d, "SPI INTIDs wired ", " 33 34 39");
+	LINE(d, "SPI lines high ", " 39");
+	LINE(d, "SPI state ", "not kept");
+	free(d);
+	tb_free(&t);
+}
+
+static void test_gic_v3(void **state)
+{
+	static const char yaml[] =
+		"arch: arm64\n"
+		"cpus: {count: 2}\n"
+		"memory:\n"
+		"  - {name: ram, type: ram, base: 0x40000000, size: 16M}\n"
+		"devices:\n"
+		"  - {name: gic, type: gic-v3, base: 0x08000000,\n"
+		"     redist-base: 0x080a0000, its-base: 0x08080000}\n";
+	struct tb t;
+	char *d;
+
+	assert_int_equal(tb_make(&t, yaml), 0);
+	tb_wr(&t, 0x08000000, 4, 2);		/* GICD_CTLR.EnableGrp1 */
+	tb_wr(&t, 0x080a0000 + 0x20000 + 0x14, 4, 0);	/* cpu1 awake */
+	d = dump(&t, "gic");
+	LINE(d, "GICD_CTLR ", "(EnableGrp1 ARE DS)");
+	LINE(d, "GICD_TYPER ", "LPIS IDbits=15");
+	LINE(d, "GICR_TYPER(cpu0) ", "Processor_Number=0");
+	LINE(d, "GICR_TYPER(cpu1) ", "Last Processor_Number=1");
+	LINE(d, "GICR_WAKER(cpu0) ", "(ProcessorSleep ChildrenAsleep)");
+	LINE(d, "GICR_WAKER(cpu1) ", "0x00000000");
+	LINE(d, "GITS_CTLR ", "(Quiescent)");
+	LINE(d, "SPI lines high ", " none");
+	free(d);
+	tb_free(&t);
+}
+
+static const char virtio_yaml[] =
+	"arch: arm64\n"
+	"memory:\n"
+	"  - {name: ram, type: ram, base: 0x40000000, size: 16M}\n"
+	"devices:\n"
+	"  - {name: gic, type: gic-v2, base: 0x08000000, cpu-base: 0x08010000}\n"
+	"  - {name: virtio, type: virtio-mmio, base: 0x0a000000, count: 2,\n"
+	"     stride: 0x200, irq: 16, trigger: edge}\n"
+	"  - {name: rng0, type: virtio-rng}\n";
+
+static void test_virtio_mmio(void **state)
+{
+	struct vmb_device *rng, *slot = NULL;
+	const struct vmb_device *irq_dev;
+	uint64_t base, size;
+	struct vdrv v;
+	struct tb t;
+	char *d, want[96];
+
+	assert_int_equal(tb_make(&t, virtio_yaml), 0);
+	rng = find_dev(&t, "rng0");
+	assert_int_equal(vmb_virtio_mmio_where(rng, &base, &size, &irq_dev), 0);
+	for (unsigned i = 0; i < t.b->ndev; i++)
+		if (t.b->dev[i]->base == base && t.b->dev[i] != rng)
+			slot = t.b->dev[i];
+	assert_non_null(slot);
+	d = dump(&t, "rng0");
+	LINE(d, "Status ", "0x00");
+	LINE(d, "DeviceID ", "4  (entropy source)");
+	free(d);
+	vd_init(&v, &t, base, 0x40100000, 1, 0);
+	tb_wr(&t, base + VD_DEV_FEAT_SEL, 4, 1);
+	tb_wr(&t, base + VD_QUEUE_SEL, 4, 0);
+	d = dump(&t, "rng0");
+	LINE(d, "MagicValue ", "0x74726976");
+	LINE(d, "Status ", "0x0f  (ACKNOWLEDGE DRIVER DRIVER_OK FEATURES_OK)");
+	LINE(d, "DeviceFeaturesSel ", "0x00000001");
+	LINE(d, "DeviceFeatures ", "0x00000001");
+	LINE(d, "accepted ", "(VERSION_1)");
+	LINE(d, "InterruptStatus ", "0x00000000");
+	LINE(d, "QueueSel ", "0  (QueueNumMax");
+	snprintf(want, sizeof(want), "QueueNum 8, QueueReady 1, QueueDesc 0x%llx",
+		 (unsigned long long)vd_area(&v, 0, 0));
+	LINE(d, "queue 0 ", want);
+	LINE(d, "next avail 0, used idx 0");
+	free(d);
+	/* the slot shows the same transport, naming the device in it */
+	d = dump(&t, slot->name);
+	LINE(d, "device ", "rng0 (virtio-rng)");
+	LINE(d, "Status ", "DRIVER_OK");
+	free(d);
+	tb_free(&t);
+}
+
 /* "monitor device": the named dump after the header; the hex fallback
  * for a model without one says so. */
 static void test_monitor_device(void **state)
@@ -190,6 +498,15 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_pl011),
+		cmocka_unit_test(test_pl031),
+		cmocka_unit_test(test_pl061),
+		cmocka_unit_test(test_uart16550),
+		cmocka_unit_test(test_cmos_i8042),
+		cmocka_unit_test(test_flash),
+		cmocka_unit_test(test_fw_cfg),
+		cmocka_unit_test(test_gic_v2),
+		cmocka_unit_test(test_gic_v3),
+		cmocka_unit_test(test_virtio_mmio),
 		cmocka_unit_test(test_monitor_device),
 	};
 
