@@ -14,6 +14,7 @@
 #include "board/board.h"
 #include "board/console.h"
 #include "board/regdump.h"
+#include "util/statebuf.h"
 #include "debug/gdb-monitor.h"
 #include "devices/pl061.h"
 #include "devices/virtio-mmio.h"
@@ -362,6 +363,11 @@ static void test_fw_cfg(void **state)
 	tb_free(&t);
 }
 
+static int fake_irq_attach(void *opaque, struct vmb_irq_line *l)
+{
+	return -1;
+}
+
 static void test_gic_v2(void **state)
 {
 	struct tb t;
@@ -381,7 +387,14 @@ static void test_gic_v2(void **state)
 	LINE(d, "SPI INTIDs wired ", " 33 34 39");
 	LINE(d, "SPI lines high ", " 39");
 	LINE(d, "SPI state ", "not kept");
+	assert_null(strstr(d, "in-kernel"));
 	free(d);
+	/* a backend with kernel irqfds (KVM) serves the GIC itself */
+	t.b->hv.irq_attach = fake_irq_attach;
+	d = dump(&t, "gic");
+	LINE(d, "in-kernel GIC serves these frames");
+	free(d);
+	t.b->hv.irq_attach = NULL;
 	tb_free(&t);
 }
 
@@ -468,8 +481,29 @@ static void test_virtio_mmio(void **state)
 	tb_free(&t);
 }
 
+/* A type with snapshot state and no named dump, for the fallback. */
+static int hex_create(struct vmb_device *dev, struct vmb_err *err)
+{
+	return 0;
+}
+
+static void hex_save(struct vmb_device *dev, struct vmb_state_writer *out)
+{
+	vmb_state_put_u32(out, 0xcafe0123);
+}
+
+static const struct vmb_device_type hex_type = {
+	.name = "test-hex-state",
+	.summary = "test: snapshot state, no register dump",
+	.create = hex_create,
+	.save = hex_save,
+	.state_version = 1,
+};
+
+VMB_DEVICE_TYPE(hex_type)
+
 /* "monitor device": the named dump after the header; the hex fallback
- * for a model without one says so. */
+ * for a model without one says so, as does a model with no state. */
 static void test_monitor_device(void **state)
 {
 	struct vmb_hv_ops ops = { .name = "test" };
@@ -489,6 +523,23 @@ static void test_monitor_device(void **state)
 	LINE(buf, "uart0: pl011 at 0x9000000, 0x1000 bytes");
 	LINE(buf, "UARTCR ", "0x0301", "(UARTEN TXE RXE)");
 	LINE(buf, "no device 'nosuch'");
+	free(buf);
+	tb_free(&t);
+
+	assert_int_equal(tb_make(&t, "arch: x86_64\n"
+		"memory:\n  - {name: ram, type: ram, base: 0, size: 16M}\n"
+		"devices:\n"
+		"  - {name: pm, type: acpi-pm, base: 0x600}\n"
+		"  - {name: hex, type: test-hex-state}\n"), 0);
+	vm.board = t.b;
+	f = open_memstream(&buf, &len);
+	vmb_gdb_monitor(&vm, true, "device hex", f);
+	vmb_gdb_monitor(&vm, true, "device pm", f);
+	fclose(f);
+	LINE(buf, "the test-hex-state model has no named register dump",
+	     "4 bytes");
+	LINE(buf, "23 01 fe ca");
+	LINE(buf, "the acpi-pm model keeps no register state");
 	free(buf);
 	tb_free(&t);
 }
