@@ -65,6 +65,15 @@ void vmb_regdump_fifo(FILE *out, const char *name, const uint8_t *ring,
 	fputc('\n', out);
 }
 
+void vmb_regdump_bytes(FILE *out, const char *name, const uint8_t *p, size_t n,
+		       char sep)
+{
+	fprintf(out, "  %-*s", NAME_COL, name);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%c%02x", i ? sep : ' ', p[i]);
+	fputc('\n', out);
+}
+
 static bool bit_set(const uint32_t *w, unsigned i)
 {
 	return (w[i / 32] >> (i % 32)) & 1;

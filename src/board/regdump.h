@@ -60,6 +60,10 @@ void vmb_regdump_fifo(FILE *out, const char *name, const uint8_t *ring,
 		      unsigned ring_size, unsigned head, unsigned count,
 		      unsigned depth);
 
+/* "  NAME  xx xx ...": n bytes in hex, separated by sep (' ', ':'). */
+void vmb_regdump_bytes(FILE *out, const char *name, const uint8_t *p, size_t n,
+		       char sep);
+
 /*
  * "  NAME  first-last n ...\n": the numbers of the set bits of a bitmap
  * (32-bit words, bit i of word i / 32 is number base + i), runs of three

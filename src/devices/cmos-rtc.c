@@ -311,14 +311,10 @@ static void cmos_dump(struct vmb_device *dev, FILE *out)
 	vmb_regdump(out, "register D", 8, cmos_reg_read(s, REG_D), d_fields);
 	vmb_regdump(out, "century", 8, s->ram[REG_CENTURY], NULL);
 	for (unsigned r = 0x10; r < 0x80; r += 0x10) {
-		char name[16], hex[3 * 16 + 1];
+		char name[16];
 
 		snprintf(name, sizeof(name), "NVRAM 0x%02x", r);
-		for (unsigned i = 0; i < 16; i++)
-			snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%02x ",
-				 s->ram[r + i]);
-		hex[3 * 16 - 1] = '\0';
-		vmb_regdump_text(out, name, "%s", hex);
+		vmb_regdump_bytes(out, name, s->ram + r, 16, ' ');
 	}
 }
 

@@ -170,7 +170,17 @@ static uint64_t blk_config_read(struct vmb_virtio_dev *vd, uint32_t off, unsigne
 	return vmb_get_le(c + off, size);
 }
 
+/* struct virtio_blk_config (VIRTIO 1.2 §5.2.4), for dumps. */
+static const struct vmb_virtio_cfg_field blk_config_fields[] = {
+	{ 0, 8, "capacity" }, { 12, 4, "seg_max" }, { 20, 4, "blk_size" },
+	{ 34, 2, "num_queues" }, { 36, 4, "max_discard_sectors" },
+	{ 40, 4, "max_discard_seg" }, { 44, 4, "discard_sector_alignment" },
+	{ 48, 4, "max_write_zeroes_sectors" }, { 52, 4, "max_write_zeroes_seg" },
+	{ 56, 1, "write_zeroes_may_unmap" }, { 0, 0, NULL },
+};
+
 static const struct vmb_virtio_ops blk_ops = {
+	.config_fields = blk_config_fields,
 	.reset = blk_reset,
 	.config_read = blk_config_read,
 	.queue_notify = blk_queue_notify,

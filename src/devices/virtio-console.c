@@ -149,7 +149,15 @@ static void vcon_config_write(struct vmb_virtio_dev *vd, uint32_t off, uint64_t 
 		put(vd->priv, &ch, 1);
 }
 
+/* struct virtio_console_config (VIRTIO 1.2 §5.3.4), for dumps; emerg_wr
+ * is write-only. */
+static const struct vmb_virtio_cfg_field vcon_config_fields[] = {
+	{ CFG_COLS, 2, "cols" }, { CFG_ROWS, 2, "rows" },
+	{ CFG_MAX_PORTS, 4, "max_nr_ports" }, { 0, 0, NULL },
+};
+
 static const struct vmb_virtio_ops vcon_ops = {
+	.config_fields = vcon_config_fields,
 	.config_read = vcon_config_read,
 	.config_write = vcon_config_write,
 	.queue_notify = vcon_queue_notify,

@@ -541,6 +541,38 @@ static void dump_queue(const struct vmb_virtio_dev *vd, unsigned q, FILE *out)
 				 vq->broken ? vq->error : "");
 }
 
+/* The device's configuration space (§4.2.2 Config, from 0x100): its
+ * named fields, else the bytes in rows of 16. */
+static void dump_config(struct vmb_virtio_dev *vd, FILE *out)
+{
+	const struct vmb_virtio_cfg_field *f = vd->ops->config_fields;
+	uint8_t bytes[16];
+	char name[48];
+
+	for (; f && f->name; f++) {
+		snprintf(name, sizeof(name), "config.%s", f->name);
+		if (f->size <= 8 && !(f->size & (f->size - 1))) {
+			vmb_regdump(out, name, 8 * f->size,
+				    vmb_virtio_config_read(vd, f->off, f->size), NULL);
+			continue;
+		}
+		for (unsigned i = 0; i < f->size && i < sizeof(bytes); i++)
+			bytes[i] = (uint8_t)vmb_virtio_config_read(vd, f->off + i, 1);
+		vmb_regdump_bytes(out, name, bytes, f->size < sizeof(bytes) ?
+				  f->size : sizeof(bytes), ':');
+	}
+	if (vd->ops->config_fields)
+		return;
+	for (uint32_t off = 0; off < vd->config_size; off += 16) {
+		uint32_t n = vd->config_size - off < 16 ? vd->config_size - off : 16;
+
+		for (uint32_t i = 0; i < n; i++)
+			bytes[i] = (uint8_t)vmb_virtio_config_read(vd, off + i, 1);
+		snprintf(name, sizeof(name), "Config+0x%02x", off);
+		vmb_regdump_bytes(out, name, bytes, n, ' ');
+	}
+}
+
 void vmb_virtio_mmio_dump(struct vmb_device *dev, FILE *out)
 {
 	struct mmio *t = find(dev);
@@ -582,6 +614,7 @@ void vmb_virtio_mmio_dump(struct vmb_device *dev, FILE *out)
 			 reg_read(t, REG_QUEUE_NUM_MAX));
 	for (unsigned q = 0; q < vd->nqueues; q++)
 		dump_queue(vd, q, out);
+	dump_config(vd, out);
 	pthread_mutex_unlock(&vd->lock);
 }
 

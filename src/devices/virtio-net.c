@@ -344,7 +344,14 @@ static uint64_t vnet_config_read(struct vmb_virtio_dev *vd, uint32_t off, unsign
 	return v;
 }
 
+/* struct virtio_net_config (VIRTIO 1.2 §5.1.4), for dumps. */
+static const struct vmb_virtio_cfg_field vnet_config_fields[] = {
+	{ CFG_MAC, 6, "mac" }, { CFG_STATUS, 2, "status" },
+	{ CFG_MAX_VQ_PAIRS, 2, "max_virtqueue_pairs" }, { 0, 0, NULL },
+};
+
 static const struct vmb_virtio_ops vnet_ops = {
+	.config_fields = vnet_config_fields,
 	.reset = vnet_reset,
 	.config_read = vnet_config_read,
 	.check_features = vnet_check_features,

@@ -435,7 +435,9 @@ static const char virtio_yaml[] =
 	"  - {name: gic, type: gic-v2, base: 0x08000000, cpu-base: 0x08010000}\n"
 	"  - {name: virtio, type: virtio-mmio, base: 0x0a000000, count: 2,\n"
 	"     stride: 0x200, irq: 16, trigger: edge}\n"
-	"  - {name: rng0, type: virtio-rng}\n";
+	"  - {name: rng0, type: virtio-rng}\n"
+	"  - {name: disk, type: virtio-blk, file: disk.img}\n"
+	"  - {name: con, type: virtio-console, base: 0x0a001000, irq: 20}\n";
 
 static void test_virtio_mmio(void **state)
 {
@@ -446,7 +448,12 @@ static void test_virtio_mmio(void **state)
 	struct tb t;
 	char *d, want[96];
 
-	assert_int_equal(tb_make(&t, virtio_yaml), 0);
+	static uint8_t disk[64 * 1024];
+
+	tb_dir(&t);
+	tb_file(&t, "disk.img", disk, sizeof(disk));
+	if (tb_board(&t, virtio_yaml))
+		fail_msg("%s", t.err.msg);
 	rng = find_dev(&t, "rng0");
 	assert_int_equal(vmb_virtio_mmio_where(rng, &base, &size, &irq_dev), 0);
 	for (unsigned i = 0; i < t.b->ndev; i++)
@@ -477,6 +484,16 @@ static void test_virtio_mmio(void **state)
 	d = dump(&t, slot->name);
 	LINE(d, "device ", "rng0 (virtio-rng)");
 	LINE(d, "Status ", "DRIVER_OK");
+	free(d);
+	/* the device-type configuration space, by field name */
+	d = dump(&t, "disk");
+	LINE(d, "DeviceID ", "2  (block device)");
+	LINE(d, "config.capacity ", "0x0000000000000080");
+	LINE(d, "config.blk_size ", "0x00000200");
+	free(d);
+	d = dump(&t, "con");
+	LINE(d, "DeviceID ", "3  (console)");
+	LINE(d, "config.max_nr_ports ", "0x00000001");
 	free(d);
 	tb_free(&t);
 }
