@@ -26,7 +26,12 @@ static void mon_device(struct vmb_vm *vm, bool stopped, const char *arg, FILE *o
 		if (!strcmp(b->dev[i]->name, arg))
 			d = b->dev[i];
 	if (!d) {
-		fprintf(out, "no device '%s'; 'monitor info' lists them\n", arg);
+		if (*arg)
+			fprintf(out, "no device '%s'; ", arg);
+		fprintf(out, "monitor device NAME, NAME one of:");
+		for (unsigned i = 0; i < b->ndev; i++)
+			fprintf(out, " %s", b->dev[i]->name);
+		fputc('\n', out);
 		return;
 	}
 	fprintf(out, "%s: %s at 0x%llx, 0x%llx bytes\n", d->name, d->type->name,

@@ -539,7 +539,7 @@ static void test_monitor_device(void **state)
 	fclose(f);
 	LINE(buf, "uart0: pl011 at 0x9000000, 0x1000 bytes");
 	LINE(buf, "UARTCR ", "0x0301", "(UARTEN TXE RXE)");
-	LINE(buf, "no device 'nosuch'");
+	LINE(buf, "no device 'nosuch'", "NAME one of: gic apb-pclk uart0 rtc gpio");
 	free(buf);
 	tb_free(&t);
 
