@@ -179,8 +179,17 @@ static const struct vmb_virtio_cfg_field blk_config_fields[] = {
 	{ 56, 1, "write_zeroes_may_unmap" }, { 0, 0, NULL },
 };
 
+/* Feature bits of VIRTIO 1.2 §5.2.3, for dumps. */
+static const struct vmb_regfield blk_feature_fields[] = {
+	VMB_BIT(1, "SIZE_MAX"), VMB_BIT(2, "SEG_MAX"), VMB_BIT(4, "GEOMETRY"),
+	VMB_BIT(5, "RO"), VMB_BIT(6, "BLK_SIZE"), VMB_BIT(9, "FLUSH"),
+	VMB_BIT(10, "TOPOLOGY"), VMB_BIT(11, "CONFIG_WCE"), VMB_BIT(12, "MQ"),
+	VMB_BIT(13, "DISCARD"), VMB_BIT(14, "WRITE_ZEROES"), { NULL },
+};
+
 static const struct vmb_virtio_ops blk_ops = {
 	.config_fields = blk_config_fields,
+	.feature_fields = blk_feature_fields,
 	.reset = blk_reset,
 	.config_read = blk_config_read,
 	.queue_notify = blk_queue_notify,

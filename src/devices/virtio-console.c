@@ -156,8 +156,15 @@ static const struct vmb_virtio_cfg_field vcon_config_fields[] = {
 	{ CFG_MAX_PORTS, 4, "max_nr_ports" }, { 0, 0, NULL },
 };
 
+/* Feature bits of VIRTIO 1.2 §5.3.3, for dumps. */
+static const struct vmb_regfield vcon_feature_fields[] = {
+	VMB_BIT(0, "SIZE"), VMB_BIT(1, "MULTIPORT"), VMB_BIT(2, "EMERG_WRITE"),
+	{ NULL },
+};
+
 static const struct vmb_virtio_ops vcon_ops = {
 	.config_fields = vcon_config_fields,
+	.feature_fields = vcon_feature_fields,
 	.config_read = vcon_config_read,
 	.config_write = vcon_config_write,
 	.queue_notify = vcon_queue_notify,

@@ -510,6 +510,22 @@ static const struct vmb_regfield feature_fields[] = {
 	VMB_BIT(40, "RING_RESET"), { NULL },
 };
 
+/* The device type's feature names, then the reserved ones, in out
+ * (room for both and the end mark). */
+static const struct vmb_regfield *features_of(const struct vmb_virtio_dev *vd,
+					      struct vmb_regfield *out, size_t room)
+{
+	const struct vmb_regfield *f = vd->ops->feature_fields;
+	size_t n = 0;
+
+	for (; f && f->name && n + 1 < room; f++)
+		out[n++] = *f;
+	for (f = feature_fields; f->name && n + 1 < room; f++)
+		out[n++] = *f;
+	out[n] = (struct vmb_regfield){ NULL };
+	return out;
+}
+
 static const char *device_name(uint32_t id)
 {
 	/* §5 device types vmb has */
@@ -577,6 +593,7 @@ void vmb_virtio_mmio_dump(struct vmb_device *dev, FILE *out)
 {
 	struct mmio *t = find(dev);
 	struct vmb_virtio_dev *vd;
+	struct vmb_regfield names[64 + 1];
 	uint32_t id;
 
 	if (!t && !strcmp(dev->type->name, "virtio-mmio"))
@@ -606,8 +623,9 @@ void vmb_virtio_mmio_dump(struct vmb_device *dev, FILE *out)
 	vmb_regdump(out, "DeviceFeaturesSel", 32, t->dev_features_sel, NULL);
 	vmb_regdump(out, "DeviceFeatures", 32, reg_read(t, REG_DEVICE_FEATURES), NULL);
 	vmb_regdump(out, "DriverFeaturesSel", 32, t->drv_features_sel, NULL);
-	vmb_regdump(out, "  offered", 64, vmb_virtio_offered(vd), feature_fields);
-	vmb_regdump(out, "  accepted", 64, vd->driver_features, feature_fields);
+	features_of(vd, names, sizeof(names) / sizeof(names[0]));
+	vmb_regdump(out, "  offered", 64, vmb_virtio_offered(vd), names);
+	vmb_regdump(out, "  accepted", 64, vd->driver_features, names);
 	vmb_regdump(out, "InterruptStatus", 32, t->isr, isr_fields);
 	vmb_regdump(out, "ConfigGeneration", 32, vd->config_generation, NULL);
 	vmb_regdump_text(out, "QueueSel", "%u  (QueueNumMax %u)", t->queue_sel,

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "board/gmem.h"
+#include "board/regdump.h"
 #include "virtio/virtqueue.h"
 
 #define VMB_VIRTIO_MAX_QUEUES	16
@@ -83,6 +84,9 @@ struct vmb_virtio_ops {
 	 * section of VIRTIO 1.2 §5), { 0, 0, NULL }-terminated; NULL: dumps
 	 * show the space in hex. config_read must have no side effects. */
 	const struct vmb_virtio_cfg_field *config_fields;
+	/* Names of the device type's feature bits 0-23 (its section of §5),
+	 * board/regdump.h table; NULL: dumps show them as a mask. */
+	const struct vmb_regfield *feature_fields;
 };
 
 /* How the device reaches its transport. */

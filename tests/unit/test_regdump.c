@@ -488,11 +488,14 @@ static void test_virtio_mmio(void **state)
 	/* the device-type configuration space, by field name */
 	d = dump(&t, "disk");
 	LINE(d, "DeviceID ", "2  (block device)");
+	LINE(d, "offered ", "(SEG_MAX BLK_SIZE FLUSH DISCARD WRITE_ZEROES "
+	     "INDIRECT_DESC EVENT_IDX VERSION_1)");
 	LINE(d, "config.capacity ", "0x0000000000000080");
 	LINE(d, "config.blk_size ", "0x00000200");
 	free(d);
 	d = dump(&t, "con");
 	LINE(d, "DeviceID ", "3  (console)");
+	LINE(d, "offered ", "(EMERG_WRITE VERSION_1)");
 	LINE(d, "config.max_nr_ports ", "0x00000001");
 	free(d);
 	tb_free(&t);
