@@ -30,9 +30,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "board/regdump.h"
 #include "board/board.h"
 #include "board/clock.h"
+#include "board/regdump.h"
 
 #define REG_SEC     0x00
 #define REG_MIN     0x02

@@ -28,8 +28,8 @@
 #include <time.h>
 
 #include "board/board.h"
-#include "board/regdump.h"
 #include "board/clock.h"
+#include "board/regdump.h"
 #include "devices/primecell.h"
 #include "fdt/fdt.h"
 #include "util/loop.h"

@@ -38,8 +38,8 @@
 #include <string.h>
 
 #include "board/board.h"
-#include "board/regdump.h"
 #include "board/console.h"
+#include "board/regdump.h"
 #include "devices/uart16550.h"
 #include "devices/virtio-console.h"
 
