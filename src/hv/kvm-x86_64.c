@@ -435,6 +435,19 @@ static int set_msrs(struct vmb_kvm_vcpu *v, struct vmb_err *err)
 		{ MSR_IA32_TSC, 0 },
 		{ MSR_IA32_MISC_ENABLE, 1 },              /* fast strings */
 		{ MSR_MTRR_DEF_TYPE, (1u << 11) | 6 },    /* enabled, WB */
+		/* KVM's paravirtual MSRs (Linux Documentation/virt/kvm/x86/
+		 * msr.rst) off, as at power-on: a guest reset from outside
+		 * (a debugger's "monitor reset") never turned them off
+		 * itself, and KVM would go on writing its clock and steal
+		 * time into the new guest's memory and inject asynchronous
+		 * page faults into a guest with no IDT yet (seen: a triple
+		 * fault at the kernel's first instruction). Not the wall
+		 * clock MSRs: a write of any value makes KVM write the clock
+		 * to that GPA, and they keep no state. */
+		{ MSR_KVM_SYSTEM_TIME_NEW, 0 }, { MSR_KVM_SYSTEM_TIME, 0 },
+		{ MSR_KVM_ASYNC_PF_EN, 0 }, { MSR_KVM_ASYNC_PF_INT, 0 },
+		{ MSR_KVM_STEAL_TIME, 0 }, { MSR_KVM_PV_EOI_EN, 0 },
+		{ MSR_KVM_POLL_CONTROL, 1 },
 	};
 	struct x86_vm *x = v->kvm->arch_priv;
 	const unsigned max = sizeof(init) / sizeof(init[0]);

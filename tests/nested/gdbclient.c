@@ -367,7 +367,7 @@ static void reset_test(void)
 {
 	char t[256];
 
-	if (getenv("GDBC_GO")) {
+	if (getenv("GDBC_GO") && *getenv("GDBC_GO")) {
 		send_pkt("qRcmd,%s", "7265736574");     /* "reset" */
 		while (recv_pkt(30)[0] == 'O' && strcmp(pkt, "OK"))
 			;                                /* console output */
@@ -416,8 +416,6 @@ int main(int argc, char **argv)
 		printf("thread-%s-pc: 0x%" PRIx64 "\n", tok, reg(REG_PC));
 	}
 
-	if (getenv("GDBC_RESET_FIRST"))
-		reset_test();
 	/* Ctrl-C while the guest runs */
 	send_pkt("c");
 	sleep(1);
@@ -511,8 +509,7 @@ int main(int argc, char **argv)
 	zpoint('z', 2, watch, wlen);
 
 detach:
-	if (!getenv("GDBC_RESET_FIRST"))
-		reset_test();
+	reset_test();
 	printf("detach: %s\n", cmd("D", ""));
 	printf("done\n");
 	return 0;
