@@ -33,6 +33,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config/spec.h"
 #include "util/statebuf.h"
@@ -118,6 +119,17 @@ struct vmb_device_type {
 	int (*load)(struct vmb_device *dev, struct vmb_state_reader *in,
 		    struct vmb_err *err);
 	unsigned state_version;
+
+	/*
+	 * Optional: print the registers a guest sees, named as the device's
+	 * spec names them, with their values and set bits, through
+	 * regdump.h (gdb "monitor device NAME"). Called under the device
+	 * lock (vmb_dev_dump). It must change nothing: it reads the model's
+	 * fields and never goes through the read path, which can pop a FIFO,
+	 * clear a status or raise an interrupt. NULL: the monitor falls back
+	 * to the save() state in hex.
+	 */
+	void (*dump)(struct vmb_device *dev, FILE *out);
 };
 
 struct vmb_device {

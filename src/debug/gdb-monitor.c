@@ -6,6 +6,7 @@
 
 #include "board/board.h"
 #include "board/device.h"
+#include "board/regdump.h"
 #include "debug/gdb-monitor.h"
 #include "util/statebuf.h"
 
@@ -25,11 +26,18 @@ static void mon_device(struct vmb_vm *vm, bool stopped, const char *arg, FILE *o
 		if (!strcmp(b->dev[i]->name, arg))
 			d = b->dev[i];
 	if (!d) {
-		fprintf(out, "no device '%s'; 'monitor info' lists them\n", arg);
+		if (*arg)
+			fprintf(out, "no device '%s'; ", arg);
+		fprintf(out, "monitor device NAME, NAME one of:");
+		for (unsigned i = 0; i < b->ndev; i++)
+			fprintf(out, " %s", b->dev[i]->name);
+		fputc('\n', out);
 		return;
 	}
 	fprintf(out, "%s: %s at 0x%llx, 0x%llx bytes\n", d->name, d->type->name,
 		(unsigned long long)d->base, (unsigned long long)d->size);
+	if (vmb_dev_dump(d, out))
+		return;
 	if (!d->type->save) {
 		fprintf(out, "  (the %s model keeps no register state to show)\n",
 			d->type->name);
@@ -41,7 +49,8 @@ static void mon_device(struct vmb_vm *vm, bool stopped, const char *arg, FILE *o
 		vmb_dev_lock(d);
 		d->type->save(d, &w);
 		vmb_dev_unlock(d);
-		fprintf(out, "  register state (%zu bytes, as a snapshot saves it):",
+		fprintf(out, "  (the %s model has no named register dump; its "
+			"state as a snapshot saves it, %zu bytes:)", d->type->name,
 			w.len);
 		for (size_t i = 0; i < w.len; i++)
 			fprintf(out, "%s%02x", i % 16 ? " " : "\n  ", w.buf[i]);
@@ -72,7 +81,7 @@ static const struct {
 	{ "help", "", "this list", mon_help },
 	{ "info", "", "memory map, interrupts and devices (as vmb check prints them)",
 	  mon_info },
-	{ "device", "NAME", "a device's type, place and register state", mon_device },
+	{ "device", "NAME", "a device's type, place and named registers", mon_device },
 	{ "stats", "", "exit statistics of the backend", mon_stats },
 	{ "reset", "", "reset the machine (devices, images, vCPUs)", mon_reset },
 };

@@ -5,7 +5,7 @@
  * amd64 support look up (gdb/features/aarch64-core.xml, aarch64-fpu.xml,
  * i386/64bit-core.xml, 64bit-sse.xml, 64bit-segments.xml); the XML below
  * is generated from vmb's own tables. Registers a backend does not report
- * (x87 and SSE state on KVM x86_64 today) are sent as unavailable.
+ * (FP/SIMD state when has_fp is false) are sent as unavailable.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 enum reg_src {
 	SRC_FIELD,     /* bytes at off in the arch's register struct */
 	SRC_SP,        /* arm64: the SP PSTATE.SP and the EL select */
-	SRC_FP,        /* arm64: valid only when has_fp */
+	SRC_FP,        /* valid only when the arch struct's has_fp */
 	SRC_NONE,      /* not provided by any backend: unavailable */
 };
 
@@ -77,9 +77,9 @@ static const char arm64_types[] =
 
 #define G64(nm, f) { nm, 64, "int64", NULL, 0, SRC_FIELD, X86(f), 8, false }
 #define SEG(nm, f) { nm, 32, "int32", NULL, 0, SRC_FIELD, X86(f), 2, true }
-#define ST(n) { "st" #n, 80, "i387_ext", NULL, 0, SRC_NONE, 0, 0, true }
-#define FPC(nm) { nm, 32, "int", "float", 0, SRC_NONE, 0, 0, true }
-#define XMM(n) { "xmm" #n, 128, "vec128", NULL, 1, SRC_NONE, 0, 0, true }
+#define ST(n) { "st" #n, 80, "i387_ext", NULL, 0, SRC_FP, X86(st[n]), 10, false }
+#define FPC(nm) { #nm, 32, "int", "float", 0, SRC_FP, X86(nm), 4, false }
+#define XMM(n) { "xmm" #n, 128, "vec128", NULL, 1, SRC_FP, X86(xmm[n]), 16, false }
 #define CR(nm, f) { nm, 64, "uint64", "system", 3, SRC_FIELD, X86(f), 8, true }
 
 static const struct vmb_gdb_reg x86_64_regs[] = {
@@ -94,11 +94,11 @@ static const struct vmb_gdb_reg x86_64_regs[] = {
 	SEG("cs", cs), SEG("ss", ss), SEG("ds", ds), SEG("es", es),
 	SEG("fs", fs), SEG("gs", gs),
 	ST(0), ST(1), ST(2), ST(3), ST(4), ST(5), ST(6), ST(7),
-	FPC("fctrl"), FPC("fstat"), FPC("ftag"), FPC("fiseg"), FPC("fioff"),
-	FPC("foseg"), FPC("fooff"), FPC("fop"),
+	FPC(fctrl), FPC(fstat), FPC(ftag), FPC(fiseg), FPC(fioff),
+	FPC(foseg), FPC(fooff), FPC(fop),
 	XMM(0), XMM(1), XMM(2), XMM(3), XMM(4), XMM(5), XMM(6), XMM(7),
 	XMM(8), XMM(9), XMM(10), XMM(11), XMM(12), XMM(13), XMM(14), XMM(15),
-	{ "mxcsr", 32, "int", "vector", 1, SRC_NONE, 0, 0, true },
+	{ "mxcsr", 32, "int", "vector", 1, SRC_FP, X86(mxcsr), 4, false },
 	{ "fs_base", 64, "int", NULL, 2, SRC_FIELD, X86(fs_base), 8, false },
 	{ "gs_base", 64, "int", NULL, 2, SRC_FIELD, X86(gs_base), 8, false },
 	CR("cr0", cr0), CR("cr2", cr2), CR("cr3", cr3), CR("cr4", cr4),
@@ -212,7 +212,7 @@ static uint8_t *field(const struct vmb_gdb_arch *a, const struct vmb_regs *r,
 	case SRC_NONE:
 		return NULL;
 	case SRC_FP:
-		if (!r->arm64.has_fp)
+		if (!(r->arch == VMB_ARCH_ARM64 ? r->arm64.has_fp : r->x86_64.has_fp))
 			return NULL;
 		break;
 	case SRC_SP: {

@@ -403,8 +403,30 @@ static void cmd_X(struct vmb_gdbstub *s, const char *p)
 
 /* ---- breakpoints and watchpoints ----------------------------------------- */
 
+/* A Z/z changes the configuration the next resume installs. While the
+ * machine is stopped the backend is asked at once, so that what it cannot
+ * do (a fifth x86 debug register, a read watchpoint on x86, a breakpoint
+ * outside guest memory under KVM) fails this packet, where gdb names the
+ * breakpoint, rather than the next continue; the previous configuration
+ * is put back. */
+static void commit_Z(struct vmb_gdbstub *s, const struct vmb_debug_cfg *old)
+{
+	struct vmb_err err = { "" };
+
+	for (unsigned i = 0; s->stopped && i < s->ncpus; i++)
+		if (s->vm->ops->set_debug(s->vm, i, &s->cfg, &err)) {
+			vmb_warn("gdb: %s", err.msg);
+			s->cfg = *old;
+			for (unsigned j = 0; j <= i; j++)
+				s->vm->ops->set_debug(s->vm, j, &s->cfg, &err);
+			return reply_error(s, 22);
+		}
+	send_packet(s, "OK");
+}
+
 static void cmd_Z(struct vmb_gdbstub *s, const char *p, bool insert)
 {
+	struct vmb_debug_cfg old = s->cfg;
 	struct vmb_debug_cfg *c = &s->cfg;
 	uint64_t type, addr, kind;
 	unsigned i;
@@ -429,7 +451,7 @@ static void cmd_Z(struct vmb_gdbstub *s, const char *p, bool insert)
 		} else if (!insert && i < c->nbp) {
 			c->bp[i] = c->bp[--c->nbp];
 		}
-		return send_packet(s, "OK");
+		return commit_Z(s, &old);
 	}
 	if (!kind || kind > 4096 || addr + kind < addr)
 		return reply_error(s, 22);
@@ -446,7 +468,7 @@ static void cmd_Z(struct vmb_gdbstub *s, const char *p, bool insert)
 	} else if (!insert && i < c->nwp) {
 		c->wp[i] = c->wp[--c->nwp];
 	}
-	send_packet(s, "OK");
+	commit_Z(s, &old);
 }
 
 static void cmd_Zins(struct vmb_gdbstub *s, const char *p) { cmd_Z(s, p, true); }
@@ -491,19 +513,34 @@ static void cmd_T(struct vmb_gdbstub *s, const char *p)
 	send_packet(s, "OK");
 }
 
+/* "c ADDR" / "s ADDR" (GDB manual, "Packets"): resume at ADDR, set as the
+ * PC of the current thread first. gdb itself no longer sends the address;
+ * other clients may. */
+static int resume_at(struct vmb_gdbstub *s, const char *p)
+{
+	struct vmb_regs r;
+	uint64_t addr;
+
+	if (!*p)
+		return 0;
+	if (vmb_gdb_hex_u64(&p, &addr) || *p || get_regs(s, &r))
+		return -1;
+	if (r.arch == VMB_ARCH_ARM64)
+		r.arm64.pc = addr;
+	else
+		r.x86_64.rip = addr;
+	return s->vm->ops->set_regs(s->vm, s->g_cpu, &r);
+}
+
 static void cmd_continue(struct vmb_gdbstub *s, const char *p)
 {
-	if (*p)  /* "c ADDR": resume elsewhere, a feature gdb does not use */
-		return reply_error(s, 22);
-	if (resume_machine(s, -1))
+	if (resume_at(s, p) || resume_machine(s, -1))
 		reply_error(s, 22);
 }
 
 static void cmd_step(struct vmb_gdbstub *s, const char *p)
 {
-	if (*p)
-		return reply_error(s, 22);
-	if (resume_machine(s, (int)s->g_cpu))
+	if (resume_at(s, p) || resume_machine(s, (int)s->g_cpu))
 		reply_error(s, 22);
 }
 

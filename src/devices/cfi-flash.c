@@ -62,6 +62,7 @@
 #include <unistd.h>
 
 #include "board/board.h"
+#include "board/regdump.h"
 #include "config/node.h"
 #include "fdt/fdt.h"
 #include "board/writeback.h"
@@ -758,6 +759,62 @@ static void flash_destroy(struct vmb_device *dev)
 	dev->priv = NULL;
 }
 
+/* Dump, per bank: the command state (what a read returns now) and the
+ * status register (Intel 3 Volt StrataFlash 290667, "Status Register
+ * Definition": SR.7 write state machine ready ... SR.1 device protect). */
+static const struct vmb_regfield status_fields[] = {
+	VMB_BIT(7, "WSMS"), VMB_BIT(6, "ESS"), VMB_BIT(5, "ECLBS"),
+	VMB_BIT(4, "PSLBS"), VMB_BIT(3, "VPENS"), VMB_BIT(2, "PSS"),
+	VMB_BIT(1, "DPS"), { NULL },
+};
+
+static const char *mode_name(const struct bank *b)
+{
+	switch (b->cmd) {
+	case CMD_READ_ARRAY:	return "read-array";
+	case CMD_STATUS:	return "read-status";
+	case 0x90:		return "read-id";
+	case 0x98:		return "cfi-query";
+	case 0x10: case 0x40:	return "word-program (status reads)";
+	case 0x20: case 0x28:	return "block-erase setup (status reads)";
+	case 0x60:		return "lock setup (status reads)";
+	case 0xe8:		return "write-to-buffer (status reads)";
+	default:		return "status reads";
+	}
+}
+
+static void flash_dump(struct vmb_device *dev, FILE *out)
+{
+	const struct flash *fl = dev->priv;
+
+	vmb_regdump_text(out, "geometry", "%u bank(s) of 0x%llx bytes, %u-byte "
+			 "bank of x%u chips, 0x%llx-byte blocks, %u-byte write "
+			 "buffer", fl->nbanks, (unsigned long long)fl->bank_size,
+			 fl->bank_width, 8 * fl->device_width,
+			 (unsigned long long)fl->block_size, fl->writeblock_size);
+	for (unsigned i = 0; i < fl->nbanks; i++) {
+		const struct bank *b = &fl->bank[i];
+		char name[32];
+
+		vmb_regdump_text(out, "bank", "%u at 0x%llx: %s%s%s", i,
+				 (unsigned long long)b->gpa,
+				 b->path ? b->path : "no file", b->ro ? ", read-only" : "",
+				 b->cmd == CMD_READ_ARRAY && !b->wcycle ?
+				 ", reads served from memory (romd)" : "");
+		snprintf(name, sizeof(name), "bank%u mode", i);
+		vmb_regdump_text(out, name, "%s, command 0x%02x, bus cycle %u",
+				 mode_name(b), b->cmd, b->wcycle);
+		snprintf(name, sizeof(name), "bank%u status", i);
+		vmb_regdump(out, name, 8, b->status, status_fields);
+		if (b->cmd == 0xe8 && b->buf_active) {
+			snprintf(name, sizeof(name), "bank%u buffer", i);
+			vmb_regdump_text(out, name, "window 0x%llx, %u data "
+					 "writes left", (unsigned long long)b->buf_base,
+					 b->wcycle == 2 ? b->counter + 1 : 0);
+		}
+	}
+}
+
 static const struct vmb_prop_desc flash_props[] = {
 	{ "banks", VMB_PROP_U64, "1",
 	  "number of banks (separate flash devices); bank size = size / banks", NULL },
@@ -788,6 +845,7 @@ static const struct vmb_device_type flash_type = {
 	.reset = flash_reset,
 	.fdt_node = flash_fdt,
 	.destroy = flash_destroy,
+	.dump = flash_dump,
 };
 
 VMB_DEVICE_TYPE(flash_type)

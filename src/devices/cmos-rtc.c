@@ -32,6 +32,7 @@
 
 #include "board/board.h"
 #include "board/clock.h"
+#include "board/regdump.h"
 
 #define REG_SEC     0x00
 #define REG_MIN     0x02
@@ -265,6 +266,58 @@ static void cmos_destroy(struct vmb_device *dev)
 	dev->priv = NULL;
 }
 
+/* Dump (MC146818A data sheet, "Registers"): cmos_reg_read has no side
+ * effects in this model (register C never latches a flag), so every
+ * register is shown as the guest reads it. */
+static const char *const dv_names[8] = { [2] = "32.768kHz" };
+static const struct vmb_regfield a_fields[] = {
+	VMB_BIT(7, "UIP"), { "DV", 4, 3, VMB_FIELD_ALWAYS, dv_names },
+	VMB_FIELD(0, 4, "RS"), { NULL },
+};
+static const struct vmb_regfield b_fields[] = {
+	VMB_BIT(7, "SET"), VMB_BIT(6, "PIE"), VMB_BIT(5, "AIE"),
+	VMB_BIT(4, "UIE"), VMB_BIT(3, "SQWE"), VMB_BIT(2, "DM"),
+	VMB_BIT(1, "24/12"), VMB_BIT(0, "DSE"), { NULL },
+};
+static const struct vmb_regfield c_fields[] = {
+	VMB_BIT(7, "IRQF"), VMB_BIT(6, "PF"), VMB_BIT(5, "AF"), VMB_BIT(4, "UF"),
+	{ NULL },
+};
+static const struct vmb_regfield d_fields[] = {
+	VMB_BIT(7, "VRT"), { NULL },
+};
+
+static void cmos_dump(struct vmb_device *dev, FILE *out)
+{
+	static const char *const time_names[10] = {
+		"seconds", "alarm seconds", "minutes", "alarm minutes", "hours",
+		"alarm hours", "day of week", "day of month", "month", "year",
+	};
+	struct cmos *s = dev->priv;
+	struct tm tm;
+	char when[40] = "?";
+
+	vmb_regdump_text(out, "index", "0x%02x%s", s->index & 0x7f,
+			 (s->index & 0x80) ? "  (NMI masked)" : "");
+	for (unsigned r = 0; r <= REG_YEAR; r++)
+		vmb_regdump(out, time_names[r], 8, cmos_reg_read(s, r), NULL);
+	guest_tm(s, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	vmb_regdump_text(out, "guest time", "%s%s", when,
+			 (s->ram[REG_B] & B_SET) ? " (stopped: SET)" : "");
+	vmb_regdump(out, "register A", 8, cmos_reg_read(s, REG_A), a_fields);
+	vmb_regdump(out, "register B", 8, cmos_reg_read(s, REG_B), b_fields);
+	vmb_regdump(out, "register C", 8, cmos_reg_read(s, REG_C), c_fields);
+	vmb_regdump(out, "register D", 8, cmos_reg_read(s, REG_D), d_fields);
+	vmb_regdump(out, "century", 8, s->ram[REG_CENTURY], NULL);
+	for (unsigned r = 0x10; r < 0x80; r += 0x10) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "NVRAM 0x%02x", r);
+		vmb_regdump_bytes(out, name, s->ram + r, 16, ' ');
+	}
+}
+
 static const struct vmb_device_type cmos_type = {
 	.name = "cmos-rtc",
 	.summary = "PC CMOS RTC (MC146818A at index/data ports): host UTC time in "
@@ -277,6 +330,7 @@ static const struct vmb_device_type cmos_type = {
 	.create = cmos_create,
 	.reset = cmos_reset,
 	.destroy = cmos_destroy,
+	.dump = cmos_dump,
 };
 
 VMB_DEVICE_TYPE(cmos_type)

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "board/board.h"
+#include "board/regdump.h"
 #include "config/node.h"
 #include "fdt/fdt.h"
 #include "util/bytes.h"
@@ -413,6 +414,38 @@ static void fw_cfg_destroy(struct vmb_device *dev)
 	dev->priv = NULL;
 }
 
+/* Dump: the selector register and the read position in the item (the
+ * data register has no state of its own), the DMA address register
+ * (QEMU docs/specs/fw_cfg.rst "Selector Register", "Data Register", "DMA
+ * Address Register"). */
+static void fw_cfg_dump(struct vmb_device *dev, FILE *out)
+{
+	static const char *const std_names[FW_CFG_FILE_FIRST] = {
+		[FW_CFG_SIGNATURE] = "FW_CFG_SIGNATURE", [FW_CFG_ID] = "FW_CFG_ID",
+		[FW_CFG_UUID] = "FW_CFG_UUID", [FW_CFG_RAM_SIZE] = "FW_CFG_RAM_SIZE",
+		[FW_CFG_NB_CPUS] = "FW_CFG_NB_CPUS",
+		[FW_CFG_MAX_CPUS] = "FW_CFG_MAX_CPUS",
+		[FW_CFG_FILE_DIR] = "FW_CFG_FILE_DIR",
+	};
+	struct fw_cfg *s = dev->priv;
+	const struct item *it = current(s);
+	const char *what = "selects no item";
+
+	if (s->key < FW_CFG_FILE_FIRST && std_names[s->key])
+		what = std_names[s->key];
+	else if (it && s->key >= FW_CFG_FILE_FIRST)
+		what = it->name;
+	/* an unknown key leaves 0xffff: the model keeps no other */
+	vmb_regdump_text(out, "selector", "0x%04x  (%s)", s->key, what);
+	if (it)
+		vmb_regdump_text(out, "data offset", "%u of %u bytes", s->off,
+				 it->len);
+	vmb_regdump(out, "DMA address", 64, s->dma_addr, NULL);
+	if (s->nfiles)
+		vmb_regdump_text(out, "files", "%u (keys 0x%04x-0x%04x)", s->nfiles,
+				 FW_CFG_FILE_FIRST, FW_CFG_FILE_FIRST + s->nfiles - 1);
+}
+
 static const struct vmb_prop_desc fw_cfg_props[] = {
 	{ "files", VMB_PROP_LIST, NULL,
 	  "user items: [{name: opt/x, file: path} or {name: opt/x, string: text}]",
@@ -436,6 +469,7 @@ static const struct vmb_device_type fw_cfg_type = {
 	.reset = fw_cfg_reset,
 	.fdt_node = fw_cfg_fdt,
 	.destroy = fw_cfg_destroy,
+	.dump = fw_cfg_dump,
 };
 
 VMB_DEVICE_TYPE(fw_cfg_type)

@@ -25,6 +25,7 @@
  */
 #include <stdlib.h>
 
+#include "board/regdump.h"
 #include "devices/gic.h"
 
 #define GICD_CTLR	0x000
@@ -222,6 +223,38 @@ static void gicv2_destroy(struct vmb_device *dev)
 	dev->priv = NULL;
 }
 
+/* Dump: IHI0048B §4.3 (distributor) and §4.4 (CPU interface; the model
+ * keeps one, banked for no CPU), without Security Extensions. */
+static const struct vmb_regfield enable_fields[] = {
+	VMB_BIT(0, "Enable"), { NULL },
+};
+static const struct vmb_regfield typer_fields[] = {	/* §4.3.2 */
+	VMB_FIELD(0, 5, "ITLinesNumber"), VMB_FIELD(5, 3, "CPUNumber"),
+	VMB_BIT(10, "SecurityExtn"), VMB_FIELD(11, 5, "LSPI"), { NULL },
+};
+
+static void gicv2_dump(struct vmb_device *dev, FILE *out)
+{
+	struct gicv2 *s = dev->priv;
+	struct vmb_gic *gic = &s->gic;
+
+	vmb_gic_dump_kernel_note(gic, out);
+	vmb_regdump(out, "GICD_CTLR", 32, s->dctlr, enable_fields);	/* §4.3.1 */
+	/* dist_word and v2m_word have no side effects */
+	vmb_regdump(out, "GICD_TYPER", 32, dist_word(gic, GICD_TYPER), typer_fields);
+	vmb_regdump(out, "GICD_IIDR", 32, dist_word(gic, GICD_IIDR), NULL);
+	vmb_regdump(out, "GICC_CTLR", 32, s->cctlr, enable_fields);	/* §4.4.1 */
+	vmb_regdump(out, "GICC_PMR", 8, s->pmr, NULL);			/* §4.4.2 */
+	vmb_regdump(out, "GICC_BPR", 8, s->bpr, NULL);			/* §4.4.3 */
+	vmb_regdump(out, "GICC_ABPR", 8, s->abpr, NULL);		/* §4.4.6 */
+	if (gic->desc.has_v2m)
+		vmb_regdump_text(out, "MSI_TYPER", "0x%08x  (INTIDs %u-%u)",
+				 v2m_word(gic, V2M_MSI_TYPER),
+				 gic->desc.v2m_spi_base + 32,
+				 gic->desc.v2m_spi_base + 32 + gic->desc.v2m_nr_spis - 1);
+	vmb_gic_dump_lines(gic, out);
+}
+
 static const struct vmb_prop_desc gicv2_props[] = {
 	{ "cpu-base", VMB_PROP_U64, NULL, "CPU interface base address (required)", NULL },
 	{ "cpu-size", VMB_PROP_SIZE, "64K", "CPU interface size", NULL },
@@ -245,6 +278,7 @@ static const struct vmb_device_type gicv2_type = {
 	.reset = gicv2_reset,
 	.fdt_node = vmb_gic_fdt,
 	.destroy = gicv2_destroy,
+	.dump = gicv2_dump,
 };
 
 VMB_DEVICE_TYPE(gicv2_type)

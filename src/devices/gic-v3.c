@@ -26,6 +26,7 @@
  */
 #include <stdlib.h>
 
+#include "board/regdump.h"
 #include "devices/gic.h"
 #include "fdt/fdt.h"
 
@@ -251,6 +252,56 @@ static void gicv3_destroy(struct vmb_device *dev)
 	dev->priv = NULL;
 }
 
+/* Dump: IHI0069 chapter 12, single security state (GICD_CTLR.DS = 1):
+ * GICD_CTLR, GICD_TYPER, each CPU's GICR_TYPER and GICR_WAKER, GITS_CTLR. */
+static const struct vmb_regfield dctlr_fields[] = {
+	VMB_BIT(0, "EnableGrp0"), VMB_BIT(1, "EnableGrp1"), VMB_BIT(4, "ARE"),
+	VMB_BIT(6, "DS"), VMB_BIT(31, "RWP"), { NULL },
+};
+static const struct vmb_regfield typer_fields[] = {
+	VMB_FIELD(0, 5, "ITLinesNumber"), VMB_FIELD(5, 3, "CPUNumber"),
+	VMB_BIT(17, "LPIS"), VMB_FIELD(19, 5, "IDbits"), { NULL },
+};
+static const struct vmb_regfield rtyper_fields[] = {
+	VMB_BIT(0, "PLPIS"), VMB_BIT(4, "Last"),
+	{ "Processor_Number", 8, 16, VMB_FIELD_ALWAYS, NULL },
+	VMB_FIELD(32, 32, "Affinity"), { NULL },
+};
+static const struct vmb_regfield waker_fields[] = {
+	VMB_BIT(1, "ProcessorSleep"), VMB_BIT(2, "ChildrenAsleep"), { NULL },
+};
+static const struct vmb_regfield its_ctlr_fields[] = {
+	VMB_BIT(0, "Enabled"), VMB_BIT(31, "Quiescent"), { NULL },
+};
+
+static void gicv3_dump(struct vmb_device *dev, FILE *out)
+{
+	struct gicv3 *s = dev->priv;
+	struct vmb_gic *gic = &s->gic;
+	unsigned ncpus = dev->board->ncpus ? dev->board->ncpus : 1;
+
+	vmb_gic_dump_kernel_note(gic, out);
+	/* the *_word functions have no side effects */
+	vmb_regdump(out, "GICD_CTLR", 32, dist_word(gic, GICD_CTLR), dctlr_fields);
+	vmb_regdump(out, "GICD_TYPER", 32, dist_word(gic, GICD_TYPER), typer_fields);
+	vmb_regdump(out, "GICD_IIDR", 32, dist_word(gic, GICD_IIDR), NULL);
+	for (unsigned cpu = 0; cpu < ncpus; cpu++) {
+		uint64_t rd = (uint64_t)cpu * VMB_GIC_REDIST_STRIDE;
+		uint64_t typer = redist_word(gic, rd + GICR_TYPER) |
+				 (uint64_t)redist_word(gic, rd + GICR_TYPER + 4) << 32;
+		char name[40];
+
+		snprintf(name, sizeof(name), "GICR_TYPER(cpu%u)", cpu);
+		vmb_regdump(out, name, 64, typer, rtyper_fields);
+		snprintf(name, sizeof(name), "GICR_WAKER(cpu%u)", cpu);
+		vmb_regdump(out, name, 32, s->waker[cpu], waker_fields);
+	}
+	if (gic->desc.has_its)
+		vmb_regdump(out, "GITS_CTLR", 32, its_word(gic, GITS_CTLR),
+			    its_ctlr_fields);
+	vmb_gic_dump_lines(gic, out);
+}
+
 static const struct vmb_prop_desc gicv3_props[] = {
 	{ "redist-base", VMB_PROP_U64, NULL,
 	  "redistributor region base address (required)", NULL },
@@ -274,6 +325,7 @@ static const struct vmb_device_type gicv3_type = {
 	.reset = gicv3_reset,
 	.fdt_node = vmb_gic_fdt,
 	.destroy = gicv3_destroy,
+	.dump = gicv3_dump,
 };
 
 VMB_DEVICE_TYPE(gicv3_type)

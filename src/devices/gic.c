@@ -2,8 +2,11 @@
 /*
  * Shared parts of the gic-v2 and gic-v3 devices (see gic.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "board/irq.h"
+#include "board/regdump.h"
 #include "devices/gic.h"
 #include "fdt/fdt.h"
 
@@ -227,4 +230,42 @@ int vmb_gic_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err)
 	    vmb_fdt_prop_u32(f, msi, "phandle", vmb_fdt_phandle(f, m->msi_name), err))
 		return -1;
 	return 0;
+}
+
+void vmb_gic_dump_kernel_note(const struct vmb_gic *gic, FILE *out)
+{
+	if (gic->dev->board->hv.irq_attach)
+		fprintf(out, "  (the backend's in-kernel GIC serves these frames "
+			"and keeps the interrupt state; the model's registers "
+			"below are unused)\n");
+}
+
+void vmb_gic_dump_lines(const struct vmb_gic *gic, FILE *out)
+{
+	const struct vmb_board *b = gic->dev->board;
+	unsigned n = gic->desc.nr_spis, words = (n + 31) / 32;
+	uint32_t *wired = vmb_zalloc(words * sizeof(uint32_t));
+	uint32_t *high = vmb_zalloc(words * sizeof(uint32_t));
+
+	for (unsigned i = 0; i < b->ndev; i++) {
+		const struct vmb_device *d = b->dev[i];
+
+		for (unsigned j = 0; j < d->nirq && d->irq; j++) {
+			uint32_t spi = d->irq[j].irq;
+
+			if (spi >= n)
+				continue;
+			wired[spi / 32] |= 1u << (spi % 32);
+			if (vmb_irq_level(&d->irq[j]))
+				high[spi / 32] |= 1u << (spi % 32);
+		}
+	}
+	vmb_regdump_bitmap(out, "SPI INTIDs wired", wired, n, 32);
+	vmb_regdump_bitmap(out, "SPI lines high", high, n, 32);
+	/* IHI0048B §4.3.5-4.3.8, IHI0069 §12.9: the model reads them as 0 */
+	vmb_regdump_text(out, "SPI state", "enable/pending/active not kept by "
+			 "the model (GICD_ISENABLER/ISPENDR/ISACTIVER read as "
+			 "zero; emu delivers no interrupts)");
+	free(wired);
+	free(high);
 }

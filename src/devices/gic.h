@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "board/board.h"
 
@@ -153,6 +154,18 @@ int vmb_gic_map(struct vmb_gic *gic, struct vmb_err *err);
  * callback of both device types.
  */
 int vmb_gic_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err);
+
+/*
+ * The part of a GIC register dump both versions share (after their own
+ * registers): which SPIs devices wire and which of those lines are high
+ * now, as INTID lists (INTID = 32 + SPI), and what the model does not
+ * keep. Under a backend with an in-kernel GIC (KVM: the board has kernel
+ * irqfd hooks) the kernel serves these frames and holds the enable,
+ * pending and active state; the model's registers are then unused, and
+ * the dump says so first (vmb_gic_dump_kernel_note).
+ */
+void vmb_gic_dump_lines(const struct vmb_gic *gic, FILE *out);
+void vmb_gic_dump_kernel_note(const struct vmb_gic *gic, FILE *out);
 
 /* Peripheral/Component ID registers PIDR4-7, PIDR0-3, CIDR0-3 starting at
  * frame offset idbase (GICv2: 0xFD0, GICv3: 0xFFD0), ArchRev in PIDR2

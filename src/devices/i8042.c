@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "board/regdump.h"
 #include "board/board.h"
 
 #define ST_OBF  0x01
@@ -240,6 +241,40 @@ static void i8042_destroy(struct vmb_device *dev)
 	dev->priv = NULL;
 }
 
+/* Dump: the status register as a read of 0x64 returns it (cmd_read has
+ * no side effects), the command byte (CTR) and output port (IBM PC AT
+ * Technical Reference, "Keyboard Controller"). */
+static const struct vmb_regfield status_fields[] = {
+	VMB_BIT(0, "OBF"), VMB_BIT(1, "IBF"), VMB_BIT(2, "SYS"), VMB_BIT(3, "A2"),
+	VMB_BIT(4, "INH"), VMB_BIT(5, "AUXB"), VMB_BIT(6, "TIMEOUT"),
+	VMB_BIT(7, "PARITY"), { NULL },
+};
+static const struct vmb_regfield ctr_fields[] = {
+	VMB_BIT(0, "KBDINT"), VMB_BIT(1, "AUXINT"), VMB_BIT(2, "SYS"),
+	VMB_BIT(4, "KBDDIS"), VMB_BIT(5, "AUXDIS"), VMB_BIT(6, "XLATE"),
+	{ NULL },
+};
+static const struct vmb_regfield outport_fields[] = {
+	VMB_BIT(0, "RESET#"), VMB_BIT(1, "A20"), { NULL },
+};
+
+static void i8042_dump(struct vmb_device *dev, FILE *out)
+{
+	struct i8042 *s = dev->priv;
+
+	vmb_regdump(out, "status", 8, cmd_read(s, 4, 1), status_fields);
+	vmb_regdump(out, "CTR", 8, s->ctr, ctr_fields);
+	vmb_regdump(out, "output port", 8, s->outport, outport_fields);
+	if (s->obf)
+		vmb_regdump_text(out, "output buffer", "0x%02x (from the %s)",
+				 s->obuf, s->obf_aux ? "aux port" : "keyboard");
+	else
+		vmb_regdump_text(out, "output buffer", "empty");
+	if (s->pending_cmd)
+		vmb_regdump_text(out, "command", "0x%02x waits for its data byte",
+				 s->pending_cmd);
+}
+
 static const char *const reset_actions[] = { "exit", "reboot", NULL };
 
 static const struct vmb_prop_desc i8042_props[] = {
@@ -261,6 +296,7 @@ static const struct vmb_device_type i8042_type = {
 	.create = i8042_create,
 	.reset = i8042_reset,
 	.destroy = i8042_destroy,
+	.dump = i8042_dump,
 };
 
 VMB_DEVICE_TYPE(i8042_type)

@@ -35,6 +35,7 @@
 
 #include "board/board.h"
 #include "board/console.h"
+#include "board/regdump.h"
 #include "devices/virtio-console.h"
 #include "devices/primecell.h"
 #include "fdt/fdt.h"
@@ -101,6 +102,18 @@ static void update_irq(struct pl011 *s)
 	vmb_dev_set_irq(s->dev, 0, (s->ris & s->imsc) != 0);
 }
 
+/* UARTFR (TRM §3.3.3): TX always empty, RX from the FIFO. */
+static uint32_t flags(const struct pl011 *s)
+{
+	uint32_t v = FR_TXFE;
+
+	if (!s->count)
+		v |= FR_RXFE;
+	else if (s->count >= depth(s))
+		v |= FR_RXFF;
+	return v;
+}
+
 /* Pull console input into the FIFO, then recompute RX/RT. */
 static void fill(struct pl011 *s)
 {
@@ -152,12 +165,7 @@ static uint64_t pl011_read(void *opaque, uint64_t off, unsigned size)
 	switch (off) {
 	case PL011_FR:
 		/* Polled in tight loops by firmware: keep it to local state. */
-		v = FR_TXFE;
-		if (!s->count)
-			v |= FR_RXFE;
-		else if (s->count >= depth(s))
-			v |= FR_RXFF;
-		return v;
+		return flags(s);
 	case PL011_DR:
 		v = read_dr(s);
 		break;
@@ -386,6 +394,64 @@ static int pl011_load(struct vmb_device *dev, struct vmb_state_reader *in,
 	return 0;
 }
 
+/* Field names of PL011 TRM r1p5 §3.3 for the register dump. */
+static const struct vmb_regfield fr_fields[] = {	/* §3.3.3 */
+	VMB_BIT(0, "CTS"), VMB_BIT(1, "DSR"), VMB_BIT(2, "DCD"),
+	VMB_BIT(3, "BUSY"), VMB_BIT(4, "RXFE"), VMB_BIT(5, "TXFF"),
+	VMB_BIT(6, "RXFF"), VMB_BIT(7, "TXFE"), VMB_BIT(8, "RI"), { NULL },
+};
+static const char *const wlen_names[] = { "5", "6", "7", "8" };
+static const struct vmb_regfield lcr_h_fields[] = {	/* §3.3.7 */
+	VMB_BIT(0, "BRK"), VMB_BIT(1, "PEN"), VMB_BIT(2, "EPS"),
+	VMB_BIT(3, "STP2"), VMB_BIT(4, "FEN"),
+	{ "WLEN", 5, 2, VMB_FIELD_ALWAYS, wlen_names }, VMB_BIT(7, "SPS"),
+	{ NULL },
+};
+static const struct vmb_regfield cr_fields[] = {	/* §3.3.8 */
+	VMB_BIT(0, "UARTEN"), VMB_BIT(1, "SIREN"), VMB_BIT(2, "SIRLP"),
+	VMB_BIT(7, "LBE"), VMB_BIT(8, "TXE"), VMB_BIT(9, "RXE"),
+	VMB_BIT(10, "DTR"), VMB_BIT(11, "RTS"), VMB_BIT(12, "OUT1"),
+	VMB_BIT(13, "OUT2"), VMB_BIT(14, "RTSEN"), VMB_BIT(15, "CTSEN"),
+	{ NULL },
+};
+static const char *const ifls_names[8] = { "1/8", "1/4", "1/2", "3/4", "7/8" };
+static const struct vmb_regfield ifls_fields[] = {	/* §3.3.9 */
+	{ "TXIFLSEL", 0, 3, VMB_FIELD_ALWAYS, ifls_names },
+	{ "RXIFLSEL", 3, 3, VMB_FIELD_ALWAYS, ifls_names }, { NULL },
+};
+/* One bit layout for IMSC, RIS and MIS (§3.3.10-3.3.12). */
+static const struct vmb_regfield int_fields[] = {
+	VMB_BIT(0, "RI"), VMB_BIT(1, "CTS"), VMB_BIT(2, "DCD"),
+	VMB_BIT(3, "DSR"), VMB_BIT(4, "RX"), VMB_BIT(5, "TX"),
+	VMB_BIT(6, "RT"), VMB_BIT(7, "FE"), VMB_BIT(8, "PE"),
+	VMB_BIT(9, "BE"), VMB_BIT(10, "OE"), { NULL },
+};
+static const struct vmb_regfield dmacr_fields[] = {	/* §3.3.14 */
+	VMB_BIT(0, "RXDMAE"), VMB_BIT(1, "TXDMAE"), VMB_BIT(2, "DMAONERR"),
+	{ NULL },
+};
+
+static void pl011_dump(struct vmb_device *dev, FILE *out)
+{
+	const struct pl011 *s = dev->priv;
+
+	vmb_regdump(out, "UARTFR", 16, flags(s), fr_fields);
+	vmb_regdump(out, "UARTILPR", 8, s->ilpr, NULL);		/* §3.3.4 */
+	vmb_regdump(out, "UARTIBRD", 16, s->ibrd, NULL);	/* §3.3.5 */
+	vmb_regdump(out, "UARTFBRD", 8, s->fbrd, NULL);		/* §3.3.6 */
+	vmb_regdump(out, "UARTLCR_H", 8, s->lcr_h, lcr_h_fields);
+	vmb_regdump(out, "UARTCR", 16, s->cr, cr_fields);
+	vmb_regdump(out, "UARTIFLS", 8, s->ifls, ifls_fields);
+	vmb_regdump(out, "UARTIMSC", 16, s->imsc, int_fields);
+	vmb_regdump(out, "UARTRIS", 16, s->ris, int_fields);
+	vmb_regdump(out, "UARTMIS", 16, s->ris & s->imsc, int_fields);
+	vmb_regdump(out, "UARTDMACR", 8, s->dmacr, dmacr_fields);
+	vmb_regdump_fifo(out, "RX FIFO", s->fifo, FIFO_DEPTH, s->head, s->count,
+			 depth(s));
+	vmb_regdump_text(out, "TX FIFO", "0 of %u bytes (sent at once)",
+			 depth(s));
+}
+
 static void pl011_destroy(struct vmb_device *dev)
 {
 	free(dev->priv);
@@ -416,6 +482,7 @@ static const struct vmb_device_type pl011_type = {
 	.state_version = 1,
 	.fdt_node = pl011_fdt,
 	.destroy = pl011_destroy,
+	.dump = pl011_dump,
 };
 
 VMB_DEVICE_TYPE(pl011_type)

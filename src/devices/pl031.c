@@ -29,6 +29,7 @@
 
 #include "board/board.h"
 #include "board/clock.h"
+#include "board/regdump.h"
 #include "devices/primecell.h"
 #include "fdt/fdt.h"
 #include "util/loop.h"
@@ -292,6 +293,40 @@ static int pl031_load(struct vmb_device *dev, struct vmb_state_reader *in,
 	return 0;
 }
 
+/* Dump (PL031 TRM §3.3): RTCDR is computed from the clock as a read
+ * would, without touching the alarm; bit 0 of the interrupt registers is
+ * RTCINTR. */
+static const struct vmb_regfield intr_fields[] = {
+	VMB_BIT(0, "RTCINTR"), { NULL },
+};
+static const struct vmb_regfield cr_fields[] = {
+	VMB_BIT(0, "RTCSTART"), { NULL },
+};
+
+static void pl031_dump(struct vmb_device *dev, FILE *out)
+{
+	const struct pl031 *s = dev->priv;
+	uint32_t dr = counter(s);
+	time_t t = (time_t)dr;
+	struct tm tm;
+	char when[40] = "";
+
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "  (%Y-%m-%d %H:%M:%S UTC)", &tm);
+	vmb_regdump_text(out, "RTCDR", "0x%08x%s", dr, when);	/* §3.3.1 */
+	vmb_regdump(out, "RTCMR", 32, s->mr, NULL);		/* §3.3.2 */
+	vmb_regdump(out, "RTCLR", 32, s->lr, NULL);		/* §3.3.3 */
+	vmb_regdump(out, "RTCCR", 32, 1, cr_fields);		/* §3.3.4 */
+	vmb_regdump(out, "RTCIMSC", 32, s->imsc, intr_fields);	/* §3.3.5 */
+	vmb_regdump(out, "RTCRIS", 32, s->ris, intr_fields);	/* §3.3.6 */
+	vmb_regdump(out, "RTCMIS", 32, s->ris & s->imsc, intr_fields);
+	if (s->armed)
+		vmb_regdump_text(out, "alarm", "RTCDR reaches RTCMR in %lld s",
+				 (long long)(s->alarm_at - guest_seconds(s)));
+	else
+		vmb_regdump_text(out, "alarm", "not armed");
+}
+
 static const struct vmb_prop_desc pl031_props[] = {
 	{ "clock", VMB_PROP_STR, "apb-pclk", "fixed-clock device feeding PCLK", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
@@ -313,6 +348,7 @@ static const struct vmb_device_type pl031_type = {
 	.state_version = 1,
 	.fdt_node = pl031_fdt,
 	.destroy = pl031_destroy,
+	.dump = pl031_dump,
 };
 
 VMB_DEVICE_TYPE(pl031_type)

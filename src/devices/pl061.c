@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "board/board.h"
+#include "board/regdump.h"
 #include "devices/pl061.h"
 #include "devices/primecell.h"
 #include "fdt/fdt.h"
@@ -271,6 +272,30 @@ static void pl061_destroy(struct vmb_device *dev)
 	dev->priv = NULL;
 }
 
+/* Dump (PL061 TRM §3.3.1-3.3.10): every register holds one bit per pin. */
+static const struct vmb_regfield pin_fields[] = {
+	VMB_BIT(0, "pin0"), VMB_BIT(1, "pin1"), VMB_BIT(2, "pin2"),
+	VMB_BIT(3, "pin3"), VMB_BIT(4, "pin4"), VMB_BIT(5, "pin5"),
+	VMB_BIT(6, "pin6"), VMB_BIT(7, "pin7"), { NULL },
+};
+
+static void pl061_dump(struct vmb_device *dev, FILE *out)
+{
+	const struct pl061 *s = dev->priv;
+	const struct { const char *name; uint8_t v; } regs[] = {
+		{ "GPIODATA", pin_levels(s) }, { "GPIODIR", s->dir },
+		{ "GPIOIS", s->is }, { "GPIOIBE", s->ibe },
+		{ "GPIOIEV", s->iev }, { "GPIOIE", s->ie },
+		{ "GPIORIS", ris(s) }, { "GPIOMIS", (uint8_t)(ris(s) & s->ie) },
+		{ "GPIOAFSEL", s->afsel },
+		/* not registers: what drives the input pins, the output latch */
+		{ "inputs", s->in }, { "output latch", s->data },
+	};
+
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		vmb_regdump(out, regs[i].name, 8, regs[i].v, pin_fields);
+}
+
 static const struct vmb_prop_desc pl061_props[] = {
 	{ "clock", VMB_PROP_STR, "apb-pclk", "fixed-clock device feeding PCLK", NULL },
 	{ "gpio-keys", VMB_PROP_BOOL, "false",
@@ -291,6 +316,7 @@ static const struct vmb_device_type pl061_type = {
 	.reset = pl061_reset,
 	.fdt_node = pl061_fdt,
 	.destroy = pl061_destroy,
+	.dump = pl061_dump,
 };
 
 VMB_DEVICE_TYPE(pl061_type)

@@ -39,6 +39,7 @@
 
 #include "board/board.h"
 #include "board/console.h"
+#include "board/regdump.h"
 #include "devices/uart16550.h"
 #include "devices/virtio-console.h"
 
@@ -121,6 +122,17 @@ static uint8_t pending(const struct vmb_uart16550 *s)
 	if ((s->ier & IER_MSI) && (s->msr & MSR_DELTA))
 		return IIR_MSI;
 	return IIR_NO_INT;
+}
+
+/* IIR and LSR as a read returns them, before the read's side effects. */
+static uint8_t iir(const struct vmb_uart16550 *s)
+{
+	return (uint8_t)(pending(s) | ((s->fcr & FCR_ENABLE) ? IIR_FIFO : 0));
+}
+
+static uint8_t lsr(const struct vmb_uart16550 *s)
+{
+	return (uint8_t)(s->lsr | LSR_THRE | LSR_TEMT | (s->count ? LSR_DR : 0));
 }
 
 static void update_irq(struct vmb_uart16550 *s)
@@ -210,11 +222,9 @@ uint8_t vmb_uart16550_read(struct vmb_uart16550 *s, unsigned reg)
 		v = (s->lcr & LCR_DLAB) ? (uint8_t)(s->divisor >> 8) : s->ier;
 		break;
 	case IIR:
-		v = pending(s);
-		if (v == IIR_THRI)
+		v = iir(s);
+		if ((v & 0x0f) == IIR_THRI)
 			s->thr_ipending = false; /* reading IIR acknowledges it */
-		if (s->fcr & FCR_ENABLE)
-			v |= IIR_FIFO;
 		break;
 	case LCR:
 		v = s->lcr;
@@ -223,7 +233,7 @@ uint8_t vmb_uart16550_read(struct vmb_uart16550 *s, unsigned reg)
 		v = s->mcr;
 		break;
 	case LSR:
-		v = (uint8_t)(s->lsr | LSR_THRE | LSR_TEMT | (s->count ? LSR_DR : 0));
+		v = lsr(s);
 		s->lsr &= (uint8_t)~LSR_ERR; /* reading LSR clears the errors */
 		break;
 	case MSR:
@@ -392,6 +402,74 @@ static void uart_destroy(struct vmb_device *dev)
 	dev->priv = NULL;
 }
 
+/* Field names of the PC16550D data sheet §8.6 (table 9) for the dump. */
+static const struct vmb_regfield ier_fields[] = {
+	VMB_BIT(0, "ERBFI"), VMB_BIT(1, "ETBEI"), VMB_BIT(2, "ELSI"),
+	VMB_BIT(3, "EDSSI"), { NULL },
+};
+static const char *const iir_ids[8] = {
+	[0] = "modem-status", [1] = "THR-empty", [2] = "data-available",
+	[3] = "line-status", [6] = "char-timeout",
+};
+/* Bits 3:1 name the source only while bit 0 (no interrupt) is clear. */
+static const struct vmb_regfield iir_fields[] = {
+	{ "ID", 1, 3, VMB_FIELD_ALWAYS, iir_ids }, VMB_FIELD(6, 2, "FIFOS"),
+	{ NULL },
+};
+static const struct vmb_regfield iir_idle_fields[] = {
+	VMB_BIT(0, "NOINT"), VMB_FIELD(6, 2, "FIFOS"), { NULL },
+};
+static const char *const rx_trig[4] = { "1", "4", "8", "14" };
+static const struct vmb_regfield fcr_fields[] = {
+	VMB_BIT(0, "FIFOE"), { "RXTRIG", 6, 2, VMB_FIELD_ALWAYS, rx_trig },
+	{ NULL },
+};
+static const char *const wls[4] = { "5", "6", "7", "8" };
+static const struct vmb_regfield lcr_fields[] = {
+	{ "WLS", 0, 2, VMB_FIELD_ALWAYS, wls }, VMB_BIT(2, "STB"),
+	VMB_BIT(3, "PEN"), VMB_BIT(4, "EPS"), VMB_BIT(5, "SP"),
+	VMB_BIT(6, "BC"), VMB_BIT(7, "DLAB"), { NULL },
+};
+static const struct vmb_regfield mcr_fields[] = {
+	VMB_BIT(0, "DTR"), VMB_BIT(1, "RTS"), VMB_BIT(2, "OUT1"),
+	VMB_BIT(3, "OUT2"), VMB_BIT(4, "LOOP"), { NULL },
+};
+static const struct vmb_regfield lsr_fields[] = {
+	VMB_BIT(0, "DR"), VMB_BIT(1, "OE"), VMB_BIT(2, "PE"), VMB_BIT(3, "FE"),
+	VMB_BIT(4, "BI"), VMB_BIT(5, "THRE"), VMB_BIT(6, "TEMT"),
+	VMB_BIT(7, "FIFOERR"), { NULL },
+};
+static const struct vmb_regfield msr_fields[] = {
+	VMB_BIT(0, "DCTS"), VMB_BIT(1, "DDSR"), VMB_BIT(2, "TERI"),
+	VMB_BIT(3, "DDCD"), VMB_BIT(4, "CTS"), VMB_BIT(5, "DSR"),
+	VMB_BIT(6, "RI"), VMB_BIT(7, "DCD"), { NULL },
+};
+
+static void uart_dump(struct vmb_device *dev, FILE *out)
+{
+	const struct vmb_uart16550 *s = dev->priv;
+	uint8_t v = iir(s);
+
+	vmb_regdump(out, "IER", 8, s->ier, ier_fields);
+	vmb_regdump(out, "IIR", 8, v, (v & IIR_NO_INT) ? iir_idle_fields : iir_fields);
+	vmb_regdump(out, "FCR", 8, s->fcr, fcr_fields);
+	vmb_regdump(out, "LCR", 8, s->lcr, lcr_fields);
+	vmb_regdump(out, "MCR", 8, s->mcr, mcr_fields);
+	vmb_regdump(out, "LSR", 8, lsr(s), lsr_fields);
+	vmb_regdump(out, "MSR", 8, s->msr, msr_fields);
+	vmb_regdump(out, "SCR", 8, s->scr, NULL);
+	vmb_regdump(out, "DLL", 8, s->divisor & 0xff, NULL);
+	vmb_regdump(out, "DLM", 8, s->divisor >> 8, NULL);
+	/* the PC's 1.8432 MHz crystal: 16 clocks a bit (data sheet §8.5) */
+	if (s->divisor)
+		vmb_regdump_text(out, "baud rate", "%u (1.8432 MHz / 16 / %u)",
+				 115200u / s->divisor, s->divisor);
+	vmb_regdump_fifo(out, "RX FIFO", s->fifo, FIFO_DEPTH, s->head, s->count,
+			 fifo_depth(s));
+	vmb_regdump_text(out, "THR-empty", "%s", s->thr_ipending ?
+			 "interrupt pending" : "no interrupt pending");
+}
+
 static const struct vmb_prop_desc uart_props[] = {
 	{ "console", VMB_PROP_BOOL, "true",
 	  "connect to the vmb console (the first UART that asks gets it)", NULL },
@@ -410,6 +488,7 @@ static const struct vmb_device_type uart16550_type = {
 	.create = uart_create,
 	.reset = uart_reset,
 	.destroy = uart_destroy,
+	.dump = uart_dump,
 };
 
 VMB_DEVICE_TYPE(uart16550_type)

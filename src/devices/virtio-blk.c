@@ -170,7 +170,26 @@ static uint64_t blk_config_read(struct vmb_virtio_dev *vd, uint32_t off, unsigne
 	return vmb_get_le(c + off, size);
 }
 
+/* struct virtio_blk_config (VIRTIO 1.2 §5.2.4), for dumps. */
+static const struct vmb_virtio_cfg_field blk_config_fields[] = {
+	{ 0, 8, "capacity" }, { 12, 4, "seg_max" }, { 20, 4, "blk_size" },
+	{ 34, 2, "num_queues" }, { 36, 4, "max_discard_sectors" },
+	{ 40, 4, "max_discard_seg" }, { 44, 4, "discard_sector_alignment" },
+	{ 48, 4, "max_write_zeroes_sectors" }, { 52, 4, "max_write_zeroes_seg" },
+	{ 56, 1, "write_zeroes_may_unmap" }, { 0, 0, NULL },
+};
+
+/* Feature bits of VIRTIO 1.2 §5.2.3, for dumps. */
+static const struct vmb_regfield blk_feature_fields[] = {
+	VMB_BIT(1, "SIZE_MAX"), VMB_BIT(2, "SEG_MAX"), VMB_BIT(4, "GEOMETRY"),
+	VMB_BIT(5, "RO"), VMB_BIT(6, "BLK_SIZE"), VMB_BIT(9, "FLUSH"),
+	VMB_BIT(10, "TOPOLOGY"), VMB_BIT(11, "CONFIG_WCE"), VMB_BIT(12, "MQ"),
+	VMB_BIT(13, "DISCARD"), VMB_BIT(14, "WRITE_ZEROES"), { NULL },
+};
+
 static const struct vmb_virtio_ops blk_ops = {
+	.config_fields = blk_config_fields,
+	.feature_fields = blk_feature_fields,
 	.reset = blk_reset,
 	.config_read = blk_config_read,
 	.queue_notify = blk_queue_notify,
@@ -306,6 +325,7 @@ static const struct vmb_device_type blk_type = {
 	.reset = blk_dev_reset,
 	.fdt_node = vmb_virtio_mmio_fdt,
 	.destroy = blk_destroy,
+	.dump = vmb_virtio_mmio_dump,
 };
 
 VMB_DEVICE_TYPE(blk_type)

@@ -149,7 +149,22 @@ static void vcon_config_write(struct vmb_virtio_dev *vd, uint32_t off, uint64_t 
 		put(vd->priv, &ch, 1);
 }
 
+/* struct virtio_console_config (VIRTIO 1.2 §5.3.4), for dumps; emerg_wr
+ * is write-only. */
+static const struct vmb_virtio_cfg_field vcon_config_fields[] = {
+	{ CFG_COLS, 2, "cols" }, { CFG_ROWS, 2, "rows" },
+	{ CFG_MAX_PORTS, 4, "max_nr_ports" }, { 0, 0, NULL },
+};
+
+/* Feature bits of VIRTIO 1.2 §5.3.3, for dumps. */
+static const struct vmb_regfield vcon_feature_fields[] = {
+	VMB_BIT(0, "SIZE"), VMB_BIT(1, "MULTIPORT"), VMB_BIT(2, "EMERG_WRITE"),
+	{ NULL },
+};
+
 static const struct vmb_virtio_ops vcon_ops = {
+	.config_fields = vcon_config_fields,
+	.feature_fields = vcon_feature_fields,
 	.config_read = vcon_config_read,
 	.config_write = vcon_config_write,
 	.queue_notify = vcon_queue_notify,
@@ -239,5 +254,6 @@ static const struct vmb_device_type virtio_console = {
 	.reset = vcon_dev_reset,
 	.fdt_node = vmb_virtio_mmio_fdt,
 	.destroy = vcon_destroy,
+	.dump = vmb_virtio_mmio_dump,
 };
 VMB_DEVICE_TYPE(virtio_console);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "board/regdump.h"
 #include "devices/virtio-mmio.h"
 #include "fdt/fdt.h"
 
@@ -487,6 +488,155 @@ int vmb_virtio_mmio_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_er
 	return t && t->own ? node(dev, t->base, t->size, f, err) : 0;
 }
 
+/* ---- register dump (virtio-mmio.h) -------------------------------------- */
+
+/* Device status (VIRTIO 1.2 §2.1). */
+static const struct vmb_regfield status_fields[] = {
+	VMB_BIT(0, "ACKNOWLEDGE"), VMB_BIT(1, "DRIVER"), VMB_BIT(2, "DRIVER_OK"),
+	VMB_BIT(3, "FEATURES_OK"), VMB_BIT(6, "DEVICE_NEEDS_RESET"),
+	VMB_BIT(7, "FAILED"), { NULL },
+};
+/* InterruptStatus (§4.2.2). */
+static const struct vmb_regfield isr_fields[] = {
+	VMB_BIT(0, "USED_BUFFER"), VMB_BIT(1, "CONFIG_CHANGE"), { NULL },
+};
+/* Reserved feature bits (§6); device-type bits 0-23 show as +0xMASK. */
+static const struct vmb_regfield feature_fields[] = {
+	VMB_BIT(28, "INDIRECT_DESC"), VMB_BIT(29, "EVENT_IDX"),
+	VMB_BIT(32, "VERSION_1"), VMB_BIT(33, "ACCESS_PLATFORM"),
+	VMB_BIT(34, "RING_PACKED"), VMB_BIT(35, "IN_ORDER"),
+	VMB_BIT(36, "ORDER_PLATFORM"), VMB_BIT(37, "SR_IOV"),
+	VMB_BIT(38, "NOTIFICATION_DATA"), VMB_BIT(39, "NOTIF_CONFIG_DATA"),
+	VMB_BIT(40, "RING_RESET"), { NULL },
+};
+
+/* The device type's feature names, then the reserved ones, in out
+ * (room for both and the end mark). */
+static const struct vmb_regfield *features_of(const struct vmb_virtio_dev *vd,
+					      struct vmb_regfield *out, size_t room)
+{
+	const struct vmb_regfield *f = vd->ops->feature_fields;
+	size_t n = 0;
+
+	for (; f && f->name && n + 1 < room; f++)
+		out[n++] = *f;
+	for (f = feature_fields; f->name && n + 1 < room; f++)
+		out[n++] = *f;
+	out[n] = (struct vmb_regfield){ NULL };
+	return out;
+}
+
+static const char *device_name(uint32_t id)
+{
+	/* §5 device types vmb has */
+	switch (id) {
+	case 0:	return "no device (empty slot)";
+	case 1:	return "network card";
+	case 2:	return "block device";
+	case 3:	return "console";
+	case 4:	return "entropy source";
+	default: return "?";
+	}
+}
+
+static void dump_queue(const struct vmb_virtio_dev *vd, unsigned q, FILE *out)
+{
+	const struct vmb_virtio_qcfg *c = &vd->qcfg[q];
+	const struct vmb_vq *vq = &vd->vq[q];
+	char name[24];
+
+	snprintf(name, sizeof(name), "queue %u", q);
+	vmb_regdump_text(out, name, "QueueNum %u, QueueReady %u, QueueDesc 0x%llx, "
+			 "QueueDriver 0x%llx, QueueDevice 0x%llx", c->num, c->ready,
+			 (unsigned long long)c->desc, (unsigned long long)c->driver,
+			 (unsigned long long)c->device);
+	if (vq->enabled || vq->broken)
+		vmb_regdump_text(out, "", "next avail %u, used idx %u%s%s",
+				 vq->last_avail, vq->used_idx,
+				 vq->broken ? ", broken: " : "",
+				 vq->broken ? vq->error : "");
+}
+
+/* The device's configuration space (§4.2.2 Config, from 0x100): its
+ * named fields, else the bytes in rows of 16. */
+static void dump_config(struct vmb_virtio_dev *vd, FILE *out)
+{
+	const struct vmb_virtio_cfg_field *f = vd->ops->config_fields;
+	uint8_t bytes[16];
+	char name[48];
+
+	for (; f && f->name; f++) {
+		snprintf(name, sizeof(name), "config.%s", f->name);
+		if (f->size <= 8 && !(f->size & (f->size - 1))) {
+			vmb_regdump(out, name, 8 * f->size,
+				    vmb_virtio_config_read(vd, f->off, f->size), NULL);
+			continue;
+		}
+		for (unsigned i = 0; i < f->size && i < sizeof(bytes); i++)
+			bytes[i] = (uint8_t)vmb_virtio_config_read(vd, f->off + i, 1);
+		vmb_regdump_bytes(out, name, bytes, f->size < sizeof(bytes) ?
+				  f->size : sizeof(bytes), ':');
+	}
+	if (vd->ops->config_fields)
+		return;
+	for (uint32_t off = 0; off < vd->config_size; off += 16) {
+		uint32_t n = vd->config_size - off < 16 ? vd->config_size - off : 16;
+
+		for (uint32_t i = 0; i < n; i++)
+			bytes[i] = (uint8_t)vmb_virtio_config_read(vd, off + i, 1);
+		snprintf(name, sizeof(name), "Config+0x%02x", off);
+		vmb_regdump_bytes(out, name, bytes, n, ' ');
+	}
+}
+
+void vmb_virtio_mmio_dump(struct vmb_device *dev, FILE *out)
+{
+	struct mmio *t = find(dev);
+	struct vmb_virtio_dev *vd;
+	struct vmb_regfield names[64 + 1];
+	uint32_t id;
+
+	if (!t && !strcmp(dev->type->name, "virtio-mmio"))
+		t = dev->priv;
+	if (!t) {
+		fprintf(out, "  (no virtio-mmio transport)\n");
+		return;
+	}
+	vd = t->vd;
+	if (t->user && t->user != dev)
+		vmb_regdump_text(out, "device", "%s (%s)", t->user->name,
+				 t->user->type->name);
+	if (t->irq_dev != dev)
+		vmb_regdump_text(out, "transport", "slot %s at 0x%llx",
+				 t->irq_dev->name, (unsigned long long)t->base);
+	if (vd)
+		pthread_mutex_lock(&vd->lock);
+	id = vd ? vd->device_id : 0;
+	vmb_regdump(out, "MagicValue", 32, VIRTIO_MMIO_MAGIC, NULL);
+	vmb_regdump(out, "Version", 32, VIRTIO_MMIO_VERSION, NULL);
+	vmb_regdump_text(out, "DeviceID", "%u  (%s)", id, device_name(id));
+	if (!vd)
+		return;
+	vmb_regdump(out, "Status", 8, vd->status, status_fields);
+	/* reg_read has no side effects: the selected halves as the guest
+	 * reads them */
+	vmb_regdump(out, "DeviceFeaturesSel", 32, t->dev_features_sel, NULL);
+	vmb_regdump(out, "DeviceFeatures", 32, reg_read(t, REG_DEVICE_FEATURES), NULL);
+	vmb_regdump(out, "DriverFeaturesSel", 32, t->drv_features_sel, NULL);
+	features_of(vd, names, sizeof(names) / sizeof(names[0]));
+	vmb_regdump(out, "  offered", 64, vmb_virtio_offered(vd), names);
+	vmb_regdump(out, "  accepted", 64, vd->driver_features, names);
+	vmb_regdump(out, "InterruptStatus", 32, t->isr, isr_fields);
+	vmb_regdump(out, "ConfigGeneration", 32, vd->config_generation, NULL);
+	vmb_regdump_text(out, "QueueSel", "%u  (QueueNumMax %u)", t->queue_sel,
+			 reg_read(t, REG_QUEUE_NUM_MAX));
+	for (unsigned q = 0; q < vd->nqueues; q++)
+		dump_queue(vd, q, out);
+	dump_config(vd, out);
+	pthread_mutex_unlock(&vd->lock);
+}
+
+
 /* ---- the slot device type ---------------------------------------------- */
 
 static int slot_create(struct vmb_device *dev, struct vmb_err *err)
@@ -537,6 +687,7 @@ static const struct vmb_device_type slot_type = {
 	.reset = slot_reset,
 	.fdt_node = slot_fdt,
 	.destroy = slot_destroy,
+	.dump = vmb_virtio_mmio_dump,
 };
 
 VMB_DEVICE_TYPE(slot_type)

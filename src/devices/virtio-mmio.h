@@ -13,6 +13,7 @@
 #define VMB_DEVICES_VIRTIO_MMIO_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "board/board.h"
 #include "virtio/virtio.h"
@@ -42,5 +43,16 @@ void vmb_virtio_mmio_unplug(struct vmb_device *dev, struct vmb_virtio_dev *vd);
  * the device whose irq[0] it raises. 0, or -1 if dev has none. */
 int vmb_virtio_mmio_where(const struct vmb_device *dev, uint64_t *base, uint64_t *size,
 			  const struct vmb_device **irq_dev);
+
+/*
+ * Register dump of the transport serving dev (a slot, or a virtio device
+ * in a slot or with its own base), for the device types' dump hook
+ * (board/device.h): MagicValue..ConfigGeneration of VIRTIO 1.2 §4.2.2 with
+ * Status (§2.1), the feature words (§6) and InterruptStatus bits named,
+ * the selected halves of the feature registers, and every queue's
+ * QueueNum, QueueReady and area GPAs with the device's ring indices. Takes
+ * the virtio device's lock itself (the types lock themselves).
+ */
+void vmb_virtio_mmio_dump(struct vmb_device *dev, FILE *out);
 
 #endif

@@ -344,7 +344,29 @@ static uint64_t vnet_config_read(struct vmb_virtio_dev *vd, uint32_t off, unsign
 	return v;
 }
 
+/* struct virtio_net_config (VIRTIO 1.2 §5.1.4), for dumps. */
+static const struct vmb_virtio_cfg_field vnet_config_fields[] = {
+	{ CFG_MAC, 6, "mac" }, { CFG_STATUS, 2, "status" },
+	{ CFG_MAX_VQ_PAIRS, 2, "max_virtqueue_pairs" }, { 0, 0, NULL },
+};
+
+/* Feature bits of VIRTIO 1.2 §5.1.3, for dumps. */
+static const struct vmb_regfield vnet_feature_fields[] = {
+	VMB_BIT(0, "CSUM"), VMB_BIT(1, "GUEST_CSUM"),
+	VMB_BIT(2, "CTRL_GUEST_OFFLOADS"), VMB_BIT(3, "MTU"), VMB_BIT(5, "MAC"),
+	VMB_BIT(7, "GUEST_TSO4"), VMB_BIT(8, "GUEST_TSO6"),
+	VMB_BIT(9, "GUEST_ECN"), VMB_BIT(10, "GUEST_UFO"),
+	VMB_BIT(11, "HOST_TSO4"), VMB_BIT(12, "HOST_TSO6"),
+	VMB_BIT(13, "HOST_ECN"), VMB_BIT(14, "HOST_UFO"),
+	VMB_BIT(15, "MRG_RXBUF"), VMB_BIT(16, "STATUS"), VMB_BIT(17, "CTRL_VQ"),
+	VMB_BIT(18, "CTRL_RX"), VMB_BIT(19, "CTRL_VLAN"),
+	VMB_BIT(21, "GUEST_ANNOUNCE"), VMB_BIT(22, "MQ"),
+	VMB_BIT(23, "CTRL_MAC_ADDR"), { NULL },
+};
+
 static const struct vmb_virtio_ops vnet_ops = {
+	.config_fields = vnet_config_fields,
+	.feature_fields = vnet_feature_fields,
 	.reset = vnet_reset,
 	.config_read = vnet_config_read,
 	.check_features = vnet_check_features,
@@ -494,5 +516,6 @@ static const struct vmb_device_type virtio_net = {
 	.reset = vnet_dev_reset,
 	.fdt_node = vmb_virtio_mmio_fdt,
 	.destroy = vnet_destroy,
+	.dump = vmb_virtio_mmio_dump,
 };
 VMB_DEVICE_TYPE(virtio_net);

@@ -119,5 +119,6 @@ static const struct vmb_device_type virtio_rng = {
 	.reset = vrng_dev_reset,
 	.fdt_node = vmb_virtio_mmio_fdt,
 	.destroy = vrng_destroy,
+	.dump = vmb_virtio_mmio_dump,
 };
 VMB_DEVICE_TYPE(virtio_rng);

@@ -69,6 +69,15 @@ struct vmb_x86_64_regs {
 	/* Segment selectors: reported; set_regs leaves the segments alone
 	 * (a selector without its descriptor cache means nothing to KVM). */
 	uint16_t cs, ds, es, fs, gs, ss;
+	/* x87 and SSE (Intel SDM Vol. 1 §8.1, §10.2.3), as gdb's i386 fpu and
+	 * sse features name them: ST0-ST7 (80 bits each), the x87 control,
+	 * status and full tag words, the last instruction and operand
+	 * pointers and opcode, XMM0-XMM15, MXCSR. Valid only when has_fp. */
+	bool has_fp;
+	uint8_t st[8][10];
+	uint32_t fctrl, fstat, ftag, fiseg, fioff, foseg, fooff, fop;
+	uint8_t xmm[16][16];
+	uint32_t mxcsr;
 };
 
 struct vmb_regs {

@@ -220,15 +220,10 @@ struct arm64 {
 	int pmu_intid;               /* PMU overflow PPI as INTID, 0: no PMU */
 	/* Guest debugging (the gdb stub): per vCPU what KVM_SET_GUEST_DEBUG
 	 * was given and the stub's configuration it came from; the software
-	 * breakpoints are patched into guest memory, shared by all vCPUs. */
+	 * breakpoints are patched into guest memory (kvm-swbp.c). */
 	struct kvm_guest_debug *gdbg;
 	struct vmb_debug_cfg *dcfg;
-	unsigned nswbp;
-	struct {
-		uint64_t va, gpa;    /* GPA: restored there even if the guest
-					has remapped the VA meanwhile */
-		uint32_t orig;       /* the instruction BRK #0 replaced */
-	} swbp[VMB_DEBUG_MAX_BP];
+	struct vmb_kvm_swbp swbp;
 };
 
 static int kvm_probe(const struct vmb_board *b, struct vmb_err *err)
@@ -622,6 +617,45 @@ static const struct {
 	{ offsetof(struct vmb_arm64_regs, mair_el1), REG_MAIR_EL1 },
 };
 
+/* FP/SIMD state as core registers (api.rst 4.68, arm64 core registers:
+ * fp_regs.vregs[] 128 bits each, fpsr and fpcr 32 bits). */
+#define VREG(i) (KVM_REG_ARM64 | KVM_REG_SIZE_U128 | KVM_REG_ARM_CORE | \
+		 KVM_REG_ARM_CORE_REG(fp_regs.vregs[i]))
+#define FP32(x) (KVM_REG_ARM64 | KVM_REG_SIZE_U32 | KVM_REG_ARM_CORE | \
+		 KVM_REG_ARM_CORE_REG(fp_regs.x))
+
+static int one_reg(int fd, unsigned long req, uint64_t id, void *val)
+{
+	struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)val };
+
+	return ioctl(fd, req, &r);
+}
+
+/* V0-V31 as {low, high} halves: a little-endian host's __uint128_t
+ * layout, which KVM copies. has_fp stays false if KVM refuses (a vCPU
+ * without FP/SIMD): gdb then shows them unavailable. */
+static void fp_get(int fd, struct vmb_arm64_regs *r)
+{
+	for (unsigned i = 0; i < 32; i++)
+		if (one_reg(fd, KVM_GET_ONE_REG, VREG(i), r->v[i]))
+			return;
+	if (one_reg(fd, KVM_GET_ONE_REG, FP32(fpsr), &r->fpsr) ||
+	    one_reg(fd, KVM_GET_ONE_REG, FP32(fpcr), &r->fpcr))
+		return;
+	r->has_fp = true;
+}
+
+static int fp_set(int fd, const struct vmb_arm64_regs *r)
+{
+	if (!r->has_fp)
+		return 0;
+	for (unsigned i = 0; i < 32; i++)
+		if (one_reg(fd, KVM_SET_ONE_REG, VREG(i), (void *)r->v[i]))
+			return -1;
+	return one_reg(fd, KVM_SET_ONE_REG, FP32(fpsr), (void *)&r->fpsr) ||
+	       one_reg(fd, KVM_SET_ONE_REG, FP32(fpcr), (void *)&r->fpcr) ? -1 : 0;
+}
+
 /* On the vCPU thread: KVM_GET_ONE_REG / KVM_SET_ONE_REG for each. */
 static int regs_get(struct vmb_kvm_vcpu *v, void *arg)
 {
@@ -633,6 +667,7 @@ static int regs_get(struct vmb_kvm_vcpu *v, void *arg)
 	for (size_t i = 0; i < sizeof(reg_ids) / sizeof(reg_ids[0]); i++)
 		if (reg_get(v->fd, reg_ids[i].id, (uint64_t *)((char *)r + reg_ids[i].off)))
 			return -1;
+	fp_get(v->fd, r);
 	return 0;
 }
 
@@ -647,7 +682,7 @@ static int regs_set(struct vmb_kvm_vcpu *v, void *arg)
 		if (reg_set(v->fd, reg_ids[i].id,
 			    *(const uint64_t *)((const char *)r + reg_ids[i].off)))
 			return -1;
-	return 0;
+	return fp_set(v->fd, r);
 }
 
 static int kvm_get_regs(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r)
@@ -753,77 +788,25 @@ static int kvm_write_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va,
  * With nothing to trap, guest debugging is off (control 0): the guest
  * keeps its own debug registers and runs at full speed.
  */
-#define A64_BRK0 0xd4200000u
+/* BRK #0, little-endian */
+static const uint8_t a64_brk0[4] = { 0x00, 0x00, 0x20, 0xd4 };
 
 enum { EC_HW_BP_LOW = 0x30, EC_HW_BP = 0x31, EC_SS_LOW = 0x32, EC_SS = 0x33,
        EC_WP_LOW = 0x34, EC_WP = 0x35, EC_BRK = 0x3c };
 
-static bool swbp_wanted(const struct vmb_debug_cfg *c, uint64_t va)
-{
-	for (unsigned i = 0; i < c->nbp; i++)
-		if (!c->bp[i].hw && c->bp[i].addr == va)
-			return true;
-	return false;
-}
-
-/* Write a 32-bit instruction into guest RAM/ROM (host pointer p); the
- * host's instruction cache is cleaned over it. */
-static void poke_insn(uint8_t *p, uint32_t insn)
-{
-	memcpy(p, &insn, 4);
-	__builtin___clear_cache((char *)p, (char *)p + 4);
-}
-
-/* Make guest memory hold BRK #0 exactly at the cfg's Z0 addresses. */
+/* The Z0 breakpoints into guest memory, through vCPU cpu's stage 1. */
 static int sync_swbp(struct vmb_vm *vm, struct arm64 *a, unsigned cpu,
 		     const struct vmb_debug_cfg *c, struct vmb_err *err)
 {
 	struct arm64_xlate x = { .board = vm->board };
 	int fd = vmb_kvm_of(vm)->vcpu[cpu].fd;
 
-	for (unsigned i = 0; i < a->nswbp;) {
-		uint8_t *p = vmb_board_gpa_ptr(vm->board, a->swbp[i].gpa, 4);
-		uint32_t now;
-
-		if (swbp_wanted(c, a->swbp[i].va)) {
-			i++;
-			continue;
-		}
-		/* Put the instruction back unless the guest rewrote the word
-		 * (code unloaded, page reused). */
-		if (p) {
-			memcpy(&now, p, 4);
-			if (now == A64_BRK0)
-				poke_insn(p, a->swbp[i].orig);
-		}
-		a->swbp[i] = a->swbp[--a->nswbp];
-	}
 	if (reg_get(fd, REG_SCTLR_EL1, &x.m.sctlr) || reg_get(fd, REG_TCR_EL1, &x.m.tcr) ||
 	    reg_get(fd, REG_TTBR0_EL1, &x.m.ttbr0) || reg_get(fd, REG_TTBR1_EL1, &x.m.ttbr1))
 		return vmb_errf(err, NULL, "kvm: cannot read vCPU %u's MMU registers", cpu);
-	for (unsigned i = 0; i < c->nbp; i++) {
-		uint64_t gpa, left;
-		uint8_t *p = NULL;
-		unsigned j;
-
-		if (c->bp[i].hw)
-			continue;
-		for (j = 0; j < a->nswbp && a->swbp[j].va != c->bp[i].addr; j++)
-			;
-		if (j < a->nswbp)
-			continue;
-		if (!(c->bp[i].addr & 3) && !arm64_xlate(&x, c->bp[i].addr, &gpa, &left))
-			p = vmb_board_gpa_ptr(vm->board, gpa, 4);
-		if (!p)
-			return vmb_errf(err, NULL, "kvm: cannot insert a breakpoint at "
-					"0x%llx: not guest memory",
-					(unsigned long long)c->bp[i].addr);
-		a->swbp[a->nswbp].va = c->bp[i].addr;
-		a->swbp[a->nswbp].gpa = gpa;
-		memcpy(&a->swbp[a->nswbp++].orig, p, 4);
-		poke_insn(p, A64_BRK0);
-	}
-	return 0;
+	a->swbp.insn = a64_brk0;
+	a->swbp.len = a->swbp.align = 4;
+	return vmb_kvm_swbp_sync(&a->swbp, vm->board, c, arm64_xlate, &x, err);
 }
 
 static int set_guest_debug(struct vmb_kvm_vcpu *v, void *arg)
@@ -883,7 +866,7 @@ static int kvm_set_debug(struct vmb_vm *vm, unsigned cpu, const struct vmb_debug
 		return -1;
 	if (c->step)
 		g.control |= KVM_GUESTDBG_SINGLESTEP;
-	if (a->nswbp)
+	if (a->swbp.n)
 		g.control |= KVM_GUESTDBG_USE_SW_BP;
 	if (nhw || c->nwp)
 		g.control |= KVM_GUESTDBG_USE_HW;
@@ -932,9 +915,7 @@ static int arm64_debug_exit(struct vmb_kvm_vcpu *v)
 		return vmb_kvm_fault(v, "kvm: debug exit: cannot read the PC");
 	switch (esr >> 26) {
 	case EC_BRK:
-		for (i = 0; i < a->nswbp && a->swbp[i].va != pc; i++)
-			;
-		if (i == a->nswbp)
+		if (!vmb_kvm_swbp_has(&a->swbp, pc))
 			return inject_brk(v, pc, esr) ?
 			       vmb_kvm_fault(v, "kvm: cannot deliver the guest's "
 					     "BRK at 0x%llx", (unsigned long long)pc) : 0;

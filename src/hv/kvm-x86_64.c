@@ -63,6 +63,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/x86.h"
 #include "hv/kvm.h"
+#include "hv/kvm-x86_64.h"
 
 #if defined(__linux__) && defined(__x86_64__)
 
@@ -85,22 +86,6 @@
 #define APIC_LVT_LINT1 0x360
 #define APIC_MODE_NMI    0x4
 #define APIC_MODE_EXTINT 0x7
-
-struct x86_vm {
-	struct kvm_cpuid2 *cpuid;     /* filtered supported CPUID */
-	struct kvm_irqchip chip0[3];  /* PIC master, PIC slave, IOAPIC */
-	struct kvm_pit_state2 pit0;
-	uint32_t *msrs;               /* KVM_GET_MSR_INDEX_LIST */
-	unsigned nmsrs;
-	bool has_xcrs;
-	uint64_t special;             /* identity-map page GPA */
-};
-
-struct x86_vcpu {
-	struct kvm_sregs sregs0;
-	struct kvm_lapic_state lapic0;
-	struct kvm_xcrs xcrs0;
-};
 
 static const char *const cpus_keys_clear = "cpuid-clear";
 
@@ -450,6 +435,19 @@ static int set_msrs(struct vmb_kvm_vcpu *v, struct vmb_err *err)
 		{ MSR_IA32_TSC, 0 },
 		{ MSR_IA32_MISC_ENABLE, 1 },              /* fast strings */
 		{ MSR_MTRR_DEF_TYPE, (1u << 11) | 6 },    /* enabled, WB */
+		/* KVM's paravirtual MSRs (Linux Documentation/virt/kvm/x86/
+		 * msr.rst) off, as at power-on: a guest reset from outside
+		 * (a debugger's "monitor reset") never turned them off
+		 * itself, and KVM would go on writing its clock and steal
+		 * time into the new guest's memory and inject asynchronous
+		 * page faults into a guest with no IDT yet (seen: a triple
+		 * fault at the kernel's first instruction). Not the wall
+		 * clock MSRs: a write of any value makes KVM write the clock
+		 * to that GPA, and they keep no state. */
+		{ MSR_KVM_SYSTEM_TIME_NEW, 0 }, { MSR_KVM_SYSTEM_TIME, 0 },
+		{ MSR_KVM_ASYNC_PF_EN, 0 }, { MSR_KVM_ASYNC_PF_INT, 0 },
+		{ MSR_KVM_STEAL_TIME, 0 }, { MSR_KVM_PV_EOI_EN, 0 },
+		{ MSR_KVM_POLL_CONTROL, 1 },
 	};
 	struct x86_vm *x = v->kvm->arch_priv;
 	const unsigned max = sizeof(init) / sizeof(init[0]);
@@ -510,6 +508,7 @@ static int x86_vcpu_reset(struct vmb_kvm_vcpu *v, const struct vmb_boot_state *b
 	struct kvm_fpu fpu;
 	struct kvm_lapic_state lapic = xv->lapic0;
 	struct kvm_vcpu_events ev;
+	struct kvm_debugregs dbg;
 	struct kvm_mp_state mp;
 	bool bsp = v->id == 0;
 
@@ -540,12 +539,23 @@ static int x86_vcpu_reset(struct vmb_kvm_vcpu *v, const struct vmb_boot_state *b
 	fpu.mxcsr = 0x1f80;
 	set_lvt(&lapic, APIC_LVT_LINT0, APIC_MODE_EXTINT);
 	set_lvt(&lapic, APIC_LVT_LINT1, APIC_MODE_NMI);
+	/* No event survives a reset: with flags 0 KVM_SET_VCPU_EVENTS leaves
+	 * a pending NMI and the interrupt shadow as they were (api.rst
+	 * 4.32), so both are named. */
 	memset(&ev, 0, sizeof(ev));
+	ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
+	/* Debug registers at their power-on values (SDM Vol. 3A §9.1.1,
+	 * Table 9-1: DR0-DR3 0, DR6 0xffff0ff0, DR7 0x400): a guest's own
+	 * breakpoints must not fire in the next boot's first instructions. */
+	memset(&dbg, 0, sizeof(dbg));
+	dbg.dr6 = 0xffff0ff0;
+	dbg.dr7 = 0x400;
 	mp.mp_state = bsp ? KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED;
 
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) || ioctl(v->fd, KVM_SET_REGS, &regs) ||
 	    ioctl(v->fd, KVM_SET_FPU, &fpu) || ioctl(v->fd, KVM_SET_LAPIC, &lapic) ||
 	    ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) ||
+	    ioctl(v->fd, KVM_SET_DEBUGREGS, &dbg) ||
 	    (x->has_xcrs && ioctl(v->fd, KVM_SET_XCRS, &xv->xcrs0)) ||
 	    ioctl(v->fd, KVM_SET_MP_STATE, &mp))
 		return vmb_errf(err, NULL, "setting vCPU %u's reset state: %s", v->id,
@@ -585,6 +595,8 @@ static int x86_handle_exit(struct vmb_kvm_vcpu *v)
 	case KVM_EXIT_IRQ_WINDOW_OPEN:
 	case KVM_EXIT_NMI:
 		return 0;
+	case KVM_EXIT_DEBUG:
+		return vmb_kvm_x86_debug_exit(v);
 	}
 	return -1;
 }
@@ -622,6 +634,7 @@ static void x86_destroy(struct vmb_kvm *k)
 	struct x86_vm *x = k->arch_priv;
 
 	if (x) {
+		vmb_kvm_x86_debug_free(k);
 		free(x->cpuid);
 		free(x->msrs);
 		free(x);
@@ -741,27 +754,40 @@ static void x86_print_walk(struct vmb_vm *vm, unsigned cpu, uint64_t va,
 	vmb_x86_walk_print(&w, what, va, out);
 }
 
-struct x86_xlate {
-	struct vmb_kvm *k;
-	struct kvm_sregs sregs;
-};
-
-static int x86_xlate(void *ctx, uint64_t va, uint64_t *pa, uint64_t *page_left)
+int vmb_kvm_x86_xlate(void *ctx, uint64_t va, uint64_t *pa, uint64_t *page_left)
 {
-	struct x86_xlate *x = ctx;
+	struct vmb_kvm_x86_xlate *x = ctx;
 
 	return translate(x->k, &x->sregs, va, pa, page_left);
+}
+
+/* The calling context of read_virt / write_virt: vCPU cpu's paging. */
+static struct vmb_kvm *xlate_of(struct vmb_vm *vm, unsigned cpu,
+				struct vmb_kvm_x86_xlate *x)
+{
+	x->k = vmb_kvm_of(vm);
+	if (!x->k || cpu >= x->k->nvcpus ||
+	    ioctl(x->k->vcpu[cpu].fd, KVM_GET_SREGS, &x->sregs))
+		return NULL;
+	return x->k;
 }
 
 static int x86_read_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, void *buf,
 			 unsigned len)
 {
-	struct x86_xlate x = { .k = vmb_kvm_of(vm) };
+	struct vmb_kvm_x86_xlate x;
+	struct vmb_kvm *k = xlate_of(vm, cpu, &x);
 
-	if (!x.k || cpu >= x.k->nvcpus ||
-	    ioctl(x.k->vcpu[cpu].fd, KVM_GET_SREGS, &x.sregs))
-		return -1;
-	return vmb_kvm_copy_virt(x.k, x86_xlate, &x, va, buf, len);
+	return k ? vmb_kvm_copy_virt(k, vmb_kvm_x86_xlate, &x, va, buf, len) : -1;
+}
+
+static int x86_write_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va,
+			  const void *buf, unsigned len)
+{
+	struct vmb_kvm_x86_xlate x;
+	struct vmb_kvm *k = xlate_of(vm, cpu, &x);
+
+	return k ? vmb_kvm_write_virt(k, vmb_kvm_x86_xlate, &x, va, buf, len) : -1;
 }
 
 const struct vmb_hv_ops vmb_hv_kvm_x86_64 = {
@@ -779,6 +805,8 @@ const struct vmb_hv_ops vmb_hv_kvm_x86_64 = {
 	.get_regs = vmb_kvm_x86_get_regs,
 	.set_regs = vmb_kvm_x86_set_regs,
 	.read_virt = x86_read_virt,
+	.write_virt = x86_write_virt,
+	.set_debug = vmb_kvm_x86_set_debug,
 	.print_walk = x86_print_walk,
 	.print_stats = vmb_kvm_print_stats,
 	.destroy = vmb_kvm_destroy,

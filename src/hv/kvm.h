@@ -215,6 +215,35 @@ int vmb_kvm_copy_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
 int vmb_kvm_write_virt(struct vmb_kvm *k, vmb_kvm_xlate_fn xlate, void *ctx,
 		       uint64_t va, const void *buf, unsigned len);
 
+/*
+ * Software breakpoints (the gdb stub's Z0) patched into guest memory, one
+ * table shared by every vCPU (kvm-swbp.c). Each entry keeps the VA gdb
+ * named, the GPA the trap instruction went to (the original bytes go back
+ * there even if the guest has remapped the VA since) and those bytes.
+ */
+struct vmb_kvm_swbp {
+	const uint8_t *insn;   /* the trapping instruction: BRK #0, INT3 */
+	unsigned len;          /* its size, 1..4 bytes */
+	unsigned align;        /* breakpoint VAs must be multiples of it */
+	unsigned n;
+	struct {
+		uint64_t va, gpa;
+		uint8_t orig[4];
+	} bp[VMB_DEBUG_MAX_BP];
+};
+
+/* Make guest memory hold the trap instruction exactly at c's Z0 addresses,
+ * translated through xlate/ctx (the calling vCPU's page tables): removed
+ * ones get their bytes back unless the guest rewrote them meanwhile (code
+ * unloaded, page reused). -1 with err naming the address if one is not
+ * guest RAM/ROM or misaligned; those already inserted stay. */
+int vmb_kvm_swbp_sync(struct vmb_kvm_swbp *s, struct vmb_board *b,
+		      const struct vmb_debug_cfg *c, vmb_kvm_xlate_fn xlate,
+		      void *ctx, struct vmb_err *err);
+/* Whether va holds one of the table's breakpoints (else a trap there is
+ * the guest's own, to be delivered to it). */
+bool vmb_kvm_swbp_has(const struct vmb_kvm_swbp *s, uint64_t va);
+
 /* x86_64 get_regs / set_regs (kvm-x86_64-regs.c). */
 int vmb_kvm_x86_get_regs(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r);
 int vmb_kvm_x86_set_regs(struct vmb_vm *vm, unsigned cpu, const struct vmb_regs *r);

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "board/gmem.h"
+#include "board/regdump.h"
 #include "virtio/virtqueue.h"
 
 #define VMB_VIRTIO_MAX_QUEUES	16
@@ -56,6 +57,14 @@
 struct vmb_virtio_dev;
 
 /* What a device implements. All run with vd->lock held. */
+/* A named field of a device's configuration space, for register dumps
+ * (devices/virtio-mmio.h): size 1, 2, 4 or 8 reads as a little-endian
+ * number, any other size as bytes (a MAC address). */
+struct vmb_virtio_cfg_field {
+	uint16_t off, size;
+	const char *name;
+};
+
 struct vmb_virtio_ops {
 	/* Back to power-on state: finish requests in flight first (called
 	 * before the queues are cleared). May be NULL. */
@@ -71,6 +80,13 @@ struct vmb_virtio_ops {
 	void (*queue_notify)(struct vmb_virtio_dev *vd, unsigned q);
 	/* DRIVER_OK was accepted. May be NULL. */
 	void (*driver_ok)(struct vmb_virtio_dev *vd);
+	/* Names of the configuration space's fields (the device type's
+	 * section of VIRTIO 1.2 §5), { 0, 0, NULL }-terminated; NULL: dumps
+	 * show the space in hex. config_read must have no side effects. */
+	const struct vmb_virtio_cfg_field *config_fields;
+	/* Names of the device type's feature bits 0-23 (its section of §5),
+	 * board/regdump.h table; NULL: dumps show them as a mask. */
+	const struct vmb_regfield *feature_fields;
 };
 
 /* How the device reaches its transport. */

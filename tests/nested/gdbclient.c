@@ -1,35 +1,52 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A minimal GDB remote-protocol client for the nested KVM test of vmb's gdb
- * stub (tests/nested/tests.sh, test_gdb): L1 has no gdb, so this static
- * aarch64 program speaks the packets gdb would (GDB manual, "Remote
- * Protocol": $data#checksum with + acks, run-length replies) over vmb's
- * --gdb unix socket and prints what it saw, one "key: value" line each,
- * for the shell script to check. It asserts nothing itself.
+ * A minimal GDB remote-protocol client for the nested KVM tests of vmb's gdb
+ * stub (tests/nested/gdb-tests.sh, test_gdb, for arm64 and x86_64): L1 has
+ * no gdb, so this static program, built for L1's architecture, speaks the
+ * packets gdb would (GDB manual, "Remote Protocol": $data#checksum with +
+ * acks, run-length replies) over vmb's --gdb unix socket and prints what
+ * it saw, one "key: value" line each, for the shell script to check. It
+ * asserts nothing itself.
  *
- *   gdbclient SOCKET SYMBOLS FUNCTION FILENAME
+ *   gdbclient SOCKET SYMBOLS FUNCTION FILENAME [notrap]
  *
+ * notrap: the test bed cannot trap on breakpoints or watchpoints (the x86
+ * one, see gdb-tests.sh): steps 3 to 6 are skipped; the checks that need
+ * no trap still run.
  * SYMBOLS is in System.map's format ("ffff8000... T name" lines; the test
  * takes them from the guest's /proc/kallsyms).
  *
  * 1. attach (the stub stops the machine), list the threads, read every
  *    vCPU's PC (all-stop: each answers);
- * 2. Z1 (hardware breakpoint) at FUNCTION, continue; "ready: hwbreak"
+ * 2. continue, then interrupt with Ctrl-C (0x03) a second later: the stop
+ *    packet and the PC, a vector and an FP control register (arm64 v0,
+ *    fpcr; x86 xmm0, mxcsr),
+ *    then one single step of that vCPU; on x86, a fifth
+ *    Z1 (four debug registers) and a Z3 (no read-only watchpoints) must
+ *    be refused at the Z packet;
+ * 3. Z1 (hardware breakpoint) at FUNCTION, continue; "ready: hwbreak"
  *    tells the script to run `cat FILENAME` in the guest; stops whose
- *    second argument (x1, the user's path for do_sys_openat2) is not
+ *    second argument (x1 / rsi, the user's path for do_sys_openat2) is not
  *    FILENAME are stepped over (z1, s, Z1, c); at the right one: the stop
- *    packet, pc and lr symbolised through SYMBOLS, the path, then one
- *    single step;
- * 3. the same with Z0 (BRK written into the kernel's text);
- * 4. Z3 (read watchpoint) on the aligned doubleword holding the start of
- *    the path the last stop found in x1 (the kernel copies it in next,
- *    getname), continue until the stop, remove it;
- * 5. D (detach: the guest runs on).
+ *    packet, the PC and the return address (lr / [rsp] at the entry)
+ *    symbolised through SYMBOLS, the path, then one single step;
+ * 4. the same with Z0 (BRK / INT3 written into the kernel's text);
+ * 5. a read watchpoint (Z3; on x86, which cannot watch reads alone, Z3 is
+ *    tried and must be refused, then Z4, an access watchpoint) on the
+ *    aligned doubleword holding the start of the path the last stop found
+ *    (the kernel copies it in next, getname), continue until the stop;
+ * 6. Z2 (write watchpoint): x86 on `jiffies`, which the timer tick
+ *    writes; arm64 on the 4 KiB page of kernel stack the vCPU is on;
+ * 7. with GDBC_GO set: `monitor reset` while stopped, continue; once the
+ *    file GDBC_GO names exists (the guest is back at its shell), Ctrl-C:
+ *    the debugger still holds the machine after its reset;
+ * 8. D (detach: the guest runs on).
  */
 #include <ctype.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,8 +201,8 @@ static uint64_t le64(const char *hex)
 	return v;
 }
 
-/* Register n of the current Hg thread (aarch64 numbering: x0-x30, sp 31,
- * pc 32). */
+/* Register n of the current Hg thread (gdb's numbering: aarch64 x0-x30,
+ * sp 31, pc 32; x86_64 rax rbx rcx rdx rsi rdi rbp rsp r8-r15, rip 16). */
 static uint64_t reg(unsigned n)
 {
 	char r[8];
@@ -193,6 +210,23 @@ static uint64_t reg(unsigned n)
 	snprintf(r, sizeof(r), "%x", n);
 	return le64(cmd("p%s", r));
 }
+
+#if defined(__x86_64__)
+#define REG_PC   16
+#define REG_ARG1 4      /* rsi, the second argument (SysV ABI) */
+#define REG_SP   7
+#define READ_WATCH 4    /* no read-only watchpoints on x86 */
+#define BP_KIND  1      /* Z0/Z1 kind: the instruction's size (INT3) */
+#elif defined(__aarch64__)
+#define REG_PC   32
+#define REG_ARG1 1      /* x1 (AAPCS64) */
+#define REG_LR   30
+#define REG_SP   31
+#define READ_WATCH 3
+#define BP_KIND  4
+#else
+#error "gdbclient is built for an arm64 or x86_64 L1"
+#endif
 
 static void select_thread(const char *tid)
 {
@@ -222,6 +256,21 @@ static const char *guest_string(uint64_t va)
 	}
 	s[n] = 0;
 	return s;
+}
+
+/* The return address at a function's first instruction. */
+static uint64_t return_address(void)
+{
+#if defined(__x86_64__)
+	char a[40];
+	const char *p;
+
+	snprintf(a, sizeof(a), "%" PRIx64 ",8", reg(REG_SP));
+	p = cmd("m%s", a);
+	return p[0] == 'E' ? 0 : le64(p);
+#else
+	return reg(REG_LR);
+#endif
 }
 
 /* Thread id ("1") named by a T stop packet. */
@@ -263,7 +312,7 @@ static void step(const char *tag, const char *tid)
 	snprintf(stop, sizeof(stop), "%s", recv_pkt(30));
 	printf("%s-step-stop: %s\n", tag, stop);
 	select_thread(stop_thread(stop));
-	printf("%s-step-pc: 0x%" PRIx64 " %s\n", tag, reg(32), symbolise(reg(32)));
+	printf("%s-step-pc: 0x%" PRIx64 " %s\n", tag, reg(REG_PC), symbolise(reg(REG_PC)));
 }
 
 /* Break at func with breakpoint type (0 or 1) until the path in x1 is
@@ -275,7 +324,7 @@ static uint64_t break_on(const char *tag, int type, uint64_t func, const char *w
 	char tid[16];
 	const char *t;
 
-	zpoint('Z', type, func, 4);
+	zpoint('Z', type, func, BP_KIND);
 	send_pkt("c");
 	printf("ready: %s\n", tag);
 	fflush(stdout);
@@ -287,39 +336,67 @@ static uint64_t break_on(const char *tag, int type, uint64_t func, const char *w
 		snprintf(stop, sizeof(stop), "%s", t);
 		snprintf(tid, sizeof(tid), "%s", stop_thread(t));
 		select_thread(tid);
-		pc = reg(32);
-		x1 = reg(1);
+		pc = reg(REG_PC);
+		x1 = reg(REG_ARG1);
 		path = guest_string(x1);
 		if (!strcmp(path, want) || tries == 50) {
 			printf("%s-stop: %s\n", tag, stop);
 			printf("%s-pc: 0x%" PRIx64 " %s\n", tag, pc, symbolise(pc));
-			printf("%s-lr: 0x%" PRIx64 " %s\n", tag, reg(30), symbolise(reg(30)));
+			printf("%s-lr: 0x%" PRIx64 " %s\n", tag, return_address(),
+			       symbolise(return_address()));
 			printf("%s-x1: %s\n", tag, path);
 			printf("%s-skipped: %d\n", tag, tries);
 			break;
 		}
 		/* someone else's openat: step over the breakpoint, go on */
-		zpoint('z', type, func, 4);
+		zpoint('z', type, func, BP_KIND);
 		send_pkt("vCont;s:%s", tid);
 		recv_pkt(30);
-		zpoint('Z', type, func, 4);
+		zpoint('Z', type, func, BP_KIND);
 		send_pkt("c");
 	}
-	zpoint('z', type, func, 4);
+	zpoint('z', type, func, BP_KIND);
 	step(tag, tid);
 	return x1;
+}
+
+	/* monitor reset while stopped: the machine starts over when
+	 * continued, the debugger still attached; the script creates the
+	 * file GDBC_GO names once the guest's shell is back */
+static void reset_test(void)
+{
+	char t[256];
+
+	if (getenv("GDBC_GO") && *getenv("GDBC_GO")) {
+		send_pkt("qRcmd,%s", "7265736574");     /* "reset" */
+		while (recv_pkt(30)[0] == 'O' && strcmp(pkt, "OK"))
+			;                                /* console output */
+		printf("reset: %s\n", pkt);
+		send_pkt("c");
+		printf("ready: reset\n");
+		for (int i = 0; i < 3000 && access(getenv("GDBC_GO"), F_OK); i++)
+			usleep(200000);
+		if (write(fd, "\x03", 1) != 1)
+			die("write to the stub failed");
+		snprintf(t, sizeof(t), "%s", recv_pkt(30));
+		printf("reset-stop: %s\n", t);
+		select_thread(stop_thread(t));
+		printf("reset-pc: 0x%" PRIx64 " %s\n", reg(REG_PC), symbolise(reg(REG_PC)));
+	}
 }
 
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	uint64_t func, path, watch;
-	char t[256], list[256], *tok, *save;
+	uint64_t func, path, watch, wlen;
+	char t[256], list[256], tid[16], *tok, *save;
+	bool trap;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: gdbclient SOCKET SYMBOLS FUNCTION FILENAME\n");
+	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "notrap"))) {
+		fprintf(stderr, "usage: gdbclient SOCKET SYMBOLS FUNCTION FILENAME [notrap]\n");
 		return 64;
 	}
+	trap = argc == 5;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	load_map(argv[2]);
@@ -336,7 +413,53 @@ int main(int argc, char **argv)
 	/* all-stop: every vCPU is parked, its registers readable */
 	for (tok = strtok_r(list + 1, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		select_thread(tok);
-		printf("thread-%s-pc: 0x%" PRIx64 "\n", tok, reg(32));
+		printf("thread-%s-pc: 0x%" PRIx64 "\n", tok, reg(REG_PC));
+	}
+
+	/* Ctrl-C while the guest runs */
+	send_pkt("c");
+	sleep(1);
+	if (write(fd, "\x03", 1) != 1)
+		die("write to the stub failed");
+	snprintf(t, sizeof(t), "%s", recv_pkt(30));
+	printf("interrupt-stop: %s\n", t);
+	select_thread(stop_thread(t));
+	printf("interrupt-pc: 0x%" PRIx64 " %s\n", reg(REG_PC), symbolise(reg(REG_PC)));
+
+	snprintf(tid, sizeof(tid), "%s", stop_thread(t));
+	/* FP/SIMD under KVM, x's if unavailable: a vector register and a
+	 * control register (arm64 v0 and fpcr, gdb's 34 and 67; x86 xmm0 and
+	 * mxcsr, 40 and 56) */
+#if defined(__aarch64__)
+	printf("fp-vec: %s\n", cmd("p22", ""));
+	printf("fp-ctl: %s\n", cmd("p43", ""));
+#else
+	printf("fp-vec: %s\n", cmd("p28", ""));
+	printf("fp-ctl: %s\n", cmd("p38", ""));
+	printf("fp-fctrl: %s\n", cmd("p20", ""));
+	printf("fp-ftag: %s\n", cmd("p22", ""));
+#endif
+	step("interrupt", tid);
+#if defined(__x86_64__)
+	for (int i = 0; i < 5; i++) {
+		snprintf(t, sizeof(t), "Z1,%" PRIx64 ",1", func + i);
+		printf("hw-insert-%d: %s\n", i + 1, cmd("%s", t));
+	}
+	for (int i = 0; i < 5; i++) {
+		snprintf(t, sizeof(t), "z1,%" PRIx64 ",1", func + i);
+		cmd("%s", t);
+	}
+	snprintf(t, sizeof(t), "Z3,%" PRIx64 ",8", sym_addr("jiffies"));
+	printf("rwatch-insert: %s\n", cmd("%s", t));
+#endif
+	if (!trap) {
+		snprintf(list, sizeof(list), "%s", cmd("qfThreadInfo", ""));
+		for (tok = strtok_r(list + 1, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			select_thread(tok);
+			printf("stopped-thread-%s-pc: 0x%" PRIx64 "\n", tok, reg(REG_PC));
+		}
+		goto detach;
 	}
 
 	break_on("hwbreak", 1, func, argv[4]);
@@ -345,21 +468,48 @@ int main(int argc, char **argv)
 	snprintf(list, sizeof(list), "%s", cmd("qfThreadInfo", ""));
 	for (tok = strtok_r(list + 1, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		select_thread(tok);
-		printf("stopped-thread-%s-pc: 0x%" PRIx64 " %s\n", tok, reg(32),
-		       symbolise(reg(32)));
+		printf("stopped-thread-%s-pc: 0x%" PRIx64 " %s\n", tok, reg(REG_PC),
+		       symbolise(reg(REG_PC)));
 	}
 
 	watch = path & ~7ull;
-	zpoint('Z', 3, watch, 8);
+	zpoint('Z', READ_WATCH, watch, 8);
 	snprintf(t, sizeof(t), "%s", cont(60));
 	printf("watch-stop: %s\n", t);
 	if (strstr(t, "watch:"))
 		printf("watch-offset: %lld\n", (long long)(strtoull(strstr(t, "watch:") + 6,
 							       NULL, 16) - watch));
 	select_thread(stop_thread(t));
-	printf("watch-pc: 0x%" PRIx64 " %s\n", reg(32), symbolise(reg(32)));
-	zpoint('z', 3, watch, 8);
+	printf("watch-pc: 0x%" PRIx64 " %s\n", reg(REG_PC), symbolise(reg(REG_PC)));
+	zpoint('z', READ_WATCH, watch, 8);
 
+	/* A write watchpoint. x86: on jiffies, which the timer tick writes
+	 * (8 bytes: one debug register). arm64: Debian's kernel has no data
+	 * symbols in kallsyms (no KALLSYMS_ALL), so the 4 KiB page of the
+	 * kernel stack this vCPU is on, which its next store to the stack
+	 * hits (one MASK watchpoint). */
+#if defined(__x86_64__)
+	watch = sym_addr("jiffies");
+	wlen = 8;
+#else
+	watch = reg(REG_SP) & ~4095ull;
+	wlen = 4096;
+#endif
+	printf("wwatch-addr: 0x%" PRIx64 "\n", watch);
+	zpoint('Z', 2, watch, wlen);
+	snprintf(t, sizeof(t), "%s", cont(60));
+	printf("wwatch-stop: %s\n", t);
+	if (strstr(t, "watch:")) {
+		uint64_t a = strtoull(strstr(t, "watch:") + 6, NULL, 16);
+
+		printf("wwatch-inside: %s\n", a >= watch && a < watch + wlen ? "yes" : "no");
+	}
+	select_thread(stop_thread(t));
+	printf("wwatch-pc: 0x%" PRIx64 " %s\n", reg(REG_PC), symbolise(reg(REG_PC)));
+	zpoint('z', 2, watch, wlen);
+
+detach:
+	reset_test();
 	printf("detach: %s\n", cmd("D", ""));
 	printf("done\n");
 	return 0;

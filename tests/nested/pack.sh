@@ -55,11 +55,13 @@ cp "$busybox" "$l1/bin/busybox"
 cp "$vmb" "$l1/bin/vmb"
 cp "$ROOT/tests/nested/l1-init" "$l1/init"
 cp "$ROOT/tests/nested/$check" "$l1/nested/check.sh"
-cp "$ROOT/tests/nested/lib.sh" "$l1/nested/"
+cp "$ROOT/tests/nested/lib.sh" "$ROOT/tests/nested/gdb-tests.sh" "$l1/nested/"
 [ ! -f "$ROOT/bench/kvm-$arch.sh" ] || cp "$ROOT/bench/kvm-$arch.sh" "$l1/bench/bench.sh"
 [ ! -f "$ROOT/bench/kvm-$arch-net.sh" ] || cp "$ROOT/bench/kvm-$arch-net.sh" "$l1/bench/"
-# The benchmarks' knobs, from the host's environment (lib.sh reads the file).
-for v in BENCH_PARTS RUNS DISK_SECS NET_MB NET_PINGS; do
+# The benchmarks' knobs, NESTED_ONLY (the checks to run) and GDB_NO_TRAP
+# (tests/nested/gdb-tests.sh), from the
+# host's environment (lib.sh reads the file).
+for v in BENCH_PARTS RUNS DISK_SECS NET_MB NET_PINGS NESTED_ONLY GDB_NO_TRAP; do
 	eval "val=\${$v:-}"
 	[ -z "$val" ] || printf "%s='%s'\n" "$v" "$val"
 done >"$l1/nested/env"

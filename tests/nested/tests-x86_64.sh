@@ -34,6 +34,12 @@
 #     tests/nested/mkroot.sh) on vmb's virtio-mmio under x86 KVM: root on
 #     virtio-blk, console on hvc0, hwrng from virtio-rng, a synced file
 #     still there after reboot -f, poweroff through ACPI S5.
+#  7. The gdb stub (gdb-tests.sh, test_gdb): attach, Ctrl-C, hardware and
+#     software breakpoints (INT3) in the kernel with a single step, the
+#     guest's own INT3 given back to it, all-stop, an access watchpoint
+#     (a read-only one refused: x86 cannot watch reads alone), a write
+#     watchpoint, detach.
+# NESTED_ONLY="test_gdb ..." runs only those checks (run.sh passes it in).
 # Paths: vmb on PATH; M (machines), I (images: bzImage, bzImage-cloud,
 # l2.cpio.gz), VMB_ROOT (the tree x86_64.sh runs from); L1's by default.
 . "$(dirname "$0")/lib.sh"
@@ -375,12 +381,24 @@ l1_fit() {
 	return 1
 }
 
+# 7. The gdb stub, as gdb-tests.sh runs it on this arch.
+gdb_boot() { # SOCKET
+	con_start gdb vmb run "$BOARD" --accel kvm --kernel "$I/bzImage" \
+		--initrd "$I/l2.cpio.gz" --append "$APPEND nokaslr" --set "$MEM" \
+		--smp 2 --gdb "unix:$1"
+}
+GDB_CALLERS='__x64_sys_openat|do_sys_open'
+GDB_STEP_TO='do_sys_openat2\+0x1?[1-9a-f]'
+GDB_EXTRA_SYMS='do_filp_open'
+GDB_READ_WATCH=awatch
+GDB_NO_RESET="open defect: after monitor reset of a running Linux, KVM x86_64 triple-faults the first instruction of the new boot"
+. "$(dirname "$0")/gdb-tests.sh"
+
 echo "VMBTEST: start, $(vmb --version 2>&1 | head -n 1)"
 t0=$(now_ms)
 l1_fit || exit 0
-test_programs
-test_linux
-test_cloud
-test_kvmclock_clear
-test_virtio
+for t in ${NESTED_ONLY:-test_programs test_linux test_cloud test_kvmclock_clear \
+	test_virtio test_gdb}; do
+	$t
+done
 echo "VMBTEST: end after $(( ($(now_ms) - t0) / 1000 )) s"

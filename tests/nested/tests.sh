@@ -28,17 +28,11 @@
 #     bridged in L1 ping each other and move a file (md5 compared).
 #  7. Execution traces: --trace insn refused under KVM; --trace mmio=FILE
 #     on a Linux boot logs PL011 writes and virtio-mmio probes by name.
-#  8. The gdb stub under KVM (gdbclient.c speaks the protocol, L1 has no
-#     gdb): Linux with 2 vCPUs and nokaslr, --gdb unix:; on attach both
-#     vCPUs are stopped (2 threads, each PC readable); a hardware and then
-#     a software breakpoint on do_sys_openat2 (address from the guest's
-#     /proc/kallsyms: Debian's System.map is a placeholder) stop
-#     `cat /proc/version` in the guest shell
-#     with the PC at the symbol, LR in its caller, x1 the path; a single
-#     step moves the PC; a BRK of an L2 program's own (guestbrk.c),
-#     executed while the software breakpoint is in place, reaches it as
-#     SIGTRAP; a read watchpoint on the path's first bytes fires
-#     as the kernel copies it in; after detach the shell still answers.
+#  8. The gdb stub under KVM (gdb-tests.sh, shared with x86_64): attach,
+#     Ctrl-C, hardware and software (BRK) breakpoints in the kernel with a
+#     single step, the guest's own BRK given back, all-stop, read and write
+#     watchpoints, detach.
+# NESTED_ONLY="test_gdb ..." runs only those checks (run.sh passes it in).
 . "$(dirname "$0")/lib.sh"
 
 M=/machines
@@ -323,7 +317,7 @@ virtio_boot() { # NAME DRIVE TESTNAME [VMB]
 }
 
 # Run a command line in the L2 shell; its output is con_since_mark's.
-l2_run() {
+l2_run() { # CMD [TIMEOUT]
 	con_mark
 	con_send "$1"
 	con_wait "$L2_PROMPT" "${2:-60}"
@@ -417,124 +411,35 @@ test_virtio_nbd() {
 	kill "$(cat "$WORK/qemu-nbd.pid")" 2>/dev/null
 }
 
-# Value of "key: " in the gdb client's output.
-gdbc_get() {
-	sed -n "s/^$1: //p" "$WORK/gdbc.out" | head -n 1
-}
-
-gdbc_wait() {
-	_deadline=$(( $(now_ms) + $2 * 1000 ))
-	until grep -qE "$1" "$WORK/gdbc.out"; do
-		kill -0 "$GDBC_PID" 2>/dev/null || grep -qE "$1" "$WORK/gdbc.out" || return 1
-		[ "$(now_ms)" -ge $_deadline ] && return 1
-		sleep 0.2
-	done
-}
-
-test_gdb() {
-	sock=$WORK/gdb.sock
-	rm -f "$sock"
+# 8. The gdb stub (gdb-tests.sh): how this arch boots Linux under it and
+#    what its symbols and stops look like.
+gdb_boot() { # SOCKET
 	con_start gdb vmb run $M/virt-gicv3.yaml --accel kvm \
 		--kernel $I/Image --initrd $I/l2.cpio.gz \
-		--append "console=ttyAMA0 nokaslr" --smp 2 -m 512M --gdb "unix:$sock"
-	if ! con_wait 'L2-INIT: up' "$T_LINUX" || ! con_wait "$L2_PROMPT" 60; then
-		fail gdb-kvm-attach "no L2 shell with --gdb"
-		con_end 5
-		return
-	fi
-	# The symbols, from the running kernel: Debian's System.map is a
-	# placeholder (the real one is in the -dbg package, ~1 GiB). Each
-	# function is followed by the next symbol, its end.
-	l2_run "sort /proc/kallsyms | grep -A1 -E ' (do_sys_openat2|do_sys_open|__arm64_sys_openat|strncpy_from_user|vectors)\$'"
-	con_since_mark | grep -E '^[0-9a-f]{16} [a-zA-Z] ' >"$WORK/kallsyms.map"
-	func=$(awk '$3 == "do_sys_openat2" { print $1 }' "$WORK/kallsyms.map")
-	gdbclient "$sock" "$WORK/kallsyms.map" do_sys_openat2 /proc/version \
-		>"$WORK/gdbc.out" 2>&1 &
-	GDBC_PID=$!
-	ok=1
-	for bp in hwbreak swbreak; do
-		if ! gdbc_wait "^ready: $bp" 60; then
-			ok=0
-			break
-		fi
-		sleep 1
-		if [ $bp = swbreak ]; then
-			# a BRK of the guest's own while BRK #0 sits in its text
-			l2_run "guestbrk" 60
-			con_since_mark | grep -q '^guest-brk: delivered$' && brk=ok ||
-				brk=$(con_since_mark | grep '^guest-brk' | head -n 1)
-		fi
-		con_mark
-		con_send "cat /proc/version"
-		gdbc_wait "^$bp-step-pc:" 120 || { ok=0; break; }
-	done
-	gdbc_wait '^done$|^error' 120
-	kill "$GDBC_PID" 2>/dev/null
-	wait "$GDBC_PID" 2>/dev/null
-	sed 's/^/VMBTEST: note gdbclient: /' "$WORK/gdbc.out"
-	if [ "$(gdbc_get threads)" = m1,2 ] && [ -n "$(gdbc_get thread-1-pc)" ] &&
-	   [ -n "$(gdbc_get thread-2-pc)" ]; then
-		pass gdb-kvm-attach "2 vCPUs, both stopped on attach"
-	else
-		fail gdb-kvm-attach "threads '$(gdbc_get threads)'"
-	fi
-	for bp in hwbreak swbreak; do
-		stop=$(gdbc_get $bp-stop) pc=$(gdbc_get $bp-pc)
-		if [ $ok = 1 ] && echo "$stop" | grep -qE "^T05thread:[12];$bp:;" &&
-		   [ "$pc" = "0x$func do_sys_openat2+0x0" ] &&
-		   [ "$(gdbc_get $bp-x1)" = /proc/version ] &&
-		   gdbc_get $bp-lr | grep -qE ' (__arm64_sys_openat|do_sys_open)\+0x'; then
-			pass gdb-kvm-$bp "stop '$stop', $pc, lr $(gdbc_get $bp-lr)"
-		else
-			fail gdb-kvm-$bp "stop '$stop' pc '$pc' x1 '$(gdbc_get $bp-x1)' lr '$(gdbc_get $bp-lr)'"
-		fi
-		# The next instruction, or the IRQ vector (EL1h) when an
-		# interrupt was pending: the timer's, after a long stop.
-		spc=$(gdbc_get $bp-step-pc)
-		if echo "$(gdbc_get $bp-step-stop)" | grep -qE '^T05thread:[12];$' &&
-		   echo "$spc" | grep -qE ' (do_sys_openat2\+0x4|vectors\+0x280)$'; then
-			pass gdb-kvm-$bp-step "$spc"
-		else
-			fail gdb-kvm-$bp-step "after the step: '$(gdbc_get $bp-step-stop)' '$spc'"
-		fi
-	done
-	if [ "${brk:-}" = ok ] && ! grep -q '^guest-brk' "$WORK/gdbc.out"; then
-		pass gdb-kvm-guest-brk "the guest's own BRK reached it as SIGTRAP"
-	else
-		fail gdb-kvm-guest-brk "'${brk:-not run}'"
-	fi
-	if [ -n "$(gdbc_get stopped-thread-1-pc)" ] && [ -n "$(gdbc_get stopped-thread-2-pc)" ]; then
-		pass gdb-kvm-all-stop "both vCPUs stopped at a breakpoint"
-	else
-		fail gdb-kvm-all-stop "a vCPU's registers could not be read while stopped"
-	fi
-	off=$(gdbc_get watch-offset)
-	if gdbc_get watch-stop | grep -qE '^T05thread:[12];rwatch:[0-9a-f]+;' &&
-	   [ -n "$off" ] && [ "$off" -ge 0 ] && [ "$off" -lt 8 ]; then
-		pass gdb-kvm-watch "$(gdbc_get watch-stop) at $(gdbc_get watch-pc)"
-	else
-		fail gdb-kvm-watch "'$(gdbc_get watch-stop)', offset '$off'"
-	fi
-	if [ "$(gdbc_get detach)" = OK ] && l2_run "cat /proc/version" 30 &&
-	   con_since_mark | grep -q '^Linux version'; then
-		pass gdb-kvm-detach "the guest runs on"
-	else
-		fail gdb-kvm-detach "detach '$(gdbc_get detach)'"
-	fi
-	con_send "poweroff -f"
-	con_end 60
+		--append "console=ttyAMA0 nokaslr" --smp 2 -m 512M --gdb "unix:$1"
 }
+GDB_CALLERS='__arm64_sys_openat|do_sys_open'
+GDB_STEP_TO='do_sys_openat2\+0x4|vectors\+0x280'
+GDB_EXTRA_SYMS='vectors'
+GDB_READ_WATCH=rwatch
+. "$(dirname "$0")/gdb-tests.sh"
 
 echo "VMBTEST: start, $(vmb --version 2>&1 | head -n 1)"
 t0=$(now_ms)
-test_uboot
-test_linux
-test_trace
-test_gdb
-test_gicv2_refused
-test_fault
-test_linux_fault
-test_virtio
-test_virtio_nbd
-. /nested/net-tests.sh
+if [ -n "${NESTED_ONLY:-}" ]; then
+	for t in $NESTED_ONLY; do
+		$t
+	done
+else
+	test_uboot
+	test_linux
+	test_trace
+	test_gdb
+	test_gicv2_refused
+	test_fault
+	test_linux_fault
+	test_virtio
+	test_virtio_nbd
+	. /nested/net-tests.sh
+fi
 echo "VMBTEST: end after $(( ($(now_ms) - t0) / 1000 )) s"

@@ -28,6 +28,7 @@ static struct {
 	uint8_t mem[MEM_SIZE];
 	struct vmb_debug_cfg cfg[2];
 	int pauses, resumes;
+	unsigned max_wp;        /* a backend limit, 0: none */
 } fake;
 
 static int f_get_regs(struct vmb_vm *vm, unsigned cpu, struct vmb_regs *r)
@@ -68,6 +69,8 @@ static int f_write_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va, const void
 static int f_set_debug(struct vmb_vm *vm, unsigned cpu, const struct vmb_debug_cfg *c,
 		       struct vmb_err *err)
 {
+	if (fake.max_wp && c->nwp > fake.max_wp)
+		return vmb_errf(err, NULL, "fake: %u watchpoints at most", fake.max_wp);
 	fake.cfg[cpu] = *c;
 	return 0;
 }
@@ -257,6 +260,12 @@ static void test_run_control(void **state)
 	assert_string_equal(cmd("Z2,1000,0"), "E16");
 	assert_string_equal(cmd("Z9,0,0"), "");
 	assert_string_equal(cmd("z1,40002000,4"), "OK");
+	/* what the backend cannot hold fails its Z packet at once, and the
+	 * configuration stays as it was */
+	fake.max_wp = 1;
+	assert_string_equal(cmd("Z2,2000,8"), "E16");
+	assert_int_equal(fake.cfg[0].nwp, 1);
+	assert_int_equal(fake.cfg[1].nwp, 1);
 	/* step vCPU 1, continue the other */
 	send_pkt("vCont;s:2;c", 11);
 	usleep(100000);
@@ -277,6 +286,15 @@ static void test_run_control(void **state)
 	assert_int_equal(write(C.fd, &c, 1), 1);
 	assert_non_null(strstr(recv_pkt(), "T02thread:"));
 	assert_int_equal(cmd("vCont;x")[0], 'E');
+	/* "s ADDR": the current thread resumes at ADDR */
+	assert_string_equal(cmd("Hg1"), "OK");
+	send_pkt("s40003000", 9);
+	usleep(100000);
+	assert_int_equal(fake.regs[0].pc, 0x40003000);
+	assert_true(fake.cfg[0].step);
+	assert_int_equal(write(C.fd, &c, 1), 1);
+	assert_non_null(strstr(recv_pkt(), "T02thread:"));
+	assert_string_equal(cmd("cxyz"), "E16");
 	assert_string_equal(cmd("D"), "OK");
 	usleep(100000);
 	assert_int_equal(fake.cfg[0].nbp, 0);

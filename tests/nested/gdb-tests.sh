@@ -1,0 +1,229 @@
+# The gdb stub under KVM, sourced by tests.sh (arm64) and tests-x86_64.sh
+# after lib.sh; L1 has no gdb, so gdbclient.c (built for L1's arch) speaks
+# the protocol. test_gdb boots Linux with 2 vCPUs and nokaslr under
+# --gdb unix: (the arch's gdb_boot SOCKET) and checks:
+#  - attach: both vCPUs stopped (2 threads, each PC readable);
+#  - Ctrl-C while the guest runs stops it (T02); FP/SIMD registers read
+#    (arm64 v0 and fpcr, x86 xmm0 and mxcsr: not unavailable); a single
+#    step of that
+#    vCPU then moves its PC; on x86 a fifth hardware breakpoint and a
+#    read-only watchpoint are refused at the Z packet;
+#  - a hardware and then a software breakpoint on do_sys_openat2 (address
+#    from the guest's /proc/kallsyms: Debian's System.map is a
+#    placeholder) stop `cat /proc/version` in the guest shell with the PC
+#    at the symbol, the return address in a caller (GDB_CALLERS) and the
+#    second argument the path; a single step then lands on GDB_STEP_TO;
+#  - an L2 program's own trap instruction (guestbrk.c: BRK / INT3),
+#    executed while the software breakpoint is in place, reaches it as
+#    SIGTRAP and it runs on past it;
+#  - all-stop: at a breakpoint, every vCPU's registers read;
+#  - a read watchpoint (GDB_READ_WATCH: rwatch, or awatch on x86 where a
+#    read-only one is refused, which is checked) on the path's first bytes
+#    fires as the kernel copies it in; a write watchpoint fires with an
+#    address inside it (x86: jiffies, written by the timer tick; arm64:
+#    the 4 KiB page of kernel stack the vCPU is on: Debian's arm64
+#    kallsyms has no data symbols);
+#  - `monitor reset` while stopped: on continue Linux boots again to its
+#    shell with the debugger attached, which then stops it with Ctrl-C;
+#  - after detach the shell still answers.
+# Arch variables: GDB_CALLERS, GDB_STEP_TO (grep -E), GDB_EXTRA_SYMS (more
+# kallsyms names to load, |-separated), GDB_READ_WATCH, GDB_NO_RESET (why
+# the reset check is not run on this arch). GDB_NO_TRAP (from
+# /nested/env): why the test bed cannot trap on breakpoints and
+# watchpoints in L2; those checks are then not run, each said in a
+# "VMBTEST: note" (the x86 nested L1, QEMU 7.2 TCG: tests/nested/run.sh).
+
+# Value of "key: " in the gdb client's output.
+gdbc_get() {
+	sed -n "s/^$1: //p" "$WORK/gdbc.out" | head -n 1
+}
+
+gdbc_wait() {
+	_deadline=$(( $(now_ms) + $2 * 1000 ))
+	until grep -qE "$1" "$WORK/gdbc.out"; do
+		kill -0 "$GDBC_PID" 2>/dev/null || grep -qE "$1" "$WORK/gdbc.out" || return 1
+		[ "$(now_ms)" -ge $_deadline ] && return 1
+		sleep 0.2
+	done
+}
+
+gdb_l2() { # CMD [TIMEOUT]
+	con_mark
+	con_send "$1"
+	con_wait "$L2_PROMPT" "${2:-60}"
+}
+
+gdb_watch_checks() {
+	off=$(gdbc_get watch-offset)
+	if gdbc_get watch-stop | grep -qE "^T05thread:[12];$GDB_READ_WATCH:[0-9a-f]+;" &&
+	   [ -n "$off" ] && [ "$off" -ge 0 ] && [ "$off" -lt 8 ]; then
+		pass gdb-kvm-$GDB_READ_WATCH "$(gdbc_get watch-stop) at $(gdbc_get watch-pc)"
+	else
+		fail gdb-kvm-$GDB_READ_WATCH "'$(gdbc_get watch-stop)', offset '$off'"
+	fi
+	if gdbc_get wwatch-stop | grep -qE "^T05thread:[12];watch:[0-9a-f]+;" &&
+	   [ "$(gdbc_get wwatch-inside)" = yes ]; then
+		pass gdb-kvm-watch "$(gdbc_get wwatch-stop) at $(gdbc_get wwatch-pc)"
+	else
+		fail gdb-kvm-watch "'$(gdbc_get wwatch-stop)' (watching $(gdbc_get wwatch-addr))"
+	fi
+}
+
+test_gdb() {
+	sock=$WORK/gdb.sock
+	rm -f "$sock"
+	gdb_boot "$sock"
+	if ! con_wait 'L2-INIT: up' "$T_LINUX" || ! con_wait "$L2_PROMPT" 60; then
+		fail gdb-kvm-attach "no L2 shell with --gdb"
+		con_end 5
+		return
+	fi
+	# The symbols, from the running kernel. Each function is followed by
+	# the next symbol, its end.
+	gdb_l2 "sort /proc/kallsyms | grep -A1 -E ' (do_sys_openat2|do_sys_open|strncpy_from_user|jiffies|$GDB_CALLERS|$GDB_EXTRA_SYMS)\$'"
+	con_since_mark | grep -E '^[0-9a-f]{16} [a-zA-Z] ' >"$WORK/kallsyms.map"
+	func=$(awk '$3 == "do_sys_openat2" { print $1 }' "$WORK/kallsyms.map")
+	bps="hwbreak swbreak" notrap=""
+	if [ -n "${GDB_NO_TRAP:-}" ]; then
+		bps="" notrap=notrap
+		for c in hwbreak hwbreak-step swbreak swbreak-step guest-trap \
+			$GDB_READ_WATCH watch; do
+			echo "VMBTEST: note gdb-kvm-$c: not run: $GDB_NO_TRAP"
+		done
+	fi
+	GDBC_GO=$WORK/gdbc.go rebooted=""
+	rm -f "$GDBC_GO"
+	if [ -n "${GDB_NO_RESET:-}" ]; then
+		echo "VMBTEST: note gdb-kvm-reset: not run: $GDB_NO_RESET"
+		GDBC_GO=""
+	fi
+	# shellcheck disable=SC2086
+	GDBC_GO=$GDBC_GO gdbclient "$sock" "$WORK/kallsyms.map" do_sys_openat2 /proc/version $notrap \
+		>"$WORK/gdbc.out" 2>&1 &
+	GDBC_PID=$!
+	ok=1
+	for bp in $bps; do
+		if ! gdbc_wait "^ready: $bp" 60; then
+			ok=0
+			break
+		fi
+		sleep 1
+		if [ $bp = swbreak ]; then
+			# the guest's own trap while the breakpoint sits in its text
+			gdb_l2 "guestbrk" 60
+			con_since_mark | grep -q '^guest-brk: delivered$' && brk=ok ||
+				brk=$(con_since_mark | grep '^guest-brk' | head -n 1)
+		fi
+		con_mark
+		con_send "cat /proc/version"
+		gdbc_wait "^$bp-step-pc:" 120 || { ok=0; break; }
+	done
+	# monitor reset: Linux boots again under the attached debugger
+	if [ -n "$GDBC_GO" ] && [ $ok = 1 ] && gdbc_wait '^ready: reset' 120; then
+		con_mark
+		con_wait 'L2-INIT: up' "$T_LINUX" && con_wait "$L2_PROMPT" 60 && rebooted=yes
+		touch "$GDBC_GO"
+	fi
+	gdbc_wait '^done$|^error' 120
+	kill "$GDBC_PID" 2>/dev/null
+	wait "$GDBC_PID" 2>/dev/null
+	sed 's/^/VMBTEST: note gdbclient: /' "$WORK/gdbc.out"
+	if [ "$(gdbc_get threads)" = m1,2 ] && [ -n "$(gdbc_get thread-1-pc)" ] &&
+	   [ -n "$(gdbc_get thread-2-pc)" ]; then
+		pass gdb-kvm-attach "2 vCPUs, both stopped on attach"
+	else
+		fail gdb-kvm-attach "threads '$(gdbc_get threads)'"
+	fi
+	if gdbc_get interrupt-stop | grep -qE '^T02thread:[12];$' &&
+	   [ -n "$(gdbc_get interrupt-pc)" ]; then
+		pass gdb-kvm-ctrl-c "$(gdbc_get interrupt-stop) at $(gdbc_get interrupt-pc)"
+	else
+		fail gdb-kvm-ctrl-c "'$(gdbc_get interrupt-stop)'"
+	fi
+	ipc=$(gdbc_get interrupt-pc | cut -d' ' -f1)
+	spc=$(gdbc_get interrupt-step-pc | cut -d' ' -f1)
+	if gdbc_get interrupt-step-stop | grep -qE '^T05thread:[12];$' &&
+	   [ -n "$spc" ] && [ "$spc" != "$ipc" ]; then
+		pass gdb-kvm-step "from $ipc to $(gdbc_get interrupt-step-pc)"
+	else
+		fail gdb-kvm-step "'$(gdbc_get interrupt-step-stop)' from '$ipc' to '$spc'"
+	fi
+	if gdbc_get fp-vec | grep -qE '^[0-9a-f]{32}$' &&
+	   gdbc_get fp-ctl | grep -qE '^[0-9a-f]{8}$'; then
+		pass gdb-kvm-fp-regs "vector $(gdbc_get fp-vec), control $(gdbc_get fp-ctl)"
+	else
+		fail gdb-kvm-fp-regs "vector '$(gdbc_get fp-vec)', control '$(gdbc_get fp-ctl)'"
+	fi
+	if [ "$GDB_READ_WATCH" = awatch ]; then
+		if [ "$(gdbc_get hw-insert-4)" = OK ] &&
+		   gdbc_get hw-insert-5 | grep -qE '^E[0-9a-f]{2}$'; then
+			pass gdb-kvm-hw-limit "4 hardware breakpoints, the 5th refused: $(gdbc_get hw-insert-5)"
+		else
+			fail gdb-kvm-hw-limit "4th '$(gdbc_get hw-insert-4)', 5th '$(gdbc_get hw-insert-5)'"
+		fi
+	fi
+	for bp in $bps; do
+		stop=$(gdbc_get $bp-stop) pc=$(gdbc_get $bp-pc)
+		if [ $ok = 1 ] && echo "$stop" | grep -qE "^T05thread:[12];$bp:;" &&
+		   [ "$pc" = "0x$func do_sys_openat2+0x0" ] &&
+		   [ "$(gdbc_get $bp-x1)" = /proc/version ] &&
+		   gdbc_get $bp-lr | grep -qE " ($GDB_CALLERS)\+0x"; then
+			pass gdb-kvm-$bp "stop '$stop', $pc, return to $(gdbc_get $bp-lr)"
+		else
+			fail gdb-kvm-$bp "stop '$stop' pc '$pc' arg '$(gdbc_get $bp-x1)' return '$(gdbc_get $bp-lr)'"
+		fi
+		spc=$(gdbc_get $bp-step-pc)
+		if echo "$(gdbc_get $bp-step-stop)" | grep -qE '^T05thread:[12];$' &&
+		   echo "$spc" | grep -qE " ($GDB_STEP_TO)\$"; then
+			pass gdb-kvm-$bp-step "$spc"
+		else
+			fail gdb-kvm-$bp-step "after the step: '$(gdbc_get $bp-step-stop)' '$spc'"
+		fi
+	done
+	if [ -n "$notrap" ]; then
+		:
+	elif [ "${brk:-}" = ok ] && ! grep -q '^guest-brk' "$WORK/gdbc.out"; then
+		pass gdb-kvm-guest-trap "the guest's own trap reached it as SIGTRAP"
+	else
+		fail gdb-kvm-guest-trap "'${brk:-not run}'"
+	fi
+	if [ -n "$(gdbc_get stopped-thread-1-pc)" ] && [ -n "$(gdbc_get stopped-thread-2-pc)" ]; then
+		pass gdb-kvm-all-stop "both vCPUs stopped, both read"
+	else
+		fail gdb-kvm-all-stop "a vCPU's registers could not be read while stopped"
+	fi
+	if [ "$GDB_READ_WATCH" = awatch ]; then
+		if gdbc_get rwatch-insert | grep -qE '^E[0-9a-f]{2}$'; then
+			pass gdb-kvm-rwatch-refused "$(gdbc_get rwatch-insert)"
+		else
+			fail gdb-kvm-rwatch-refused "Z3 answered '$(gdbc_get rwatch-insert)'"
+		fi
+	fi
+	[ -n "$notrap" ] || gdb_watch_checks
+	if [ -z "$GDBC_GO" ]; then
+		:
+	elif [ "$(gdbc_get reset)" = OK ] && [ "$rebooted" = yes ] &&
+	   gdbc_get reset-stop | grep -qE '^T02thread:[12];$'; then
+		pass gdb-kvm-reset "monitor reset: Linux up again, then stopped at $(gdbc_get reset-pc)"
+	else
+		fail gdb-kvm-reset "reset '$(gdbc_get reset)', shell again '$rebooted', stop '$(gdbc_get reset-stop)'"
+		con_since_mark | grep -a -A12 -E '^vmb: |crash report' | head -n 40 |
+			sed 's/^/VMBTEST: note gdb-kvm-reset: /'
+	fi
+	if [ "$(gdbc_get detach)" = OK ] && gdb_l2 "cat /proc/version" 30 &&
+	   con_since_mark | grep -q '^Linux version'; then
+		pass gdb-kvm-detach "the guest runs on"
+	else
+		fail gdb-kvm-detach "detach '$(gdbc_get detach)'"
+	fi
+	# Where the interrupt and the step left the vCPU, by the nearest
+	# kernel symbol (equal-length hex strings sort as numbers).
+	for k in interrupt-pc interrupt-step-pc; do
+		a=$(gdbc_get $k | sed -n 's/^0x\([0-9a-f]*\).*/\1/p')
+		[ -n "$a" ] || continue
+		gdb_l2 "sort /proc/kallsyms | awk -v a=$a '\$1 <= a { s = \$3 } END { print \"sym: \" s }'"
+		echo "VMBTEST: note gdb $k: $a $(con_since_mark | sed -n 's/^sym: //p' | head -n 1)"
+	done
+	con_send "poweroff -f"
+	con_end 60
+}
