@@ -5,51 +5,33 @@
  * calls a UC_HOOK_CODE hook only for instructions inside its address
  * range, so a breakpoint costs one call at its address and nothing
  * elsewhere, but any UC_HOOK_MEM_* hook sends every guest access through
- * the slow path (emu.c).
- *
- * Where a stop lands (Unicorn 2.0.1 source, tag 2.0.1.post1 as Debian
- * ships it). uc_emu_stop() sets cpu_exit()'s request, which generated
- * code checks at the entry of every translation block (gen_tb_start,
- * include/exec/gen-icount.h), after every code hook call (translate-a64.c
- * disas_a64_insn) and, Unicorn's own addition, after every guest load and
- * store (check_exit_request() in tcg/tcg-op.c tcg_gen_qemu_ld/st_*). On
- * that exit cpu_tb_exec() (accel/tcg/cpu-exec.c) sets the PC to the start
- * of the block it left, as if none of it had run, and when any
- * UC_HOOK_CODE hook is in the engine (one uc_hook_del()ed stays listed
- * until the next uc_emu_start() ends) it does not even do that and the
- * PC is the last one stored, often an earlier block's. So:
- *  - a stop from a code hook is exact: the instruction's PC is stored
- *    before the call and the check follows it;
- *  - a stop from a block hook is exact: the hook is called before the
- *    block's entry check, so nothing of the block has run; the PC is set
- *    from the hook's address (Unicorn may leave a stale one);
- *  - a stop from another thread or from a memory hook lands after the
- *    next load or store inside the running block, with the PC at the
- *    block's start: resuming runs the instructions before it again
- *    (seen: `ldr x0, [x0]` run twice in U-Boot's console loop, then a
- *    fault). Fine when the machine stops for good, not for a debugger.
- * Hence:
- *  - one code hook per breakpoint, its range the breakpoint's address;
+ * the slow path (emu.c). Hence:
+ *  - one code hook per breakpoint, its range the breakpoint's address
+ *    (checked by the pause hook instead when that one exists, below);
  *    software (Z0) and hardware (Z1) breakpoints are the same hook, no
  *    guest memory is patched (flash stays as the guest wrote it);
  *  - while single-stepping, one code hook over all addresses that lets
  *    the first instruction of the run through and stops at the second
- *    (its instruction count limit is not used: after a run with it,
- *    Unicorn 2.0.1 ran on forever past later code hooks);
- *  - memory hooks only while watchpoints exist. A hit is recorded and the
- *    pause hook stops before the next block: the PC gdb is shown may be a
- *    few instructions past the access (the value has been written), and
- *    no instruction runs twice;
- *  - while a stub serves (--gdb) or a watchpoint exists, the pause hook:
- *    a block hook over all addresses that stops the engine before the
- *    next block when a pause was requested (e->kick_req: attach, Ctrl-C,
- *    all-stop) or a watchpoint hit, instead of the kicker's uc_emu_stop()
- *    from another thread (emu.c). One call per block run (Unicorn
- *    inlines a lone hook of a kind as a direct call, under 1 ns): U-Boot
- *    runs 15 million blocks to its prompt, which this makes about 4 %
- *    slower (`make bench`, "gdb stub cost"; a code hook over all
- *    addresses, used before, cost 19 %). No exact stop costs less: every
- *    other way to stop lands inside a block (above).
+ *    (Unicorn stops before an instruction whose hook called
+ *    uc_emu_stop(); its instruction count limit is not used: after a run
+ *    with it, Unicorn 2.0.1 ran on forever past later code hooks);
+ *  - memory hooks only while watchpoints exist. A watchpoint stops at the
+ *    end of the translation block that made the access (Unicorn runs a
+ *    block to its end after a stop from a memory hook), so the PC gdb is
+ *    shown may be a few instructions past the access; the value has been
+ *    written.
+ *  - while a stub serves (--gdb), a code hook over all addresses that
+ *    stops the engine before the next instruction when a pause was
+ *    requested (e->kick_req), instead of the kicker's uc_emu_stop() from
+ *    another thread. Unicorn 2.0.1 does not synchronise the PC on such an
+ *    asynchronous stop: after chained translation blocks it reports the
+ *    start of an earlier block whose instructions have already run, so
+ *    resuming there runs them twice (seen: `ldr x0, [x0]` run twice in
+ *    U-Boot's console loop, then a fault). A block hook is not enough: the
+ *    block runs to its end after it, and a device access in it then
+ *    rewinds the PC to the block's start (emu.c). Only a stop from a code
+ *    hook is exact. It costs about 15 % of U-Boot's time to prompt
+ *    (`make bench`), only with --gdb.
  * Unicorn decides at translation time whether an instruction calls the
  * code hooks, so every change of the hook set flushes the translation
  * cache (code is translated afresh, a few ms for U-Boot).
@@ -65,9 +47,8 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-/* The first event of a run is the one reported. */
-static void record_hit(struct vmb_emu *e, enum vmb_debug_reason why, uint64_t addr,
-		       enum vmb_wp_kind kind)
+static void stop_with(struct vmb_emu *e, enum vmb_debug_reason why, uint64_t addr,
+		      enum vmb_wp_kind kind)
 {
 	struct vmb_emu_debug *d = &e->dbg;
 
@@ -75,12 +56,6 @@ static void record_hit(struct vmb_emu *e, enum vmb_debug_reason why, uint64_t ad
 		d->hit = true;
 		d->ev = (struct vmb_debug_event){ why, addr, kind };
 	}
-}
-
-/* From a code hook: exact, before the hooked instruction. */
-static void stop_with(struct vmb_emu *e, enum vmb_debug_reason why)
-{
-	record_hit(e, why, 0, 0);
 	uc_emu_stop(e->uc);
 }
 
@@ -99,7 +74,7 @@ static void hook_bp(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	for (unsigned i = 0; i < d->cfg.nbp; i++)
 		if (d->cfg.bp[i].addr == addr)
 			hw = d->cfg.bp[i].hw;
-	stop_with(e, hw ? VMB_DEBUG_HWBREAK : VMB_DEBUG_SWBREAK);
+	stop_with(e, hw ? VMB_DEBUG_HWBREAK : VMB_DEBUG_SWBREAK, 0, 0);
 }
 
 static void hook_step(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
@@ -108,7 +83,7 @@ static void hook_step(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 
 	if (e->dbg.executed++ == 0)
 		return;
-	stop_with(e, VMB_DEBUG_STEP);
+	stop_with(e, VMB_DEBUG_STEP, 0, 0);
 }
 
 static void hook_watch(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
@@ -124,26 +99,28 @@ static void hook_watch(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 		if ((c->wp[i].kind == VMB_WP_WRITE && !write) ||
 		    (c->wp[i].kind == VMB_WP_READ && write))
 			continue;
-		/* not uc_emu_stop() here: that would leave the PC at the
-		 * block's start with part of it run (above) */
-		record_hit(e, VMB_DEBUG_WATCH, c->wp[i].addr, c->wp[i].kind);
-		e->dbg.stop_next = true;
+		stop_with(e, VMB_DEBUG_WATCH, c->wp[i].addr, c->wp[i].kind);
 		break;
 	}
 }
 
-/* The pause hook (UC_HOOK_BLOCK): called before each block's entry
- * check, so a stop from here runs nothing of the block at addr. */
 static void hook_pause(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
 	struct vmb_emu *e = opaque;
-	struct vmb_emu_debug *d = &e->dbg;
 
-	if (d->stop_next || __atomic_load_n(&e->kick_req, __ATOMIC_ACQUIRE)) {
-		d->paused = true;
-		d->pause_pc = addr;
+	/* the stop lands before this instruction, with the PC exact */
+	if (__atomic_load_n(&e->kick_req, __ATOMIC_ACQUIRE)) {
 		uc_emu_stop(uc);
+		return;
 	}
+	/* Breakpoints share this hook: Unicorn calls every hook of the list
+	 * on every instruction once one covers all addresses, and a second
+	 * hook cost 40 % more than this check. */
+	for (unsigned i = 0; i < e->dbg.cfg.nbp; i++)
+		if (e->dbg.cfg.bp[i].addr == addr) {
+			hook_bp(uc, addr, size, opaque);
+			return;
+		}
 }
 
 static void remove_hooks(struct vmb_emu *e)
@@ -181,12 +158,12 @@ int vmb_emu_debug_install(struct vmb_emu *e, struct vmb_err *err)
 	 * drop the translation cache whenever the set changes. */
 	if (had || c->attached || c->nbp || c->step || c->nwp)
 		uc_ctl_flush_tlb(e->uc);
-	if (c->attached || c->nwp) {
-		if (add_hook(e, UC_HOOK_BLOCK, (void *)hook_pause, 1, 0))
+	if (c->attached) {
+		if (add_hook(e, UC_HOOK_CODE, (void *)hook_pause, 1, 0))
 			goto fail;
 		__atomic_store_n(&e->dbg.precise, true, __ATOMIC_RELEASE);
 	}
-	for (unsigned i = 0; i < c->nbp; i++)
+	for (unsigned i = 0; i < c->nbp && !c->attached; i++)
 		if (add_hook(e, UC_HOOK_CODE, (void *)hook_bp, c->bp[i].addr,
 			     c->bp[i].addr))
 			goto fail;
@@ -249,24 +226,12 @@ void vmb_emu_debug_arm(struct vmb_emu *e, uint64_t pc)
 	struct vmb_emu_debug *d = &e->dbg;
 
 	d->hit = false;
-	d->paused = d->stop_next = false;
 	d->executed = 0;
 	d->skip = false;
 	for (unsigned i = 0; i < d->cfg.nbp; i++)
 		if (d->cfg.bp[i].addr == pc)
 			d->skip = true;
 	d->skip_pc = pc;
-}
-
-bool vmb_emu_debug_paused(struct vmb_emu *e)
-{
-	struct vmb_emu_debug *d = &e->dbg;
-
-	if (!d->paused)
-		return false;
-	d->paused = d->stop_next = false;
-	vmb_emu_set_pc(e, d->pause_pc);
-	return true;
 }
 
 bool vmb_emu_debug_stopped(struct vmb_emu *e, bool ran)

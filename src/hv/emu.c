@@ -59,11 +59,7 @@
  *  - A stop request from another thread (C-a x, signals) calls
  *    uc_emu_stop() from a small kicker thread until the run loop has seen
  *    it: a stop that lands between two uc_emu_start() calls is otherwise
- *    lost. Such a stop is not exact (it lands after a load or store
- *    inside a block, with the PC at the block's start: emu-debug.c), which
- *    is moot when the machine stops for good; while a gdb stub serves,
- *    the pause may be resumed, and a block hook serves it exactly instead
- *    (vmb_emu_debug_precise).
+ *    lost.
  *  - Reset (PSCI SYSTEM_RESET): the engine is closed and opened again
  *    (about 1 ms, then code is translated afresh), the only way to get
  *    every system register and the translation cache back to power-on.
@@ -951,7 +947,6 @@ static void emu_run_body(void *arg)
 	pthread_mutex_unlock(&e->uc_lock);
 	while (!b->stop && !vmb_vcpu_should_pause(&e->t)) {
 		uint64_t pc;
-		bool paused;
 		uc_err rc;
 		double t0;
 
@@ -986,13 +981,9 @@ static void emu_run_body(void *arg)
 			stop_fault(e);
 			break;
 		}
-		/* the pause hook stopped before a block, none of which ran */
-		paused = vmb_emu_debug_paused(e);
 		/* a debugger's breakpoint, watchpoint or step (emu-debug.c) */
 		if (vmb_emu_debug_stopped(e, false))
 			break;
-		if (paused)
-			continue;
 		switch (rc) {
 		case UC_ERR_OK:
 			if (!b->stop)

@@ -66,13 +66,8 @@ struct vmb_emu_debug {
 	bool skip;                   /* resumed on a breakpoint: pass it once */
 	uint64_t skip_pc;
 	unsigned executed;           /* instructions the step hook saw */
-	bool hit;                    /* a hook recorded ev this run */
+	bool hit;                    /* a hook stopped the engine for ev */
 	struct vmb_debug_event ev;
-	bool stop_next;              /* a watchpoint hit: stop before the
-					next block */
-	bool paused;                 /* the pause hook stopped the engine
-					before the block at pause_pc */
-	uint64_t pause_pc;
 	bool precise;                /* the pause hook serves stop requests
 					(atomic: read by the kicker) */
 };
@@ -264,23 +259,18 @@ uint64_t vmb_emu_clock_ns(void *opaque);
 
 /* Guest debugging (emu-debug.c). install: (re)install the hooks of
  * e->dbg.cfg in the open engine (engine_open, set_debug). arm: before each
- * uc_emu_start() at pc. paused: after it, first; true if the pause hook
- * stopped the engine before a block, whose address is then set as the PC
- * (Unicorn may leave a stale one). stopped: after it (ran: the engine ran
- * guest code to a normal end); true if a breakpoint, watchpoint or
- * finished step stopped the vCPU, which was then reported to
- * vm->debug_event. */
+ * uc_emu_start() at pc. stopped: after it (ran: the engine ran guest code
+ * to a normal end); true if a breakpoint, watchpoint or finished step
+ * stopped the vCPU, which was then reported to vm->debug_event. */
 int vmb_emu_debug_install(struct vmb_emu *e, struct vmb_err *err);
-/* The pause hook is installed (a gdb stub serves, or a watchpoint exists):
- * stop requests are served by it at the entry of a block, exactly, so the
- * kicker must not stop the engine from its thread, which is not exact
- * (emu-debug.c says why). */
+/* A gdb stub serves: stop requests are served by a code hook at an exact
+ * instruction boundary, so the kicker must not stop the engine
+ * asynchronously (emu-debug.c says why). */
 static inline bool vmb_emu_debug_precise(struct vmb_emu *e)
 {
 	return __atomic_load_n(&e->dbg.precise, __ATOMIC_ACQUIRE);
 }
 void vmb_emu_debug_arm(struct vmb_emu *e, uint64_t pc);
-bool vmb_emu_debug_paused(struct vmb_emu *e);
 bool vmb_emu_debug_stopped(struct vmb_emu *e, bool ran);
 int vmb_emu_set_debug(struct vmb_vm *vm, unsigned cpu, const struct vmb_debug_cfg *cfg,
 		      struct vmb_err *err);

@@ -16,7 +16,7 @@ cd "$ROOT"
 	serial.sh first-hour.sh docs-examples.sh install.sh \
 	virtio-blk.exp bundle-disk.exp \
 	hostile-arm64.sh robust.sh determinism.exp acpi.sh \
-	qemu-nodefaults.sh trace.exp gdb-uboot.exp gdb-interrupt.exp
+	qemu-nodefaults.sh trace.exp gdb-uboot.exp
 
 pass=0; fail=0; status=0
 for t in "$@"; do
