@@ -27,11 +27,17 @@
  *    asynchronous stop: after chained translation blocks it reports the
  *    start of an earlier block whose instructions have already run, so
  *    resuming there runs them twice (seen: `ldr x0, [x0]` run twice in
- *    U-Boot's console loop, then a fault). A block hook is not enough: the
- *    block runs to its end after it, and a device access in it then
- *    rewinds the PC to the block's start (emu.c). Only a stop from a code
- *    hook is exact. It costs about 15 % of U-Boot's time to prompt
- *    (`make bench`), only with --gdb.
+ *    U-Boot's console loop, then a fault). Where the stale PC comes from
+ *    (Unicorn's source): cpu_tb_exec() puts the PC back to the start of
+ *    the block an exit request left, and Unicorn checks exit requests
+ *    after every guest load and store too (check_exit_request), so part
+ *    of that block has run; with any code hook present not even that.
+ *    A block hook runs before the block's entry check, so a stop from it
+ *    runs nothing of the block, but the PC must then be taken from the
+ *    hook's address; such a pause measured about 1.05x (a first version
+ *    lost a Ctrl-C under load and was withdrawn). Today's code hook is
+ *    exact and costs about 15-19 % of U-Boot's time to prompt (`make
+ *    bench`), only with --gdb.
  * Unicorn decides at translation time whether an instruction calls the
  * code hooks, so every change of the hook set flushes the translation
  * cache (code is translated afresh, a few ms for U-Boot).
