@@ -435,19 +435,6 @@ static int set_msrs(struct vmb_kvm_vcpu *v, struct vmb_err *err)
 		{ MSR_IA32_TSC, 0 },
 		{ MSR_IA32_MISC_ENABLE, 1 },              /* fast strings */
 		{ MSR_MTRR_DEF_TYPE, (1u << 11) | 6 },    /* enabled, WB */
-		/* KVM's paravirtual MSRs (Linux Documentation/virt/kvm/x86/
-		 * msr.rst) off, as at power-on: a guest reset from outside
-		 * (a debugger's "monitor reset") never turned them off
-		 * itself, and KVM would go on writing its clock and steal
-		 * time into the new guest's memory and inject asynchronous
-		 * page faults into a guest with no IDT yet (seen: a triple
-		 * fault at the kernel's first instruction). Not the wall
-		 * clock MSRs: a write of any value makes KVM write the clock
-		 * to that GPA, and they keep no state. */
-		{ MSR_KVM_SYSTEM_TIME_NEW, 0 }, { MSR_KVM_SYSTEM_TIME, 0 },
-		{ MSR_KVM_ASYNC_PF_EN, 0 }, { MSR_KVM_ASYNC_PF_INT, 0 },
-		{ MSR_KVM_STEAL_TIME, 0 }, { MSR_KVM_PV_EOI_EN, 0 },
-		{ MSR_KVM_POLL_CONTROL, 1 },
 	};
 	struct x86_vm *x = v->kvm->arch_priv;
 	const unsigned max = sizeof(init) / sizeof(init[0]);
@@ -508,7 +495,6 @@ static int x86_vcpu_reset(struct vmb_kvm_vcpu *v, const struct vmb_boot_state *b
 	struct kvm_fpu fpu;
 	struct kvm_lapic_state lapic = xv->lapic0;
 	struct kvm_vcpu_events ev;
-	struct kvm_debugregs dbg;
 	struct kvm_mp_state mp;
 	bool bsp = v->id == 0;
 
@@ -539,23 +525,12 @@ static int x86_vcpu_reset(struct vmb_kvm_vcpu *v, const struct vmb_boot_state *b
 	fpu.mxcsr = 0x1f80;
 	set_lvt(&lapic, APIC_LVT_LINT0, APIC_MODE_EXTINT);
 	set_lvt(&lapic, APIC_LVT_LINT1, APIC_MODE_NMI);
-	/* No event survives a reset: with flags 0 KVM_SET_VCPU_EVENTS leaves
-	 * a pending NMI and the interrupt shadow as they were (api.rst
-	 * 4.32), so both are named. */
 	memset(&ev, 0, sizeof(ev));
-	ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
-	/* Debug registers at their power-on values (SDM Vol. 3A §9.1.1,
-	 * Table 9-1: DR0-DR3 0, DR6 0xffff0ff0, DR7 0x400): a guest's own
-	 * breakpoints must not fire in the next boot's first instructions. */
-	memset(&dbg, 0, sizeof(dbg));
-	dbg.dr6 = 0xffff0ff0;
-	dbg.dr7 = 0x400;
 	mp.mp_state = bsp ? KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED;
 
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) || ioctl(v->fd, KVM_SET_REGS, &regs) ||
 	    ioctl(v->fd, KVM_SET_FPU, &fpu) || ioctl(v->fd, KVM_SET_LAPIC, &lapic) ||
 	    ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) ||
-	    ioctl(v->fd, KVM_SET_DEBUGREGS, &dbg) ||
 	    (x->has_xcrs && ioctl(v->fd, KVM_SET_XCRS, &xv->xcrs0)) ||
 	    ioctl(v->fd, KVM_SET_MP_STATE, &mp))
 		return vmb_errf(err, NULL, "setting vCPU %u's reset state: %s", v->id,

@@ -521,28 +521,6 @@ struct on_vcpu_call {
 	int rc;
 };
 
-/*
- * An I/O or MMIO exit is complete only once KVM_RUN is entered again: KVM
- * keeps the rest of the instruction (the load's register write, the RIP
- * advance, the emulator's state) to finish then (api.rst §5, kvm_run:
- * "the corresponding operations are complete (and guest state is
- * consistent) only after userspace has re-entered the kernel with
- * KVM_RUN"). A vCPU parked between an exit and its next entry has such
- * an operation pending; entering with immediate_exit set finishes it and
- * runs nothing more. Done before a machine reset replaces the registers:
- * otherwise the pending rest of an old instruction lands on the new
- * state. (Not before a debugger's or a crash report's register reads:
- * those must show the faulting instruction, not the one after it.)
- */
-static void complete_pending(struct vmb_kvm_vcpu *v)
-{
-	uint8_t was = v->run->immediate_exit;
-
-	v->run->immediate_exit = 1;
-	ioctl(v->fd, KVM_RUN, 0);  /* -EINTR; -ENOEXEC before arm64's init */
-	v->run->immediate_exit = was;
-}
-
 static void on_vcpu_thread(void *arg)
 {
 	struct on_vcpu_call *c = arg;
@@ -574,7 +552,6 @@ static void vcpu_reset_on_thread(void *arg)
 {
 	struct vcpu_reset_call *c = arg;
 
-	complete_pending(c->v);
 	c->rc = c->v->kvm->arch->vcpu_reset(c->v, c->bs, c->err);
 }
 
