@@ -636,7 +636,6 @@ void vmb_virtio_mmio_dump(struct vmb_device *dev, FILE *out)
 	pthread_mutex_unlock(&vd->lock);
 }
 
-
 /* ---- the slot device type ---------------------------------------------- */
 
 static int slot_create(struct vmb_device *dev, struct vmb_err *err)

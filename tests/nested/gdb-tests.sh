@@ -47,11 +47,6 @@ gdbc_wait() {
 	done
 }
 
-gdb_l2() { # CMD [TIMEOUT]
-	con_mark
-	con_send "$1"
-	con_wait "$L2_PROMPT" "${2:-60}"
-}
 
 gdb_watch_checks() {
 	off=$(gdbc_get watch-offset)
@@ -80,7 +75,7 @@ test_gdb() {
 	fi
 	# The symbols, from the running kernel. Each function is followed by
 	# the next symbol, its end.
-	gdb_l2 "sort /proc/kallsyms | grep -A1 -E ' (do_sys_openat2|do_sys_open|strncpy_from_user|jiffies|$GDB_CALLERS|$GDB_EXTRA_SYMS)\$'"
+	l2_run "sort /proc/kallsyms | grep -A1 -E ' (do_sys_openat2|do_sys_open|strncpy_from_user|jiffies|$GDB_CALLERS|$GDB_EXTRA_SYMS)\$'"
 	con_since_mark | grep -E '^[0-9a-f]{16} [a-zA-Z] ' >"$WORK/kallsyms.map"
 	func=$(awk '$3 == "do_sys_openat2" { print $1 }' "$WORK/kallsyms.map")
 	bps="hwbreak swbreak" notrap=""
@@ -110,7 +105,7 @@ test_gdb() {
 		sleep 1
 		if [ $bp = swbreak ]; then
 			# the guest's own trap while the breakpoint sits in its text
-			gdb_l2 "guestbrk" 60
+			l2_run "guestbrk" 60
 			con_since_mark | grep -q '^guest-brk: delivered$' && brk=ok ||
 				brk=$(con_since_mark | grep '^guest-brk' | head -n 1)
 		fi
@@ -210,7 +205,7 @@ test_gdb() {
 		con_since_mark | grep -a -A12 -E '^vmb: |crash report' | head -n 40 |
 			sed 's/^/VMBTEST: note gdb-kvm-reset: /'
 	fi
-	if [ "$(gdbc_get detach)" = OK ] && gdb_l2 "cat /proc/version" 30 &&
+	if [ "$(gdbc_get detach)" = OK ] && l2_run "cat /proc/version" 30 &&
 	   con_since_mark | grep -q '^Linux version'; then
 		pass gdb-kvm-detach "the guest runs on"
 	else
@@ -221,7 +216,7 @@ test_gdb() {
 	for k in interrupt-pc interrupt-step-pc; do
 		a=$(gdbc_get $k | sed -n 's/^0x\([0-9a-f]*\).*/\1/p')
 		[ -n "$a" ] || continue
-		gdb_l2 "sort /proc/kallsyms | awk -v a=$a '\$1 <= a { s = \$3 } END { print \"sym: \" s }'"
+		l2_run "sort /proc/kallsyms | awk -v a=$a '\$1 <= a { s = \$3 } END { print \"sym: \" s }'"
 		echo "VMBTEST: note gdb $k: $a $(con_since_mark | sed -n 's/^sym: //p' | head -n 1)"
 	done
 	con_send "poweroff -f"

@@ -363,9 +363,22 @@ static uint64_t break_on(const char *tag, int type, uint64_t func, const char *w
 	/* monitor reset while stopped: the machine starts over when
 	 * continued, the debugger still attached; the script creates the
 	 * file GDBC_GO names once the guest's shell is back */
+/* Ctrl-C (0x03) to the running machine; prints TAG-stop and TAG-pc, selects
+ * the stopped thread and leaves the stop packet in stop (STOP_LEN). */
+#define STOP_LEN 256
+static void interrupt(const char *tag, char *stop)
+{
+	if (write(fd, "\x03", 1) != 1)
+		die("write to the stub failed");
+	snprintf(stop, STOP_LEN, "%s", recv_pkt(30));
+	printf("%s-stop: %s\n", tag, stop);
+	select_thread(stop_thread(stop));
+	printf("%s-pc: 0x%" PRIx64 " %s\n", tag, reg(REG_PC), symbolise(reg(REG_PC)));
+}
+
 static void reset_test(void)
 {
-	char t[256];
+	char t[STOP_LEN];
 
 	if (getenv("GDBC_GO") && *getenv("GDBC_GO")) {
 		send_pkt("qRcmd,%s", "7265736574");     /* "reset" */
@@ -376,12 +389,7 @@ static void reset_test(void)
 		printf("ready: reset\n");
 		for (int i = 0; i < 3000 && access(getenv("GDBC_GO"), F_OK); i++)
 			usleep(200000);
-		if (write(fd, "\x03", 1) != 1)
-			die("write to the stub failed");
-		snprintf(t, sizeof(t), "%s", recv_pkt(30));
-		printf("reset-stop: %s\n", t);
-		select_thread(stop_thread(t));
-		printf("reset-pc: 0x%" PRIx64 " %s\n", reg(REG_PC), symbolise(reg(REG_PC)));
+		interrupt("reset", t);
 	}
 }
 
@@ -389,7 +397,7 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint64_t func, path, watch, wlen;
-	char t[256], list[256], tid[16], *tok, *save;
+	char t[STOP_LEN], list[256], tid[16], *tok, *save;
 	bool trap;
 
 	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "notrap"))) {
@@ -419,12 +427,7 @@ int main(int argc, char **argv)
 	/* Ctrl-C while the guest runs */
 	send_pkt("c");
 	sleep(1);
-	if (write(fd, "\x03", 1) != 1)
-		die("write to the stub failed");
-	snprintf(t, sizeof(t), "%s", recv_pkt(30));
-	printf("interrupt-stop: %s\n", t);
-	select_thread(stop_thread(t));
-	printf("interrupt-pc: 0x%" PRIx64 " %s\n", reg(REG_PC), symbolise(reg(REG_PC)));
+	interrupt("interrupt", t);
 
 	snprintf(tid, sizeof(tid), "%s", stop_thread(t));
 	/* FP/SIMD under KVM, x's if unavailable: a vector register and a

@@ -11,6 +11,9 @@
 #                           con_since_mark's output, 1 on timeout or if
 #                           the program exited first
 #   con_send TEXT           type TEXT and a carriage return
+#   l2_run CMD [SECS]       con_mark, type CMD, wait SECS (60) for the L2
+#                           shell's prompt ($L2_PROMPT, set by the script);
+#                           CMD's output is then con_since_mark's
 #   con_end SECS            close stdin, wait for the exit; $CON_STATUS is
 #                           its status (124 after a timeout, then killed)
 #   now_ms                  milliseconds since L1 booted
@@ -89,6 +92,12 @@ con_wait() {
 
 con_send() {
 	printf '%s\r' "$1" >&3
+}
+
+l2_run() {
+	con_mark
+	con_send "$1"
+	con_wait "$L2_PROMPT" "${2:-60}"
 }
 
 con_end() {

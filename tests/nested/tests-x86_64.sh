@@ -144,12 +144,6 @@ linux_start() {
 		}'
 }
 
-# Run a shell command in L2; its output is then con_since_mark's.
-l2_cmd() {
-	con_mark
-	con_send "$1"
-	con_wait "$L2_PROMPT" 60
-}
 
 # poweroff -f in L2 must end vmb with status 0, through ACPI S5 (the
 # stop reason vmb -v prints), not by halting; NAME [REASON] (grep -E) for
@@ -189,7 +183,7 @@ test_linux() {
 	else
 		fail linux-pci-off "$(grep -m1 'Kernel command line' "$CON_OUT")"
 	fi
-	l2_cmd "cat /sys/devices/system/clocksource/clocksource0/current_clocksource"
+	l2_run "cat /sys/devices/system/clocksource/clocksource0/current_clocksource"
 	cs=$(con_since_mark | grep -E '^[a-z][a-z0-9_-]*$' | grep -v '^cat' | head -n 1)
 	if [ "$cs" = kvm-clock ]; then
 		pass linux-kvm-clock
@@ -197,11 +191,11 @@ test_linux() {
 		fail linux-kvm-clock "current clocksource '$cs'"
 	fi
 
-	l2_cmd "cat /proc/interrupts"
+	l2_run "cat /proc/interrupts"
 	t1=$(irq_count '^ *LOC:')
 	u1=$(irq_count 'ttyS0')
 	sleep 2
-	l2_cmd "cat /proc/interrupts"
+	l2_run "cat /proc/interrupts"
 	t2=$(irq_count '^ *LOC:')
 	u2=$(irq_count 'ttyS0')
 	con_since_mark | grep -E 'LOC:|ttyS0'
@@ -284,7 +278,7 @@ test_kvmclock_clear() {
 	else
 		fail mptable-smp "the kernel did not read vmb's MP table"
 	fi
-	l2_cmd "cat /sys/devices/system/clocksource/clocksource0/current_clocksource"
+	l2_run "cat /sys/devices/system/clocksource/clocksource0/current_clocksource"
 	cs=$(con_since_mark | grep -E '^[a-z][a-z0-9_-]*$' | grep -v '^cat' | head -n 1)
 	if [ -n "$cs" ] && [ "$cs" != kvm-clock ] &&
 	   grep -q 'Hypervisor detected: KVM' "$CON_OUT" &&
@@ -316,13 +310,13 @@ test_virtio() {
 	else
 		fail virtio-blk-root "$(grep -o 'L2-ROOT: up.*' "$CON_OUT")"
 	fi
-	l2_cmd "cat /proc/consoles"
+	l2_run "cat /proc/consoles"
 	if con_since_mark | grep -qE '^hvc0 ' && ! con_since_mark | grep -q '^ttyS'; then
 		pass virtio-console-hvc0
 	else
 		fail virtio-console-hvc0 "$(con_since_mark | tr '\n' ' ')"
 	fi
-	l2_cmd "cat /sys/class/misc/hw_random/rng_current; dd if=/dev/hwrng bs=64 count=4 2>/dev/null | wc -c"
+	l2_run "cat /sys/class/misc/hw_random/rng_current; dd if=/dev/hwrng bs=64 count=4 2>/dev/null | wc -c"
 	n=$(con_since_mark | grep -E '^ *[0-9]+$' | tail -n 1 | tr -d ' ')
 	if con_since_mark | grep -q '^virtio_rng.0$' && [ "$n" = 256 ]; then
 		pass virtio-rng-hwrng "rng_current virtio_rng.0, 256 bytes read"
@@ -330,11 +324,11 @@ test_virtio() {
 		fail virtio-rng-hwrng "$(con_since_mark | tr '\n' ' ')"
 	fi
 	token=vmb-$(now_ms)-$$
-	l2_cmd "echo $token >/root/persist; sync; echo synced"
+	l2_run "echo $token >/root/persist; sync; echo synced"
 	con_mark
 	con_send "reboot -f"
 	if con_wait 'L2-ROOT: up' "$T_LINUX" && con_wait "$L2_PROMPT" 60; then
-		l2_cmd "cat /root/persist"
+		l2_run "cat /root/persist"
 		if con_since_mark | grep -q "^$token\$"; then
 			pass virtio-blk-persist "file written before the reboot read back"
 		else

@@ -317,11 +317,6 @@ virtio_boot() { # NAME DRIVE TESTNAME [VMB]
 }
 
 # Run a command line in the L2 shell; its output is con_since_mark's.
-l2_run() { # CMD [TIMEOUT]
-	con_mark
-	con_send "$1"
-	con_wait "$L2_PROMPT" "${2:-60}"
-}
 
 test_virtio() {
 	disk=$WORK/root.ext4
