@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include <asm/kvm_para.h>
+#include <cpuid.h>
 #include <linux/kvm.h>
 #endif
 
@@ -554,13 +555,29 @@ static bool halted_for_good(struct vmb_kvm_vcpu *v)
 	return !ioctl(v->fd, KVM_GET_REGS, &regs) && !(regs.rflags & VMB_X86_RFLAGS_IF);
 }
 
+/* AMD (and Hygon) SVM: KVM's shutdown intercept clears the VMCB and INITs
+ * the vCPU before KVM_EXIT_SHUTDOWN (Linux arch/x86/kvm/svm/svm.c,
+ * shutdown_interception); Intel VMX keeps the faulting state. */
+static bool host_is_amd(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(0, &a, &b, &c, &d))
+		return false;
+	return (b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163) || /* AuthenticAMD */
+	       (b == 0x6f677948 && d == 0x6e65476e && c == 0x656e6975);   /* HygonGenuine */
+}
+
 static int x86_handle_exit(struct vmb_kvm_vcpu *v)
 {
 	switch (v->run->exit_reason) {
 	case KVM_EXIT_SHUTDOWN:
 		return vmb_kvm_fault(v, "triple fault (KVM_EXIT_SHUTDOWN): an "
 				     "exception could not be delivered (no IDT, "
-				     "bad stack or page tables?)");
+				     "bad stack or page tables?)%s", host_is_amd() ?
+				     "; AMD host: KVM INITs the vCPU at a shutdown, "
+				     "so the registers below are not where it "
+				     "faulted" : "");
 	case KVM_EXIT_HLT: /* only without an in-kernel LAPIC */
 		if (halted_for_good(v))
 			vmb_board_request_stop(v->kvm->board, VMB_STOP_POWEROFF,

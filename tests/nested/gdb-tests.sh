@@ -31,7 +31,9 @@
 # the reset check is not run on this arch). GDB_NO_TRAP (from
 # /nested/env): why the test bed cannot trap on breakpoints and
 # watchpoints in L2; those checks are then not run, each said in a
-# "VMBTEST: note" (the x86 nested L1, QEMU 7.2 TCG: tests/nested/run.sh).
+# "VMBTEST: note" (the x86 nested L1 under QEMU 7.2 TCG:
+# tests/nested/run.sh). GDB_NO_SWBP: why it traps on debug-register hits
+# but not on INT3 (QEMU 10); the software-breakpoint checks are left out.
 
 # Value of "key: " in the gdb client's output.
 gdbc_get() {
@@ -66,13 +68,22 @@ gdb_watch_checks() {
 
 test_gdb() {
 	sock=$WORK/gdb.sock
-	rm -f "$sock"
-	gdb_boot "$sock"
-	if ! con_wait 'L2-INIT: up' "$T_LINUX" || ! con_wait "$L2_PROMPT" 60; then
-		fail gdb-kvm-attach "no L2 shell with --gdb"
+	# A boot that does not reach the shell is tried once more, as
+	# linux_start does (its console kept in notes, "VMBTEST: RETRY").
+	for try in 1 2; do
+		rm -f "$sock"
+		gdb_boot "$sock"
+		con_wait 'L2-INIT: up' "$T_LINUX" && con_wait "$L2_PROMPT" 60 && break
 		con_end 5
-		return
-	fi
+		if [ $try = 1 ]; then
+			echo "VMBTEST: RETRY gdb-boot: no L2 shell with --gdb; its console:"
+		else
+			fail gdb-kvm-attach "no L2 shell with --gdb (second attempt)"
+		fi
+		tr -d '\r' <"$CON_OUT" | grep -a -E '^vmb: |^---\[ vmb|^registers|^  [a-z0-9_]+  +[0-9a-f]{16}' |
+			head -n 40 | sed "s/^/VMBTEST: note gdb-boot-$try: /"
+		[ $try = 2 ] && return
+	done
 	# The symbols, from the running kernel. Each function is followed by
 	# the next symbol, its end.
 	l2_run "sort /proc/kallsyms | grep -A1 -E ' (do_sys_openat2|do_sys_open|strncpy_from_user|jiffies|$GDB_CALLERS|$GDB_EXTRA_SYMS)\$'"
@@ -84,6 +95,11 @@ test_gdb() {
 		for c in hwbreak hwbreak-step swbreak swbreak-step guest-trap \
 			$GDB_READ_WATCH watch; do
 			echo "VMBTEST: note gdb-kvm-$c: not run: $GDB_NO_TRAP"
+		done
+	elif [ -n "${GDB_NO_SWBP:-}" ]; then
+		bps="hwbreak" notrap=noswbp
+		for c in swbreak swbreak-step guest-trap; do
+			echo "VMBTEST: note gdb-kvm-$c: not run: $GDB_NO_SWBP"
 		done
 	fi
 	GDBC_GO=$WORK/gdbc.go rebooted=""
@@ -194,7 +210,7 @@ test_gdb() {
 			fail gdb-kvm-rwatch-refused "Z3 answered '$(gdbc_get rwatch-insert)'"
 		fi
 	fi
-	[ -n "$notrap" ] || gdb_watch_checks
+	[ "$notrap" = notrap ] || gdb_watch_checks
 	if [ -z "$GDBC_GO" ]; then
 		:
 	elif [ "$(gdbc_get reset)" = OK ] && [ "$rebooted" = yes ] &&

@@ -58,12 +58,13 @@ cp "$ROOT/tests/nested/$check" "$l1/nested/check.sh"
 cp "$ROOT/tests/nested/lib.sh" "$ROOT/tests/nested/gdb-tests.sh" "$l1/nested/"
 [ ! -f "$ROOT/bench/kvm-$arch.sh" ] || cp "$ROOT/bench/kvm-$arch.sh" "$l1/bench/bench.sh"
 [ ! -f "$ROOT/bench/kvm-$arch-net.sh" ] || cp "$ROOT/bench/kvm-$arch-net.sh" "$l1/bench/"
-# The benchmarks' knobs, NESTED_ONLY (the checks to run) and GDB_NO_TRAP
+# The benchmarks' knobs, NESTED_ONLY (the checks to run), GDB_NO_TRAP and GDB_NO_SWBP
 # (tests/nested/gdb-tests.sh), from the
 # host's environment (lib.sh reads the file).
-for v in BENCH_PARTS RUNS DISK_SECS NET_MB NET_PINGS NESTED_ONLY GDB_NO_TRAP; do
+for v in BENCH_PARTS RUNS DISK_SECS NET_MB NET_PINGS NESTED_ONLY GDB_NO_TRAP GDB_NO_SWBP; do
 	eval "val=\${$v:-}"
-	[ -z "$val" ] || printf "%s='%s'\n" "$v" "$val"
+	# single-quoted for sh, a quote in the value as '\''
+	[ -z "$val" ] || printf "%s='%s'\n" "$v" "$(printf '%s' "$val" | sed "s/'/'\\\\''/g")"
 done >"$l1/nested/env"
 # arm64: the networking checks tests.sh runs
 [ "$arch" != arm64 ] || cp "$ROOT/tests/nested/net-tests.sh" "$l1/nested/"

@@ -391,8 +391,7 @@ GDB_NO_RESET="open defect: after monitor reset of a running Linux, KVM x86_64 tr
 echo "VMBTEST: start, $(vmb --version 2>&1 | head -n 1)"
 t0=$(now_ms)
 l1_fit || exit 0
-for t in ${NESTED_ONLY:-test_programs test_linux test_cloud test_kvmclock_clear \
-	test_virtio test_gdb}; do
-	$t
-done
+# shellcheck disable=SC2086
+run_checks ${NESTED_ONLY:-test_programs test_linux test_cloud test_kvmclock_clear \
+	test_virtio test_gdb}
 echo "VMBTEST: end after $(( ($(now_ms) - t0) / 1000 )) s"

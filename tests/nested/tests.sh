@@ -422,20 +422,10 @@ GDB_NO_RESET="open defect: monitor reset of a running Linux under KVM did not br
 
 echo "VMBTEST: start, $(vmb --version 2>&1 | head -n 1)"
 t0=$(now_ms)
-if [ -n "${NESTED_ONLY:-}" ]; then
-	for t in $NESTED_ONLY; do
-		$t
-	done
-else
-	test_uboot
-	test_linux
-	test_trace
-	test_gdb
-	test_gicv2_refused
-	test_fault
-	test_linux_fault
-	test_virtio
-	test_virtio_nbd
-	. /nested/net-tests.sh
-fi
+# The networking checks (net-tests.sh) run as they are sourced.
+test_net() { . /nested/net-tests.sh; }
+# shellcheck disable=SC2086
+run_checks ${NESTED_ONLY:-test_uboot test_linux test_trace test_gdb \
+	test_gicv2_refused test_fault test_linux_fault test_virtio \
+	test_virtio_nbd test_net}
 echo "VMBTEST: end after $(( ($(now_ms) - t0) / 1000 )) s"
