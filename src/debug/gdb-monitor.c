@@ -67,10 +67,10 @@ static void mon_stats(struct vmb_vm *vm, bool stopped, const char *arg, FILE *ou
 		fprintf(out, "the %s backend keeps no statistics\n", vm->ops->name);
 }
 
+/* The caller resets the machine (vmb_gdb_monitor returns true). */
 static void mon_reset(struct vmb_vm *vm, bool stopped, const char *arg, FILE *out)
 {
-	vmb_board_request_stop(vm->board, VMB_STOP_RESET, NULL);
-	fprintf(out, "machine reset requested%s\n", stopped ?
+	fprintf(out, "machine reset%s\n", stopped ?
 		"; it starts again when you continue" : "");
 }
 
@@ -97,7 +97,7 @@ static void mon_help(struct vmb_vm *vm, bool stopped, const char *arg, FILE *out
 	}
 }
 
-void vmb_gdb_monitor(struct vmb_vm *vm, bool stopped, const char *cmd, FILE *out)
+bool vmb_gdb_monitor(struct vmb_vm *vm, bool stopped, const char *cmd, FILE *out)
 {
 	size_t n;
 
@@ -112,9 +112,10 @@ void vmb_gdb_monitor(struct vmb_vm *vm, bool stopped, const char *cmd, FILE *out
 		while (*cmd == ' ')
 			cmd++;
 		monitor_cmds[i].fn(vm, stopped, cmd, out);
-		return;
+		return monitor_cmds[i].fn == mon_reset;
 	}
 	fprintf(out, "unknown monitor command '%.*s'; 'monitor help' lists them\n",
 		(int)n, cmd);
+	return false;
 }
 

@@ -3,8 +3,9 @@
  * gdb "monitor" commands of the stub (qRcmd): help, info (the machine as
  * `vmb check` prints it), device NAME (type, place, register state),
  * stats (the backend's exit statistics), reset. stopped: the debugger
- * holds the machine (reset then waits for it to continue). Output, one
- * line or more, goes to out; an unknown command says so there.
+ * holds the machine. Output, one line or more, goes to out; an unknown
+ * command says so there. Returns true for reset, which the caller
+ * performs (the stub: gdbstub.c, reset_machine), false otherwise.
  */
 #ifndef VMB_DEBUG_GDB_MONITOR_H
 #define VMB_DEBUG_GDB_MONITOR_H
@@ -14,6 +15,6 @@
 
 #include "hv/hv.h"
 
-void vmb_gdb_monitor(struct vmb_vm *vm, bool stopped, const char *cmd, FILE *out);
+bool vmb_gdb_monitor(struct vmb_vm *vm, bool stopped, const char *cmd, FILE *out);
 
 #endif

@@ -52,6 +52,7 @@ struct vmb_gdbstub {
 	pthread_cond_t cond;
 	bool stopped;                /* the debugger holds the machine */
 	bool in_gate;                /* the run loop waits in debug_gate */
+	unsigned gate_entries;       /* times it came there */
 	bool quit;
 	bool waited;                 /* started with --gdb-wait */
 	bool pending;                /* an event to report */
@@ -183,26 +184,59 @@ static void on_debug_event(struct vmb_vm *vm, unsigned cpu,
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* With s->lock held: wait on s->cond for at most 100 ms, for conditions
+ * nothing signals (a stop request from C-a x or a signal). */
+static void wait_tick(struct vmb_gdbstub *s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 100000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+}
+
 static void on_gate(struct vmb_vm *vm)
 {
 	struct vmb_gdbstub *s = vm->debugger;
 
 	pthread_mutex_lock(&s->lock);
 	s->in_gate = true;
+	s->gate_entries++;
+	pthread_cond_broadcast(&s->cond);
 	/* A stop request (C-a x, a signal) signals no condition of ours:
 	 * look at it every 100 ms. */
-	while (s->stopped && !s->quit && !vm->board->stop) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-	}
+	while (s->stopped && !s->quit && !vm->board->stop)
+		wait_tick(s);
 	s->in_gate = false;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * `monitor reset`. Running: the run loop reboots the machine and it runs
+ * on. Stopped: the run loop reboots it and then holds it in the gate;
+ * wait for that before replying, or the debugger's next packets would race
+ * the reboot (seen: a continue sent at once resumed the vCPUs on the old
+ * kernel while the reboot loaded the images over it, and both
+ * triple-faulted). Gives up when the stub is told to quit (the run loop
+ * ended instead, e.g. the reboot failed).
+ */
+static void reset_machine(struct vmb_gdbstub *s)
+{
+	unsigned seen;
+
+	pthread_mutex_lock(&s->lock);
+	seen = s->gate_entries;
+	pthread_mutex_unlock(&s->lock);
+	vmb_board_request_stop(s->vm->board, VMB_STOP_RESET, NULL);
+	if (!s->stopped)
+		return;
+	pthread_mutex_lock(&s->lock);
+	while (s->gate_entries == seen && !s->quit)
+		wait_tick(s);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -700,6 +734,7 @@ static void cmd_rcmd(struct vmb_gdbstub *s, const char *p)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out;
+	bool reset;
 
 	if (strlen(p) % 2 || vmb_gdb_hex_bytes(p, cmd, n))
 		return reply_error(s, 22);
@@ -707,8 +742,10 @@ static void cmd_rcmd(struct vmb_gdbstub *s, const char *p)
 	out = open_memstream(&text, &len);
 	if (!out)
 		return reply_error(s, 12);
-	vmb_gdb_monitor(s->vm, s->stopped, cmd, out);
+	reset = vmb_gdb_monitor(s->vm, s->stopped, cmd, out);
 	fclose(out);
+	if (reset)
+		reset_machine(s);
 	/* console output packets ("O" + hex), then OK */
 	for (size_t o = 0; o < len;) {
 		size_t chunk = len - o < 4000 ? len - o : 4000;

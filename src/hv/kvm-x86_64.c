@@ -462,6 +462,39 @@ static int set_msrs(struct vmb_kvm_vcpu *v, struct vmb_err *err)
 	return rc;
 }
 
+/*
+ * KVM's paravirtual MSRs back at their power-on values (Linux
+ * Documentation/virt/kvm/x86/msr.rst). A guest turns them off itself
+ * before it reboots (kvm_guest_cpu_offline); a reset from outside (a
+ * debugger's `monitor reset`) finds them as the old kernel left them, and
+ * KVM goes on writing kvm-clock and steal time into the old kernel's
+ * addresses, now the new boot's memory (seen: the bzImage's decompressor
+ * finding its payload corrupt and halting). One MSR per call, refusals
+ * ignored: KVM refuses a PV MSR whose feature it does not offer (steal
+ * time without the host's sched_info), and then the guest never had it.
+ */
+static void reset_pv_msrs(struct vmb_kvm_vcpu *v)
+{
+	static const struct { uint32_t idx; uint64_t val; } pv[] = {
+		{ MSR_KVM_SYSTEM_TIME_NEW, 0 }, { MSR_KVM_SYSTEM_TIME, 0 },
+		{ MSR_KVM_ASYNC_PF_EN, 0 }, { MSR_KVM_ASYNC_PF_INT, 0 },
+		{ MSR_KVM_STEAL_TIME, 0 }, { MSR_KVM_PV_EOI_EN, 0 },
+		{ MSR_KVM_POLL_CONTROL, 1 },
+	};
+	struct x86_vm *x = v->kvm->arch_priv;
+	struct kvm_msrs *m = vmb_zalloc(sizeof(*m) + sizeof(m->entries[0]));
+
+	for (unsigned i = 0; i < sizeof(pv) / sizeof(pv[0]); i++) {
+		if (!msr_supported(x, pv[i].idx))
+			continue;
+		m->nmsrs = 1;
+		m->entries[0].index = pv[i].idx;
+		m->entries[0].data = pv[i].val;
+		(void)ioctl(v->fd, KVM_SET_MSRS, m);
+	}
+	free(m);
+}
+
 static void set_lvt(struct kvm_lapic_state *l, unsigned reg, uint32_t mode)
 {
 	uint32_t v;
@@ -536,6 +569,7 @@ static int x86_vcpu_reset(struct vmb_kvm_vcpu *v, const struct vmb_boot_state *b
 	    ioctl(v->fd, KVM_SET_MP_STATE, &mp))
 		return vmb_errf(err, NULL, "setting vCPU %u's reset state: %s", v->id,
 				strerror(errno));
+	reset_pv_msrs(v);
 	return set_msrs(v, err);
 }
 

@@ -856,6 +856,10 @@ enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm)
 
 	while (sem_trywait(&k->wake) == 0)
 		;
+	/* Every vCPU starts now, also after a debugger held the machine
+	 * through a reset (vmb_kvm_pause, no resume): the halt watchdog
+	 * watches again. */
+	k->paused = false;
 	for (unsigned i = 0; i < k->nvcpus; i++) {
 		struct vmb_kvm_vcpu *v = &k->vcpu[i];
 

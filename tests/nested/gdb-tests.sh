@@ -1,6 +1,6 @@
 # The gdb stub under KVM, sourced by tests.sh (arm64) and tests-x86_64.sh
 # after lib.sh; L1 has no gdb, so gdbclient.c (built for L1's arch) speaks
-# the protocol. test_gdb boots Linux with 2 vCPUs and nokaslr under
+# the protocol. test_gdb boots Linux with 2 vCPUs (arm64: nokaslr) under
 # --gdb unix: (the arch's gdb_boot SOCKET) and checks:
 #  - attach: both vCPUs stopped (2 threads, each PC readable);
 #  - Ctrl-C while the guest runs stops it (T02); FP/SIMD registers read

@@ -375,17 +375,20 @@ l1_fit() {
 	return 1
 }
 
-# 7. The gdb stub, as gdb-tests.sh runs it on this arch.
+# 7. The gdb stub, as gdb-tests.sh runs it on this arch. With KASLR (the
+#    addresses come from the guest's /proc/kallsyms): under QEMU 10's
+#    emulated SVM, 3 of 13 nokaslr boots with --gdb triple-faulted early
+#    (the vCPU INITed by KVM, so where is not known), 0 of 3 with KASLR;
+#    under QEMU 7.2, 0 of 12 nokaslr boots.
 gdb_boot() { # SOCKET
 	con_start gdb vmb run "$BOARD" --accel kvm --kernel "$I/bzImage" \
-		--initrd "$I/l2.cpio.gz" --append "$APPEND nokaslr" --set "$MEM" \
+		--initrd "$I/l2.cpio.gz" --append "$APPEND" --set "$MEM" \
 		--smp 2 --gdb "unix:$1"
 }
 GDB_CALLERS='__x64_sys_openat|do_sys_open'
 GDB_STEP_TO='do_sys_openat2\+0x1?[1-9a-f]'
 GDB_EXTRA_SYMS='do_filp_open'
 GDB_READ_WATCH=awatch
-GDB_NO_RESET="open defect: after monitor reset of a running Linux, KVM x86_64 triple-faults the first instruction of the new boot"
 . "$(dirname "$0")/gdb-tests.sh"
 
 echo "VMBTEST: start, $(vmb --version 2>&1 | head -n 1)"

@@ -4,7 +4,9 @@
  * over its unix socket, packet by packet: qSupported, the target
  * description read in pieces, threads, g/p/P with Hg, m/M/X with checked
  * ranges, Z/z, vCont with a per-thread step (which vCPU gets the step in
- * set_debug), a stop reply for a reported breakpoint, Ctrl-C, detach.
+ * set_debug), a stop reply for a reported breakpoint, Ctrl-C, detach;
+ * `monitor reset` while stopped answers only once the run loop, after the
+ * reboot, holds the machine in the gate.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -302,6 +304,41 @@ static void test_run_control(void **state)
 	assert_true(fake.cfg[0].attached);
 }
 
+/* A run loop: the reset request, a slow reboot, then the gate (vm.c). */
+static volatile int rebooted;
+
+static void *fake_run_loop(void *arg)
+{
+	struct vmb_board *b = C.vm.board;
+
+	while (__atomic_load_n(&b->stop, __ATOMIC_ACQUIRE) != VMB_STOP_RESET)
+		usleep(1000);
+	b->stop = VMB_STOP_NONE;
+	usleep(200000);          /* images loaded again, vCPUs reset */
+	rebooted = 1;
+	C.vm.debug_gate(&C.vm);  /* held until the debugger continues */
+	return arg;
+}
+
+static void test_reset_while_stopped(void **state)
+{
+	pthread_t t;
+	const char *r;
+
+	rebooted = 0;
+	assert_int_equal(pthread_create(&t, NULL, fake_run_loop, NULL), 0);
+	send_pkt("qRcmd,7265736574", 16);  /* "reset" */
+	while ((r = recv_pkt())[0] == 'O' && strcmp(r, "OK"))
+		;                            /* console output */
+	/* a continue sent on this reply must not race the reboot */
+	assert_string_equal(r, "OK");
+	assert_int_equal(rebooted, 1);
+	assert_int_equal(fake.resumes, 0);
+	send_pkt("c", 1);
+	assert_int_equal(pthread_join(t, NULL), 0);  /* the gate let go */
+	assert_int_equal(fake.resumes, 0);           /* not through resume() */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +346,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_while_stopped, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);  /* our ack after the stub closed (D) */
