@@ -110,8 +110,18 @@ con_wait() {
 	done
 }
 
+# Typing into a program that has exited would kill this script with
+# SIGPIPE (the FIFO has no reader; seen: "L1-INIT: end, status 141" right
+# after a passing check, the reason lost): say what it printed last and
+# return 1, and write from a subshell so that a SIGPIPE in the window
+# between the check and the write ends only that subshell.
 con_send() {
-	printf '%s\r' "$1" >&3
+	if ! con_alive; then
+		echo "VMBTEST: note $CON_NAME: exited before '$1' could be typed; its last lines:"
+		tail -n 15 "$CON_OUT" | tr -d '\r' | sed "s/^/VMBTEST: note $CON_NAME: | /"
+		return 1
+	fi
+	( printf '%s\r' "$1" >&3 ) 2>/dev/null
 }
 
 l2_run() {
