@@ -33,6 +33,7 @@
 #include "debug/gdb-packet.h"
 #include "debug/gdb-target.h"
 #include "debug/gdbstub.h"
+#include "util/deadline.h"
 
 #define MAX_CPUS 512
 /* Largest m/M/X transfer: its hex fits in a packet with room to spare. */
@@ -188,14 +189,8 @@ static void on_debug_event(struct vmb_vm *vm, unsigned cpu,
  * nothing signals (a stop request from C-a x or a signal). */
 static void wait_tick(struct vmb_gdbstub *s)
 {
-	struct timespec ts;
+	struct timespec ts = vmb_deadline_ms(100);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += 100000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	pthread_cond_timedwait(&s->cond, &s->lock, &ts);
 }
 

@@ -92,6 +92,7 @@
 #include "debug/trace.h"
 #include "hv/emu.h"
 #include "util/bytes.h"
+#include "util/deadline.h"
 #include "util/file.h"
 
 #define PAGE_SIZE 0x1000ull
@@ -728,12 +729,7 @@ static void *kicker_main(void *arg)
 		}
 		if (e->uc && e->in_emu && !vmb_emu_debug_precise(e))
 			uc_emu_stop(e->uc);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		ts = vmb_deadline_ms(1);
 		pthread_cond_timedwait(&e->kick_cond, &e->uc_lock, &ts);
 	}
 	pthread_mutex_unlock(&e->uc_lock);

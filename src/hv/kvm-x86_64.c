@@ -402,6 +402,11 @@ static int x86_vcpu_init(struct vmb_kvm_vcpu *v, struct vmb_err *err)
 				v->id, strerror(errno));
 	if (x->has_xcrs && ioctl(v->fd, KVM_GET_XCRS, &xv->xcrs0))
 		x->has_xcrs = false;
+	/* The whole XSAVE area (AVX and later state) for reset; KVM refuses
+	 * KVM_GET_XSAVE when the area outgrows 4 KiB (AMX), KVM_SET_FPU
+	 * alone then resets the legacy part. */
+	xv->has_xsave = vmb_kvm_cap(v->kvm, KVM_CAP_XSAVE) > 0 &&
+			!ioctl(v->fd, KVM_GET_XSAVE, &xv->xsave0);
 	return 0;
 }
 
@@ -529,6 +534,7 @@ static int x86_vcpu_reset(struct vmb_kvm_vcpu *v, const struct vmb_boot_state *b
 	struct kvm_fpu fpu;
 	struct kvm_lapic_state lapic = xv->lapic0;
 	struct kvm_vcpu_events ev;
+	struct kvm_debugregs dregs;
 	struct kvm_mp_state mp;
 	bool bsp = v->id == 0;
 
@@ -559,12 +565,25 @@ static int x86_vcpu_reset(struct vmb_kvm_vcpu *v, const struct vmb_boot_state *b
 	fpu.mxcsr = 0x1f80;
 	set_lvt(&lapic, APIC_LVT_LINT0, APIC_MODE_EXTINT);
 	set_lvt(&lapic, APIC_LVT_LINT1, APIC_MODE_NMI);
+	/* Power-on has no NMI, SMI or interrupt shadow pending either: KVM
+	 * keeps each unless its VALID flag says to set it (api.rst,
+	 * KVM_SET_VCPU_EVENTS), and an NMI the old kernel had sent this vCPU
+	 * (a backtrace IPI) would reach the new boot before its IDT. */
 	memset(&ev, 0, sizeof(ev));
+	ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR |
+		   KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM;
+	/* DR6/DR7 at their reset values (SDM §17.2.4): no guest breakpoint
+	 * of the old kernel stays armed. */
+	memset(&dregs, 0, sizeof(dregs));
+	dregs.dr6 = 0xffff0ff0;
+	dregs.dr7 = 0x400;
 	mp.mp_state = bsp ? KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED;
 
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) || ioctl(v->fd, KVM_SET_REGS, &regs) ||
+	    (xv->has_xsave && ioctl(v->fd, KVM_SET_XSAVE, &xv->xsave0)) ||
 	    ioctl(v->fd, KVM_SET_FPU, &fpu) || ioctl(v->fd, KVM_SET_LAPIC, &lapic) ||
 	    ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) ||
+	    ioctl(v->fd, KVM_SET_DEBUGREGS, &dregs) ||
 	    (x->has_xcrs && ioctl(v->fd, KVM_SET_XCRS, &xv->xcrs0)) ||
 	    ioctl(v->fd, KVM_SET_MP_STATE, &mp))
 		return vmb_errf(err, NULL, "setting vCPU %u's reset state: %s", v->id,

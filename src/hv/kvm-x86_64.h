@@ -61,6 +61,8 @@ struct x86_vcpu {
 	struct kvm_sregs sregs0;
 	struct kvm_lapic_state lapic0;
 	struct kvm_xcrs xcrs0;
+	struct kvm_xsave xsave0;  /* valid when has_xsave */
+	bool has_xsave;
 };
 
 /* vmb_kvm_xlate_fn context: one vCPU's paging registers. */

@@ -31,6 +31,7 @@
 
 #include "hv/kvm.h"
 #include "util/bytes.h"
+#include "util/deadline.h"
 
 #define PAGE_SIZE 4096ull
 
@@ -871,14 +872,8 @@ enum vmb_stop_reason vmb_kvm_run(struct vmb_vm *vm)
 	for (unsigned i = 0; i < k->nvcpus; i++)
 		vmb_vcpu_thread_run(&k->vcpu[i].t);
 	while (b->stop == VMB_STOP_NONE) {
-		struct timespec ts;
+		struct timespec ts = vmb_deadline_ms(VMB_KVM_TICK_MS);
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += VMB_KVM_TICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
 		if (sem_timedwait(&k->wake, &ts) == 0 || b->stop != VMB_STOP_NONE)
 			continue;
 		if (!k->arch->vcpu_dead || k->paused)

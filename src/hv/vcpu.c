@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "hv/vcpu.h"
+#include "util/deadline.h"
 
 static __thread const struct vmb_vcpu_thread *this_vcpu;
 
@@ -110,14 +111,8 @@ void vmb_vcpu_thread_pause(struct vmb_vcpu_thread *t)
 		t->kick_fn(t->arg);
 		pthread_mutex_lock(&t->lock);
 		if (t->running) {
-			struct timespec ts;
+			struct timespec ts = vmb_deadline_ms(10);
 
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 10000000; /* 10 ms */
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
 			pthread_cond_timedwait(&t->cond, &t->lock, &ts);
 		}
 	}
