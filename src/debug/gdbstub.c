@@ -230,6 +230,9 @@ static void reset_machine(struct vmb_gdbstub *s)
 	if (!s->stopped)
 		return;
 	pthread_mutex_lock(&s->lock);
+	/* a run loop held in the gate sees the request now, not at its next
+	 * look (wait_tick) */
+	pthread_cond_broadcast(&s->cond);
 	while (s->gate_entries == seen && !s->quit)
 		wait_tick(s);
 	pthread_mutex_unlock(&s->lock);
