@@ -249,8 +249,14 @@ gdb_attempt() {
 # "gdb-try1"; they are printed again as verdicts when it stands, or the
 # second attempt ("VMBTEST: RETRY gdb") decides.
 test_gdb() {
-	gdb_attempt | tee "$WORK/gdb-try1.out" |
-		sed 's/^VMBTEST: \(PASS\|FAIL\) /VMBTEST: note gdb-try1: \1 /'
+	: >"$WORK/gdb-try1.out"
+	gdb_attempt | while IFS= read -r l; do
+		printf '%s\n' "$l" >>"$WORK/gdb-try1.out"
+		case $l in
+		"VMBTEST: PASS "* | "VMBTEST: FAIL "*) echo "VMBTEST: note gdb-try1: ${l#VMBTEST: }" ;;
+		*) printf '%s\n' "$l" ;;
+		esac
+	done
 	if grep -q '^VMBTEST: FAIL' "$WORK/gdb-try1.out" &&
 	   grep -aq 'vmb: guest fault' "$WORK/gdb.out"; then
 		echo "VMBTEST: RETRY gdb: its L2 crashed (vmb: guest fault); once more"
