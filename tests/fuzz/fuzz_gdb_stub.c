@@ -228,10 +228,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.ops = &fake_ops;
 	vm.board->stop = VMB_STOP_NONE;
 	memset(&fake, 0, sizeof(fake));
+	/* registers pointing into the memory window, through the member of
+	 * the board's arch only (the other's bools are not to be written) */
 	for (unsigned c = 0; c < 2; c++) {
 		fake.regs[c].arch = vm.board->spec->arch;
-		for (unsigned i = 0; i < sizeof(fake.regs[c].arm64.x) / 8; i++)
-			fake.regs[c].arm64.x[i] = 0x1000 + 8 * i;
+		if (fake.regs[c].arch == VMB_ARCH_ARM64) {
+			for (unsigned i = 0; i < 31; i++)
+				fake.regs[c].arm64.x[i] = VMEM_BASE + 8 * i;
+			fake.regs[c].arm64.pc = VMEM_BASE;
+		} else {
+			fake.regs[c].x86_64.rsi = fake.regs[c].x86_64.rdi = VMEM_BASE;
+			fake.regs[c].x86_64.rip = VMEM_BASE;
+		}
 	}
 	for (unsigned i = 0; i < VMEM_SIZE; i++)
 		fake.vmem[i] = (uint8_t)(i * 7);
