@@ -224,6 +224,7 @@ struct arm64 {
 	struct kvm_guest_debug *gdbg;
 	struct vmb_debug_cfg *dcfg;
 	struct vmb_kvm_swbp swbp;
+	struct vmb_a64_step *step;   /* per vCPU: a step's IRQ mask */
 };
 
 static int kvm_probe(const struct vmb_board *b, struct vmb_err *err)
@@ -274,6 +275,7 @@ static int arm64_vm_init(struct vmb_kvm *k, struct vmb_err *err)
 	k->arch_priv = a;
 	a->gdbg = vmb_zalloc(k->board->ncpus * sizeof(*a->gdbg));
 	a->dcfg = vmb_zalloc(k->board->ncpus * sizeof(*a->dcfg));
+	a->step = vmb_zalloc(k->board->ncpus * sizeof(*a->step));
 	if (vmb_kvm_arm64_vgic(k->board, k->board->ncpus, &a->vgic, err))
 		return -1;
 	/* MMIO accesses without a valid syndrome (load/store pair, writeback)
@@ -349,6 +351,7 @@ static int arm64_vcpu_reset(struct vmb_kvm_vcpu *v, const struct vmb_boot_state 
 {
 	struct arm64 *a = v->kvm->arch_priv;
 
+	a->step[v->id].active = false; /* power-on PSTATE: nothing to put back */
 	if (vcpu_arm_init(v, err))
 		return -1;
 	/* the debugger's traps survive a machine reset */
@@ -569,6 +572,7 @@ static void arm64_destroy(struct vmb_kvm *k)
 		close(a->vgic_fd);
 	free(a->gdbg);
 	free(a->dcfg);
+	free(a->step);
 	free(a);
 	k->arch_priv = NULL;
 }
@@ -773,7 +777,8 @@ static int kvm_write_virt(struct vmb_vm *vm, unsigned cpu, uint64_t va,
  *
  * KVM_SET_GUEST_DEBUG (api.rst 4.63) per vCPU, the exits as KVM_EXIT_DEBUG
  * with the ESR of the debug exception (Arm ARM D17.2.37, ESR_ELx.EC):
- *  - single step: KVM_GUESTDBG_SINGLESTEP, EC 0x32/0x33;
+ *  - single step: KVM_GUESTDBG_SINGLESTEP, EC 0x32/0x33, with IRQ and FIQ
+ *    masked for the step (kvm-arm64-step.c: KVM arm64 has no BLOCKIRQ);
  *  - software breakpoints (Z0): BRK #0 written over the instruction (by
  *    VA, through the vCPU's stage-1 tables), KVM_GUESTDBG_USE_SW_BP only
  *    while some exist, EC 0x3c. A BRK at another PC is the guest's own
@@ -807,6 +812,50 @@ static int sync_swbp(struct vmb_vm *vm, struct arm64 *a, unsigned cpu,
 	a->swbp.insn = a64_brk0;
 	a->swbp.len = a->swbp.align = 4;
 	return vmb_kvm_swbp_sync(&a->swbp, vm->board, c, arm64_xlate, &x, err);
+}
+
+/* After a step (or a stop before it ran): the guest's own PSTATE.I/F
+ * back (kvm-arm64-step.c). */
+static int step_unmask(struct arm64 *a, int fd, unsigned cpu)
+{
+	struct vmb_a64_step_regs r;
+	unsigned changed;
+
+	if (!a->step[cpu].active)
+		return 0;
+	if (reg_get(fd, CORE_REG(regs.pc), &r.pc) ||
+	    reg_get(fd, CORE_REG(regs.pstate), &r.pstate) ||
+	    reg_get(fd, REG_VBAR_EL1, &r.vbar) || reg_get(fd, CORE_REG(elr_el1), &r.elr) ||
+	    reg_get(fd, CORE_REG(spsr[KVM_SPSR_EL1]), &r.spsr))
+		return -1;
+	changed = vmb_a64_step_end(&a->step[cpu], &r);
+	if ((changed & VMB_A64_STEP_PSTATE) && reg_set(fd, CORE_REG(regs.pstate), r.pstate))
+		return -1;
+	if ((changed & VMB_A64_STEP_SPSR) &&
+	    reg_set(fd, CORE_REG(spsr[KVM_SPSR_EL1]), r.spsr))
+		return -1;
+	return 0;
+}
+
+/* Before a step: IRQ and FIQ masked for it. */
+static int step_mask(struct vmb_vm *vm, struct arm64 *a, int fd, unsigned cpu)
+{
+	uint64_t pc, pstate, masked;
+	uint8_t b[4];
+	uint32_t insn;
+	bool have;
+
+	if (reg_get(fd, CORE_REG(regs.pc), &pc) || reg_get(fd, CORE_REG(regs.pstate), &pstate))
+		return -1;
+	have = !kvm_read_virt(vm, cpu, pc, b, sizeof(b));
+	insn = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+	masked = vmb_a64_step_begin(&a->step[cpu], pc, pstate, have ? &insn : NULL);
+	if (masked != pstate && reg_set(fd, CORE_REG(regs.pstate), masked)) {
+		a->step[cpu].active = false;
+		return -1;
+	}
+	return 0;
 }
 
 static int set_guest_debug(struct vmb_kvm_vcpu *v, void *arg)
@@ -864,6 +913,10 @@ static int kvm_set_debug(struct vmb_vm *vm, unsigned cpu, const struct vmb_debug
 	}
 	if (sync_swbp(vm, a, cpu, c, err))
 		return -1;
+	if (step_unmask(a, k->vcpu[cpu].fd, cpu) ||
+	    (c->step && step_mask(vm, a, k->vcpu[cpu].fd, cpu)))
+		return vmb_errf(err, NULL, "kvm: cannot mask vCPU %u's interrupts "
+				"for the step", cpu);
 	if (c->step)
 		g.control |= KVM_GUESTDBG_SINGLESTEP;
 	if (a->swbp.n)
@@ -911,6 +964,9 @@ static int arm64_debug_exit(struct vmb_kvm_vcpu *v)
 	struct vmb_debug_event ev = { VMB_DEBUG_STEP, 0, 0 };
 	unsigned i;
 
+	if (step_unmask(a, v->fd, v->id))
+		return vmb_kvm_fault(v, "kvm: debug exit: cannot unmask the "
+				     "interrupts masked for the step");
 	if (reg_get(v->fd, CORE_REG(regs.pc), &pc))
 		return vmb_kvm_fault(v, "kvm: debug exit: cannot read the PC");
 	switch (esr >> 26) {

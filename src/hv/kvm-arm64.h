@@ -79,4 +79,34 @@ uint64_t vmb_kvm_arm64_bcr(uint64_t addr, unsigned long long *bvr);
 int vmb_kvm_arm64_wcr(uint64_t addr, uint64_t len, enum vmb_wp_kind kind,
 		      uint64_t *wcr, uint64_t *wvr);
 
+/*
+ * Single steps with IRQ and FIQ masked (kvm-arm64-step.c): before the
+ * step, vmb_a64_step_begin gives the PSTATE to step with (I and F set) and
+ * remembers the guest's; insn is the instruction at pc, NULL if it could
+ * not be read. After it (or when the vCPU stopped before stepping),
+ * vmb_a64_step_end puts the guest's values back into r->pstate, or into
+ * r->spsr when the instruction took an exception, and says which it
+ * changed (0: none, the instruction set them itself or no step was
+ * armed). Bits are PSTATE's: I = 7, F = 6.
+ */
+#define VMB_A64_PSTATE_IF 0xc0ull
+
+struct vmb_a64_step {
+	bool active;
+	bool have_insn;
+	uint32_t insn;
+	uint64_t pc;
+	uint64_t if_bits;
+};
+
+struct vmb_a64_step_regs {
+	uint64_t pc, pstate, vbar, elr, spsr;
+};
+
+enum { VMB_A64_STEP_PSTATE = 1, VMB_A64_STEP_SPSR = 2 };
+
+uint64_t vmb_a64_step_begin(struct vmb_a64_step *s, uint64_t pc, uint64_t pstate,
+			    const uint32_t *insn);
+unsigned vmb_a64_step_end(struct vmb_a64_step *s, struct vmb_a64_step_regs *r);
+
 #endif

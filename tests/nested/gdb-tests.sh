@@ -28,8 +28,7 @@
 #  - after detach the shell still answers.
 # An attempt whose L2 crashed is run once more (test_gdb, at the end).
 # Arch variables: GDB_CALLERS, GDB_STEP_TO (grep -E), GDB_EXTRA_SYMS (more
-# kallsyms names to load, |-separated), GDB_READ_WATCH, GDB_NO_RESET (why
-# the reset check is not run on this arch). GDB_NO_TRAP (from
+# kallsyms names to load, |-separated), GDB_READ_WATCH. GDB_NO_TRAP (from
 # /nested/env): why the test bed cannot trap on breakpoints and
 # watchpoints in L2; those checks are then not run, each said in a
 # "VMBTEST: note" (the x86 nested L1 under QEMU 7.2 TCG:
@@ -105,10 +104,6 @@ gdb_attempt() {
 	fi
 	GDBC_GO=$WORK/gdbc.go rebooted=""
 	rm -f "$GDBC_GO"
-	if [ -n "${GDB_NO_RESET:-}" ]; then
-		echo "VMBTEST: note gdb-kvm-reset: not run: $GDB_NO_RESET"
-		GDBC_GO=""
-	fi
 	# shellcheck disable=SC2086
 	GDBC_GO=$GDBC_GO gdbclient "$sock" "$WORK/kallsyms.map" do_sys_openat2 /proc/version $notrap \
 		>"$WORK/gdbc.out" 2>&1 &
@@ -123,6 +118,7 @@ gdb_attempt() {
 		if [ $bp = swbreak ]; then
 			# the guest's own trap while the breakpoint sits in its text
 			l2_run "guestbrk" 60
+			con_wait '^guest-brk' 20
 			con_since_mark | grep -q '^guest-brk: delivered$' && brk=ok ||
 				brk=$(con_since_mark | grep '^guest-brk' | head -n 1)
 		fi

@@ -31,7 +31,8 @@
  *    FILENAME are stepped over (z1, s, Z1, c); at the right one: the stop
  *    packet, the PC and the return address (lr / [rsp] at the entry)
  *    symbolised through SYMBOLS, the path, then one single step;
- * 4. the same with Z0 (BRK / INT3 written into the kernel's text);
+ * 4. the same with Z0 (BRK / INT3 written into the kernel's text), once
+ *    the call of step 3 has returned (Z1 at its return address);
  * 5. a read watchpoint (Z3; on x86, which cannot watch reads alone, Z3 is
  *    tried and must be refused, then Z4, an access watchpoint) on the
  *    aligned doubleword holding the start of the path the last stop found
@@ -316,6 +317,9 @@ static void step(const char *tag, const char *tid)
 	printf("%s-step-pc: 0x%" PRIx64 " %s\n", tag, reg(REG_PC), symbolise(reg(REG_PC)));
 }
 
+/* Return address of the last stop break_on accepted. */
+static uint64_t stop_ret;
+
 /* Break at func with breakpoint type (0 or 1) until the path in x1 is
  * want; print the stop, then single-step once. */
 static uint64_t break_on(const char *tag, int type, uint64_t func, const char *want)
@@ -347,6 +351,7 @@ static uint64_t break_on(const char *tag, int type, uint64_t func, const char *w
 			       symbolise(return_address()));
 			printf("%s-x1: %s\n", tag, path);
 			printf("%s-skipped: %d\n", tag, tries);
+			stop_ret = return_address();
 			break;
 		}
 		/* someone else's openat: step over the breakpoint, go on */
@@ -359,6 +364,26 @@ static uint64_t break_on(const char *tag, int type, uint64_t func, const char *w
 	zpoint('z', type, func, BP_KIND);
 	step(tag, tid);
 	return x1;
+}
+
+/*
+ * Let the call break_on stopped in return (a hardware breakpoint on its
+ * return address), so that the next breakpoint on the same function
+ * needs a new call. On arm64 the step usually entered the IRQ vector
+ * with the interrupted function entry as the return point: without this,
+ * a breakpoint inserted there next is hit by the same call as soon as
+ * the interrupt returns, before the script has typed its command.
+ */
+static void finish_call(const char *tag)
+{
+	char t[256];
+
+	zpoint('Z', 1, stop_ret, BP_KIND);
+	snprintf(t, sizeof(t), "%s", cont(60));
+	printf("%s-finish-stop: %s\n", tag, t);
+	select_thread(stop_thread(t));
+	printf("%s-finish-pc: 0x%" PRIx64 " %s\n", tag, reg(REG_PC), symbolise(reg(REG_PC)));
+	zpoint('z', 1, stop_ret, BP_KIND);
 }
 
 	/* monitor reset while stopped: the machine starts over when
@@ -470,8 +495,10 @@ int main(int argc, char **argv)
 	}
 
 	path = break_on("hwbreak", 1, func, argv[4]);
-	if (swbp)
+	if (swbp) {
+		finish_call("hwbreak");
 		path = break_on("swbreak", 0, func, argv[4]);
+	}
 	/* with every vCPU stopped, read the others too */
 	snprintf(list, sizeof(list), "%s", cmd("qfThreadInfo", ""));
 	for (tok = strtok_r(list + 1, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {

@@ -7,7 +7,11 @@
  * bytes), and the software-breakpoint table both KVM backends patch guest
  * memory with (vmb_kvm_swbp_sync): inserted, kept, restored, and refused
  * where there is no guest memory; and the x87 tag word gdb is shown,
- * rebuilt from KVM's abridged one (vmb_x86_fpu_tag, SDM Vol. 1 §8.1.7).
+ * rebuilt from KVM's abridged one (vmb_x86_fpu_tag, SDM Vol. 1 §8.1.7);
+ * and the arm64 single step's IRQ/FIQ mask and what is put back after it
+ * (vmb_a64_step_begin/end; encodings from the Arm ARM C6.2: MSR DAIFSet
+ * 0xd50340df | CRm << 8, DAIFClr 0xd50340ff | CRm << 8, MSR DAIF, Xt
+ * 0xd51b4220 | Rt, ERET 0xd69f03e0).
  */
 #include <string.h>
 
@@ -15,6 +19,7 @@
 #include "unit.h"
 
 #include "arch/x86_64/fpu.h"
+#include "hv/kvm-arm64.h"
 #include "hv/kvm-x86_64.h"
 #include "hv/kvm.h"
 
@@ -176,6 +181,117 @@ static void test_fpu_tag(void **state)
 	assert_int_equal(vmb_x86_fpu_tag(6 << 11, 0xc0, fpr), 0x6fff);
 }
 
+/* A step from pc 0x1000, EL1h with interrupts enabled (e.g. PSTATE 0x305:
+ * D and A set, I and F clear, EL1h), instruction insn. */
+static struct vmb_a64_step_regs a64_step(struct vmb_a64_step *s, uint32_t insn,
+					 uint64_t pstate)
+{
+	struct vmb_a64_step_regs r = { .pc = 0x1004, .vbar = 0x8000, .elr = 0x77,
+				       .spsr = 0x3c5 };
+
+	r.pstate = vmb_a64_step_begin(s, 0x1000, pstate, &insn);
+	return r;
+}
+
+static void test_a64_step_mask(void **state)
+{
+	struct vmb_a64_step s = { 0 };
+	struct vmb_a64_step_regs r;
+	uint32_t nop = 0xd503201f;
+
+	(void)state;
+	/* an ordinary instruction: stepped with I and F set, then back */
+	r = a64_step(&s, nop, 0x60000305);
+	assert_true(s.active);
+	assert_true(r.pstate == 0x600003c5);
+	r.pstate |= 0x80000000; /* the instruction set N */
+	assert_int_equal(vmb_a64_step_end(&s, &r), VMB_A64_STEP_PSTATE);
+	assert_true(r.pstate == 0xe0000305);
+	assert_false(s.active);
+	assert_int_equal(vmb_a64_step_end(&s, &r), 0); /* once only */
+	/* already masked by the guest: nothing to do either way */
+	r = a64_step(&s, nop, 0x3c5);
+	assert_false(s.active);
+	assert_true(r.pstate == 0x3c5);
+	assert_int_equal(vmb_a64_step_end(&s, &r), 0);
+	/* only F masked by the guest: I added, F stays */
+	r = a64_step(&s, nop, 0x345);
+	assert_true(r.pstate == 0x3c5);
+	assert_int_equal(vmb_a64_step_end(&s, &r), VMB_A64_STEP_PSTATE);
+	assert_true(r.pstate == 0x345);
+	/* not stepped (PC unchanged): the guest's values back */
+	r = a64_step(&s, 0xd50342df, 0x305);
+	r.pc = 0x1000;
+	assert_int_equal(vmb_a64_step_end(&s, &r), VMB_A64_STEP_PSTATE);
+	assert_true(r.pstate == 0x305);
+	/* the instruction without its word (unreadable): restored */
+	r.pstate = vmb_a64_step_begin(&s, 0x1000, 0x305, NULL);
+	r.pc = 0x1004;
+	assert_int_equal(vmb_a64_step_end(&s, &r), VMB_A64_STEP_PSTATE);
+	assert_true(r.pstate == 0x305);
+}
+
+static void test_a64_step_daif(void **state)
+{
+	struct vmb_a64_step s = { 0 };
+	struct vmb_a64_step_regs r;
+
+	(void)state;
+	/* msr daifset, #2 (I): the guest's I set, F as it was */
+	r = a64_step(&s, 0xd50342df, 0x305);
+	assert_int_equal(vmb_a64_step_end(&s, &r), VMB_A64_STEP_PSTATE);
+	assert_true(r.pstate == 0x385);
+	/* msr daifset, #0xf: all of them */
+	r = a64_step(&s, 0xd5034fdf, 0x305);
+	vmb_a64_step_end(&s, &r);
+	assert_true((r.pstate & 0xc0) == 0xc0);
+	/* msr daifclr, #2 from I and F masked... by the guest: no mask armed */
+	r = a64_step(&s, 0xd50342ff, 0x3c5);
+	assert_false(s.active);
+	/* msr daifclr, #1 (F) with I clear: F stays clear, I clear */
+	r = a64_step(&s, 0xd50341ff, 0x305);
+	r.pstate &= ~0x40ull; /* what the instruction did */
+	assert_int_equal(vmb_a64_step_end(&s, &r), VMB_A64_STEP_PSTATE);
+	assert_true((r.pstate & 0xc0) == 0);
+	/* msr daif, x3: PSTATE as the instruction left it */
+	r = a64_step(&s, 0xd51b4223, 0x305);
+	r.pstate = 0x3c5;
+	assert_int_equal(vmb_a64_step_end(&s, &r), 0);
+	assert_true(r.pstate == 0x3c5);
+	/* eret: PSTATE from SPSR_EL1, left alone */
+	r = a64_step(&s, 0xd69f03e0, 0x3c5 & ~0x80ull);
+	r.pc = 0x400000, r.pstate = 0x0;
+	assert_int_equal(vmb_a64_step_end(&s, &r), 0);
+	assert_true(r.pstate == 0);
+}
+
+static void test_a64_step_exception(void **state)
+{
+	struct vmb_a64_step s = { 0 };
+	struct vmb_a64_step_regs r;
+
+	(void)state;
+	/* svc #0 from EL0 (PSTATE 0): the entry went to VBAR + 0x400 with
+	 * ELR the next instruction; SPSR got the masked bits and gets the
+	 * guest's back, PSTATE (the handler's, all masked) is left */
+	r = a64_step(&s, 0xd4000001, 0x0);
+	r.pc = 0x8400, r.elr = 0x1004, r.spsr = 0xc0, r.pstate = 0x3c5;
+	assert_int_equal(vmb_a64_step_end(&s, &r), VMB_A64_STEP_SPSR);
+	assert_true(r.spsr == 0);
+	assert_true(r.pstate == 0x3c5);
+	/* a data abort at EL1h: ELR the instruction itself, VBAR + 0x200 */
+	r = a64_step(&s, 0xf9400000, 0x305);
+	r.pc = 0x8200, r.elr = 0x1000, r.spsr = 0x3c5, r.pstate = 0x3c5;
+	assert_int_equal(vmb_a64_step_end(&s, &r), VMB_A64_STEP_SPSR);
+	assert_true(r.spsr == 0x305);
+	/* a branch that happens to land on a vector: ELR elsewhere, so
+	 * PSTATE is restored as for any instruction */
+	r = a64_step(&s, 0x14000000, 0x305);
+	r.pc = 0x8200, r.elr = 0x5550, r.pstate = 0x3c5;
+	assert_int_equal(vmb_a64_step_end(&s, &r), VMB_A64_STEP_PSTATE);
+	assert_true(r.pstate == 0x305);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +299,9 @@ int main(void)
 		cmocka_unit_test(test_dregs_watchpoints),
 		cmocka_unit_test(test_swbp),
 		cmocka_unit_test(test_fpu_tag),
+		cmocka_unit_test(test_a64_step_mask),
+		cmocka_unit_test(test_a64_step_daif),
+		cmocka_unit_test(test_a64_step_exception),
 	};
 
 	return cmocka_run_group_tests_name("kvm-debug", tests, NULL, NULL);
