@@ -20,7 +20,8 @@ set -eu
 #                jsonschema and yaml (check-schema), acpica-tools (iasl -d)
 #   gdb tests    gdb-multiarch (drives the --gdb stub; socat reaches its
 #                unix socket)
-#   install      help2man (the man page, generated from --help)
+#   install      help2man (the man page, generated from --help), man-db
+#                (man -l: the page renders)
 # tests/nested/setup-arm64.sh adds the nested tests' own.
 PKGS="make gcc pkg-config libc6-dev
 libyaml-dev libfdt-dev libcapstone-dev libcmocka-dev libunicorn-dev libnbd-dev
@@ -29,7 +30,7 @@ device-tree-compiler gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 qemu-system-arm qemu-system-x86 expect cpio xz-utils file time socat help2man
 fdisk mtools dosfstools e2fsprogs qemu-utils zstd
 python3 python3-jsonschema python3-yaml acpica-tools
-gdb-multiarch"
+gdb-multiarch man-db"
 # Extra packages needed by optional targets are passed as arguments.
 PKGS="$PKGS $*"
 

@@ -47,6 +47,8 @@ grep -q 'serial' "$m" && grep -q 'vmb run' "$m" && grep -q 'VMB_PATH' "$m" &&
 	pass man-content || fail man-content "run help, --serial or VMB_PATH missing"
 if command -v man >/dev/null; then
 	man -l "$m" 2>/dev/null | grep -q "machines" && pass man-renders || fail man-renders "man -l fails"
+else
+	echo "SKIP man-renders: no man here (tests/setup-deps.sh installs man-db)"
 fi
 
 comp() { # WORDS...: completions of the last word

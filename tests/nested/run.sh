@@ -294,11 +294,17 @@ else
 		awk -v kept="$kept" -v skip="$OUT/skip" '
 			/^VMBTEST: begin / { name = $3; buf = ""; bad = 0; on = 1 }
 			on { buf = buf $0 "\n" }
-			on && /^VMBTEST: FAIL/ { bad = 1 }
+			# a group that failed runs again; its failures stay on
+			# record as notes (the new boot gives the verdicts)
+			on && /^VMBTEST: FAIL/ {
+				bad = 1
+				sub(/^VMBTEST: /, "")
+				printf "VMBTEST: note boot %d: %s\n", attempt, $0 >>kept
+			}
 			on && /^VMBTEST: done / {
 				if (!bad) { printf "%s", buf >>kept; print name >>skip }
 				on = 0
-			}' "$log.failed$attempt"
+			}' attempt="$attempt" "$log.failed$attempt"
 		echo "nested: its log kept as $log.failed$attempt; booting L1 again," \
 			"leaving out what passed: $(tr '\n' ' ' <"$OUT/skip")"
 		# Linux unpacks every gzip'd cpio member of an initramfs in turn:
