@@ -135,6 +135,11 @@ struct vmb_board_hv_hooks {
 	/* Deterministic machines: the backend's virtual clock in ns since the
 	 * board was created, or NULL to use host time (board/clock.h). */
 	uint64_t (*clock_ns)(void *opaque);
+	/* Optional: read the 32-bit distributor register at offset off
+	 * (GICD_*, IHI0048B §4.3, IHI0069 §12.9) of the backend's in-kernel
+	 * interrupt controller, for dumps. 0 on success; -1 with errno set
+	 * (EBUSY: a vCPU is running). */
+	int (*irqchip_dist_read)(void *opaque, uint32_t off, uint32_t *val);
 };
 
 /* Hypercall (HVC/SMC) handler: x[0..7] in, x[0..3] out. Returns 0 if

@@ -2,6 +2,7 @@
 /*
  * Shared parts of the gic-v2 and gic-v3 devices (see gic.h).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,7 +238,44 @@ void vmb_gic_dump_kernel_note(const struct vmb_gic *gic, FILE *out)
 	if (gic->dev->board->hv.irq_attach)
 		fprintf(out, "  (the backend's in-kernel GIC serves these frames "
 			"and keeps the interrupt state; the model's registers "
-			"below are unused)\n");
+			"below are unused%s)\n", gic->dev->board->hv.irqchip_dist_read ?
+			", the SPI state at the end is the kernel's" : "");
+}
+
+/*
+ * SPI enable/pending/active from the in-kernel distributor's set-enable,
+ * set-pending and set-active registers (IHI0048B §4.3.5-4.3.8, IHI0069
+ * §12.9.8, 12.9.14, 12.9.16: word n covers INTIDs 32n to 32n + 31; word 0,
+ * SGIs and PPIs, is banked per CPU and left out). false if the backend
+ * has none; a failed read is said in the dump.
+ */
+static bool dump_kernel_spis(const struct vmb_gic *gic, FILE *out)
+{
+	static const struct { uint32_t reg; const char *name; } regs[] = {
+		{ 0x100, "SPI enabled" }, { 0x200, "SPI pending" },
+		{ 0x300, "SPI active" },
+	};
+	const struct vmb_board *b = gic->dev->board;
+	unsigned n = gic->desc.nr_spis, words = (n + 31) / 32;
+	uint32_t *w;
+
+	if (!b->hv.irqchip_dist_read)
+		return false;
+	w = vmb_zalloc(words * sizeof(uint32_t));
+	for (unsigned r = 0; r < sizeof(regs) / sizeof(regs[0]); r++) {
+		for (unsigned i = 0; i < words; i++)
+			if (b->hv.irqchip_dist_read(b->hv.opaque, regs[r].reg + 4 * (i + 1),
+						    &w[i])) {
+				vmb_regdump_text(out, "SPI state", "not readable from "
+						 "the in-kernel GIC: %s", errno == EBUSY ?
+						 "a vCPU is running" : strerror(errno));
+				free(w);
+				return true;
+			}
+		vmb_regdump_bitmap(out, regs[r].name, w, n, 32);
+	}
+	free(w);
+	return true;
 }
 
 void vmb_gic_dump_lines(const struct vmb_gic *gic, FILE *out)
@@ -263,9 +301,10 @@ void vmb_gic_dump_lines(const struct vmb_gic *gic, FILE *out)
 	vmb_regdump_bitmap(out, "SPI INTIDs wired", wired, n, 32);
 	vmb_regdump_bitmap(out, "SPI lines high", high, n, 32);
 	/* IHI0048B §4.3.5-4.3.8, IHI0069 §12.9: the model reads them as 0 */
-	vmb_regdump_text(out, "SPI state", "enable/pending/active not kept by "
-			 "the model (GICD_ISENABLER/ISPENDR/ISACTIVER read as "
-			 "zero; emu delivers no interrupts)");
+	if (!dump_kernel_spis(gic, out))
+		vmb_regdump_text(out, "SPI state", "enable/pending/active not kept "
+				 "by the model (GICD_ISENABLER/ISPENDR/ISACTIVER "
+				 "read as zero; emu delivers no interrupts)");
 	free(wired);
 	free(high);
 }

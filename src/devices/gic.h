@@ -162,7 +162,9 @@ int vmb_gic_fdt(struct vmb_device *dev, struct vmb_fdt *f, struct vmb_err *err);
  * keep. Under a backend with an in-kernel GIC (KVM: the board has kernel
  * irqfd hooks) the kernel serves these frames and holds the enable,
  * pending and active state; the model's registers are then unused, and
- * the dump says so first (vmb_gic_dump_kernel_note).
+ * the dump says so first (vmb_gic_dump_kernel_note), and ends with the
+ * kernel's SPI enable, pending and active bits when the backend can read
+ * them (hv.irqchip_dist_read: KVM's vGIC, only while no vCPU runs).
  */
 void vmb_gic_dump_lines(const struct vmb_gic *gic, FILE *out);
 void vmb_gic_dump_kernel_note(const struct vmb_gic *gic, FILE *out);

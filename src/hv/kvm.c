@@ -386,6 +386,13 @@ static int ioeventfd(struct vmb_kvm *k, const struct vmb_ioevent *ev, uint32_t f
 	return ioctl(k->vm_fd, KVM_IOEVENTFD, &io) ? -1 : 0;
 }
 
+static int hook_irqchip_dist_read(void *opaque, uint32_t off, uint32_t *val)
+{
+	struct vmb_kvm *k = opaque;
+
+	return k->arch->irqchip_dist_read(k, off, val);
+}
+
 static int hook_ioevent_add(void *opaque, struct vmb_ioevent *ev)
 {
 	struct vmb_kvm *k = opaque;
@@ -511,6 +518,8 @@ int vmb_kvm_create(struct vmb_vm *vm, const struct vmb_kvm_arch *arch,
 	b->hv.irq_detach = hook_irq_detach;
 	b->hv.ioevent_add = hook_ioevent_add;
 	b->hv.ioevent_del = hook_ioevent_del;
+	if (arch->irqchip_dist_read)
+		b->hv.irqchip_dist_read = hook_irqchip_dist_read;
 	vmb_board_attach_hv(b);
 	return 0;
 }

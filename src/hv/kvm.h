@@ -108,6 +108,9 @@ struct vmb_kvm_arch {
 			  struct vmb_err *err);
 	/* Drive interrupt line irq (controller numbering). Any thread. */
 	void (*set_irq)(struct vmb_kvm *k, uint32_t irq, int level);
+	/* The in-kernel irqchip's distributor register at off (board.h
+	 * irqchip_dist_read). May be NULL. */
+	int (*irqchip_dist_read)(struct vmb_kvm *k, uint32_t off, uint32_t *val);
 	/* The in-kernel irqchip routes GSI n to the board's line n, so lines
 	 * may be irqfds (board/irq.h). */
 	bool irqfd;

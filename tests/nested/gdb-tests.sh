@@ -2,7 +2,8 @@
 # after lib.sh; L1 has no gdb, so gdbclient.c (built for L1's arch) speaks
 # the protocol. test_gdb boots Linux with 2 vCPUs (arm64: nokaslr) under
 # --gdb unix: (the arch's gdb_boot SOCKET) and checks:
-#  - attach: both vCPUs stopped (2 threads, each PC readable);
+#  - attach: both vCPUs stopped (2 threads, each PC readable); arm64:
+#    `monitor device` of the GIC shows the in-kernel vGIC's SPI state;
 #  - Ctrl-C while the guest runs stops it (T02); FP/SIMD registers read
 #    (arm64 v0 and fpcr, x86 xmm0 and mxcsr: not unavailable); a single
 #    step of that
@@ -28,7 +29,9 @@
 #  - after detach the shell still answers.
 # An attempt whose L2 crashed is run once more (test_gdb, at the end).
 # Arch variables: GDB_CALLERS, GDB_STEP_TO (grep -E), GDB_EXTRA_SYMS (more
-# kallsyms names to load, |-separated), GDB_READ_WATCH. GDB_NO_TRAP (from
+# kallsyms names to load, |-separated), GDB_READ_WATCH, GDB_DEVICE and
+# GDB_DEVICE_INTID (arm64: `monitor device` of the GIC must list the
+# console UART's INTID as enabled in the in-kernel vGIC). GDB_NO_TRAP (from
 # /nested/env): why the test bed cannot trap on breakpoints and
 # watchpoints in L2; those checks are then not run, each said in a
 # "VMBTEST: note" (the x86 nested L1 under QEMU 7.2 TCG:
@@ -105,7 +108,7 @@ gdb_attempt() {
 	GDBC_GO=$WORK/gdbc.go rebooted=""
 	rm -f "$GDBC_GO"
 	# shellcheck disable=SC2086
-	GDBC_GO=$GDBC_GO gdbclient "$sock" "$WORK/kallsyms.map" do_sys_openat2 /proc/version $notrap \
+	GDBC_GO=$GDBC_GO GDBC_DEVICE=${GDB_DEVICE:-} gdbclient "$sock" "$WORK/kallsyms.map" do_sys_openat2 /proc/version $notrap \
 		>"$WORK/gdbc.out" 2>&1 &
 	GDBC_PID=$!
 	ok=1
@@ -147,6 +150,18 @@ gdb_attempt() {
 		pass gdb-kvm-ctrl-c "$(gdbc_get interrupt-stop) at $(gdbc_get interrupt-pc)"
 	else
 		fail gdb-kvm-ctrl-c "'$(gdbc_get interrupt-stop)'"
+	fi
+	if [ -n "${GDB_DEVICE:-}" ]; then
+		# the console UART's line, enabled by Linux, in the kernel's state
+		en=$(sed -n 's/^device: *SPI enabled *//p' "$WORK/gdbc.out" | head -n 1)
+		if grep -q '^device: .*the SPI state at the end is the kernel' "$WORK/gdbc.out" &&
+		   echo "$en" | tr ' ' '\n' | awk -F- -v want="$GDB_DEVICE_INTID" '
+			$1 != "" && want >= $1 && want <= ($2 == "" ? $1 : $2) { found = 1 }
+			END { exit !found }'; then
+			pass gdb-kvm-monitor-gic "monitor device $GDB_DEVICE: SPI enabled: $en"
+		else
+			fail gdb-kvm-monitor-gic "no INTID $GDB_DEVICE_INTID in 'SPI enabled: $en' ($(gdbc_get device-reply))"
+		fi
 	fi
 	ipc=$(gdbc_get interrupt-pc | cut -d' ' -f1)
 	spc=$(gdbc_get interrupt-step-pc | cut -d' ' -f1)

@@ -18,7 +18,8 @@
  * takes them from the guest's /proc/kallsyms).
  *
  * 1. attach (the stub stops the machine), list the threads, read every
- *    vCPU's PC (all-stop: each answers);
+ *    vCPU's PC (all-stop: each answers); with GDBC_DEVICE set, `monitor
+ *    device $GDBC_DEVICE` ("device: " lines);
  * 2. continue, then interrupt with Ctrl-C (0x03) a second later: the stop
  *    packet and the PC, a vector and an FP control register (arm64 v0,
  *    fpcr; x86 xmm0, mxcsr),
@@ -132,6 +133,37 @@ static const char *cmd(const char *fmt, const char *arg)
 {
 	send_pkt(fmt, arg);
 	return recv_pkt(30);
+}
+
+/* `monitor CMD` (qRcmd, CMD in hex): its output, sent as "O" packets of
+ * hex text before the final OK, printed as "TAG: line" lines. */
+static void monitor(const char *tag, const char *cmdline)
+{
+	char hex[256], line[512];
+	size_t n = 0;
+
+	for (size_t i = 0; cmdline[i] && 2 * i + 2 < sizeof(hex); i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)cmdline[i]);
+	send_pkt("qRcmd,%s", hex);
+	while (recv_pkt(30)[0] == 'O' && strcmp(pkt, "OK")) {
+		for (const char *p = pkt + 1; p[0] && p[1]; p += 2) {
+			unsigned b;
+
+			sscanf(p, "%2x", &b);
+			if (b == '\n' || n == sizeof(line) - 1) {
+				line[n] = 0;
+				printf("%s: %s\n", tag, line);
+				n = 0;
+			} else {
+				line[n++] = (char)b;
+			}
+		}
+	}
+	if (n) {
+		line[n] = 0;
+		printf("%s: %s\n", tag, line);
+	}
+	printf("%s-reply: %s\n", tag, pkt);
 }
 
 /* ---- System.map ---------------------------------------------------------- */
@@ -451,6 +483,15 @@ int main(int argc, char **argv)
 	for (tok = strtok_r(list + 1, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		select_thread(tok);
 		printf("thread-%s-pc: 0x%" PRIx64 "\n", tok, reg(REG_PC));
+	}
+
+	/* a device's registers, as the stub dumps them (GDBC_DEVICE: arm64's
+	 * GIC, whose SPI state comes from the in-kernel vGIC) */
+	if (getenv("GDBC_DEVICE") && *getenv("GDBC_DEVICE")) {
+		char m[128];
+
+		snprintf(m, sizeof(m), "device %s", getenv("GDBC_DEVICE"));
+		monitor("device", m);
 	}
 
 	/* Ctrl-C while the guest runs */

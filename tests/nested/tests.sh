@@ -31,7 +31,8 @@
 #  8. The gdb stub under KVM (gdb-tests.sh, shared with x86_64): attach,
 #     Ctrl-C, hardware and software (BRK) breakpoints in the kernel with a
 #     single step, the guest's own BRK given back, all-stop, read and write
-#     watchpoints, `monitor reset` (Linux boots again under the debugger),
+#     watchpoints, `monitor device` of the GIC (the in-kernel vGIC's SPI
+#     state), `monitor reset` (Linux boots again under the debugger),
 #     detach.
 # NESTED_ONLY="test_gdb ..." runs only those checks (run.sh passes it in).
 . "$(dirname "$0")/lib.sh"
@@ -416,6 +417,7 @@ gdb_boot() { # SOCKET
 }
 GDB_CALLERS='__arm64_sys_openat|do_sys_open'
 GDB_STEP_TO='do_sys_openat2\+0x4'
+GDB_DEVICE=gicv3 GDB_DEVICE_INTID=33 # the PL011: SPI 1
 GDB_EXTRA_SYMS='vectors'
 GDB_READ_WATCH=rwatch
 . "$(dirname "$0")/gdb-tests.sh"

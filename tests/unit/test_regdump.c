@@ -6,6 +6,7 @@
  * with the values written, and dumping twice must give the same text and
  * leave the device as it was (a dump never goes through the read path).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -368,6 +369,21 @@ static int fake_irq_attach(void *opaque, struct vmb_irq_line *l)
 	return -1;
 }
 
+/* A stand-in in-kernel distributor: SPI 1 (INTID 33) and 7 enabled, 7
+ * pending, none active; or EBUSY, as KVM answers while a vCPU runs. */
+static bool fake_busy;
+
+static int fake_dist_read(void *opaque, uint32_t off, uint32_t *val)
+{
+	(void)opaque;
+	if (fake_busy) {
+		errno = EBUSY;
+		return -1;
+	}
+	*val = off == 0x104 ? 1u << 1 | 1u << 7 : off == 0x204 ? 1u << 7 : 0;
+	return 0;
+}
+
 static void test_gic_v2(void **state)
 {
 	struct tb t;
@@ -393,7 +409,24 @@ static void test_gic_v2(void **state)
 	t.b->hv.irq_attach = fake_irq_attach;
 	d = dump(&t, "gic");
 	LINE(d, "in-kernel GIC serves these frames");
+	LINE(d, "SPI state ", "not kept");
 	free(d);
+	/* ... and can read its SPI state (KVM's vGIC): the kernel's bits */
+	t.b->hv.irqchip_dist_read = fake_dist_read;
+	d = dump(&t, "gic");
+	LINE(d, "in-kernel GIC serves these frames", "the kernel's");
+	LINE(d, "SPI enabled ", " 33 39");
+	LINE(d, "SPI pending ", " 39");
+	LINE(d, "SPI active ", " none");
+	assert_null(strstr(d, "not kept"));
+	free(d);
+	fake_busy = true;
+	d = dump(&t, "gic");
+	LINE(d, "SPI state ", "not readable from the in-kernel GIC: a vCPU is running");
+	assert_null(strstr(d, "SPI enabled"));
+	free(d);
+	fake_busy = false;
+	t.b->hv.irqchip_dist_read = NULL;
 	t.b->hv.irq_attach = NULL;
 	tb_free(&t);
 }
