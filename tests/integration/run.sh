@@ -16,7 +16,7 @@ cd "$ROOT"
 	serial.sh first-hour.sh docs-examples.sh install.sh \
 	virtio-blk.exp bundle-disk.exp \
 	hostile-arm64.sh robust.sh determinism.exp acpi.sh \
-	qemu-nodefaults.sh trace.exp gdb-uboot.exp
+	qemu-nodefaults.sh trace.exp gdb-uboot.exp gdb-interrupts.py
 
 pass=0; fail=0; status=0
 for t in "$@"; do
@@ -24,6 +24,7 @@ for t in "$@"; do
 	echo "== $t"
 	case "$t" in
 	*.exp) out=$(expect "$here/$t" 2>&1) ;;
+	*.py) out=$(python3 "$here/$t" "$VMB" 2>&1) ;;
 	*) out=$(sh "$here/$t" "$VMB" 2>&1) ;;
 	esac
 	rc=$?
