@@ -20,10 +20,13 @@
  *    block to its end after a stop from a memory hook), so the PC gdb is
  *    shown may be a few instructions past the access; the value has been
  *    written.
- *  - while a stub serves (--gdb), a code hook over all addresses that
- *    stops the engine before the next instruction when a pause was
- *    requested (e->kick_req), instead of the kicker's uc_emu_stop() from
- *    another thread. Unicorn 2.0.1 does not synchronise the PC on such an
+ *  - while a stub serves (--gdb), a pause hook that stops the engine
+ *    when a pause was requested (e->kick_req), instead of the kicker's
+ *    uc_emu_stop() from another thread: a block hook (the stop comes
+ *    before the next translation block) while no breakpoint or step needs
+ *    a code hook, else a code hook over all addresses (before the next
+ *    instruction; it also checks the breakpoints). Why a hook at all:
+ *    Unicorn 2.0.1 does not synchronise the PC on such an
  *    asynchronous stop: after chained translation blocks it reports the
  *    start of an earlier block whose instructions have already run, so
  *    resuming there runs them twice (seen: `ldr x0, [x0]` run twice in
@@ -38,12 +41,11 @@
  *    prompt jumped to a corrupt address within 2 to 22 continue/Ctrl-C
  *    cycles in 6 runs of 7 (the loop tests/integration/gdb-interrupts.py
  *    runs), so the hook stays for every version.
- *    A block hook runs before the block's entry check, so a stop from it
- *    runs nothing of the block, but the PC must then be taken from the
- *    hook's address; such a pause measured about 1.05x (a first version
- *    lost a Ctrl-C under load and was withdrawn). Today's code hook is
- *    exact and costs about 15-19 % of U-Boot's time to prompt (`make
- *    bench`), only with --gdb.
+ *    A block hook's call comes before the block's entry check, so a stop
+ *    from it runs nothing of the block; the PC is taken from the hook's
+ *    address. It costs about 5-7 % of U-Boot's time to prompt, the code
+ *    hook 15-23 % (`make bench`); gdb-interrupts.py checks both exact
+ *    (a session-4 block hook had lost a Ctrl-C under load).
  * Unicorn decides at translation time whether an instruction calls the
  * code hooks, so every change of the hook set flushes the translation
  * cache (code is translated afresh, a few ms for U-Boot).
@@ -135,6 +137,26 @@ static void hook_pause(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 		}
 }
 
+/*
+ * The pause hook while no breakpoint or step needs a code hook: a stop
+ * request is taken at the start of the next translation block. Unicorn
+ * 2.0.1 generates the block hook's call before the block's own exit check
+ * (translator_loop), so after uc_emu_stop() here none of the block runs
+ * and the engine returns with the PC at the block's start; the PC is set
+ * from addr afterwards all the same (vmb_emu_debug_stopped), not read back.
+ */
+static void hook_pause_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+	struct vmb_emu *e = opaque;
+
+	(void)size;
+	if (__atomic_load_n(&e->kick_req, __ATOMIC_ACQUIRE) && !e->dbg.block_stop) {
+		e->dbg.block_stop = true;
+		e->dbg.block_pc = addr;
+		uc_emu_stop(uc);
+	}
+}
+
 static void remove_hooks(struct vmb_emu *e)
 {
 	struct vmb_emu_debug *d = &e->dbg;
@@ -171,7 +193,10 @@ int vmb_emu_debug_install(struct vmb_emu *e, struct vmb_err *err)
 	if (had || c->attached || c->nbp || c->step || c->nwp)
 		uc_ctl_flush_tlb(e->uc);
 	if (c->attached) {
-		if (add_hook(e, UC_HOOK_CODE, (void *)hook_pause, 1, 0))
+		bool code = c->nbp || c->step;
+
+		if (add_hook(e, code ? UC_HOOK_CODE : UC_HOOK_BLOCK,
+			     code ? (void *)hook_pause : (void *)hook_pause_block, 1, 0))
 			goto fail;
 		__atomic_store_n(&e->dbg.precise, true, __ATOMIC_RELEASE);
 	}
@@ -240,6 +265,7 @@ void vmb_emu_debug_arm(struct vmb_emu *e, uint64_t pc)
 	d->hit = false;
 	d->executed = 0;
 	d->skip = false;
+	d->block_stop = false;
 	for (unsigned i = 0; i < d->cfg.nbp; i++)
 		if (d->cfg.bp[i].addr == pc)
 			d->skip = true;
@@ -249,6 +275,11 @@ void vmb_emu_debug_arm(struct vmb_emu *e, uint64_t pc)
 bool vmb_emu_debug_stopped(struct vmb_emu *e, bool ran)
 {
 	struct vmb_emu_debug *d = &e->dbg;
+
+	if (d->block_stop) {
+		d->block_stop = false;
+		uc_reg_write(e->uc, UC_ARM64_REG_PC, &d->block_pc);
+	}
 
 	if (!d->hit && d->cfg.step && ran && d->executed) {
 		d->hit = true;

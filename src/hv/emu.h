@@ -70,6 +70,8 @@ struct vmb_emu_debug {
 	struct vmb_debug_event ev;
 	bool precise;                /* the pause hook serves stop requests
 					(atomic: read by the kicker) */
+	bool block_stop;             /* the block pause hook stopped the */
+	uint64_t block_pc;           /* engine before the block at block_pc */
 };
 
 struct vmb_emu {
