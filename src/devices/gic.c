@@ -252,8 +252,9 @@ void vmb_gic_dump_kernel_note(const struct vmb_gic *gic, FILE *out)
 static bool dump_kernel_spis(const struct vmb_gic *gic, FILE *out)
 {
 	static const struct { uint32_t reg; const char *name; } regs[] = {
-		{ 0x100, "SPI enabled" }, { 0x200, "SPI pending" },
-		{ 0x300, "SPI active" },
+		{ 0x100, "SPI enabled" },	/* GICD_ISENABLER<n> */
+		{ 0x200, "SPI pending" },	/* GICD_ISPENDR<n> */
+		{ 0x300, "SPI active" },	/* GICD_ISACTIVER<n> */
 	};
 	const struct vmb_board *b = gic->dev->board;
 	unsigned n = gic->desc.nr_spis, words = (n + 31) / 32;

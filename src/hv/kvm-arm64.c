@@ -41,6 +41,7 @@
 #include "devices/gic.h"
 #include "hv/hv.h"
 #include "hv/kvm-arm64.h"
+#include "util/bytes.h"
 
 /* GICv3 redistributor: RD_base + SGI_base frames, 64 KiB each. */
 #define GICV3_REDIST_SIZE 0x20000ull
@@ -867,8 +868,7 @@ static int step_mask(struct vmb_vm *vm, struct arm64 *a, int fd, unsigned cpu)
 	if (reg_get(fd, CORE_REG(regs.pc), &pc) || reg_get(fd, CORE_REG(regs.pstate), &pstate))
 		return -1;
 	have = !kvm_read_virt(vm, cpu, pc, b, sizeof(b));
-	insn = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-	       (uint32_t)b[3] << 24;
+	insn = vmb_get_le32(b);
 	masked = vmb_a64_step_begin(&a->step[cpu], pc, pstate, have ? &insn : NULL);
 	if (masked != pstate && reg_set(fd, CORE_REG(regs.pstate), masked)) {
 		a->step[cpu].active = false;
